@@ -1,0 +1,27 @@
+# Two entry points (see README): `make demo` and `make test`. Each creates the virtualenv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	@bash scripts/demo.sh
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+
+test: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
