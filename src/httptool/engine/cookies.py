@@ -34,8 +34,9 @@ import ipaddress
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal, Protocol
 
 MAX_COOKIE_BYTES = 4096
 MAX_ATTRIBUTE_BYTES = 1024
@@ -43,6 +44,7 @@ MAX_PER_DOMAIN = 50
 MAX_COOKIES = 3000
 _CACHE_LIMIT = 1024
 _INF = float("inf")
+_MISSING: Any = object()
 
 
 class Jar(Protocol):
@@ -158,6 +160,58 @@ def domain_matches(host: str, domain: str) -> bool:
     return host.endswith("." + domain) and not _is_ip(host)
 
 
+#: (name, value, max_age, expires, domain, path, secure, http_only, same_site)
+ParsedCookie = tuple[str, str, "float | None", "float | None", str, str, bool, bool, str]
+
+
+@lru_cache(maxsize=4096)
+def parse_set_cookie(line: str) -> ParsedCookie | None:
+    """RFC 6265 §5.2 parse of one Set-Cookie value (cached: servers repeat them), or None
+    when the cookie is to be ignored. ``max_age`` is seconds (``-inf`` for <= 0)."""
+    if "\r" in line or "\n" in line or "\0" in line:
+        return None
+    pair, _, attrs = line.partition(";")
+    name, eq, value = pair.partition("=")
+    if not eq:
+        return None
+    name, value = name.strip(" \t"), value.strip(" \t")
+    if not name or len(name) + len(value) > MAX_COOKIE_BYTES:
+        return None
+    max_age: float | None = None
+    expires: float | None = None
+    domain = ""
+    path = ""
+    secure = http_only = False
+    same_site = ""
+    if attrs:
+        for av in attrs.split(";"):
+            k, _, v = av.partition("=")
+            k = k.strip(" \t").lower()
+            v = v.strip(" \t")
+            if len(v) > MAX_ATTRIBUTE_BYTES:
+                continue
+            if k == "max-age":
+                if _MAX_AGE.match(v):
+                    delta = int(v)
+                    max_age = -_INF if delta <= 0 else float(delta)
+            elif k == "expires":
+                t = parse_cookie_date(v)
+                if t is not None:
+                    expires = t
+            elif k == "domain":
+                if v:
+                    domain = v.lstrip(".").lower()
+            elif k == "path":
+                path = v if v.startswith("/") else ""
+            elif k == "secure":
+                secure = True
+            elif k == "httponly":
+                http_only = True
+            elif k == "samesite":
+                same_site = v.lower()
+    return name, value, max_age, expires, domain, path, secure, http_only, same_site
+
+
 @dataclass(slots=True)
 class _Entry:
     """Cached cookies for one (secure, host): sorted, with the header when every cookie's
@@ -167,6 +221,7 @@ class _Entry:
     header: str | None
     all_root: bool
     min_expires: float
+    by_path: dict[str, str | None] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- the jar
@@ -196,12 +251,18 @@ class CookieJar:
             cache[host] = e
         if e.all_root:
             return e.header
-        if "?" in path:
-            path = path.split("?", 1)[0]
-        if not path.startswith("/"):
-            path = "/"
-        parts = [f"{c.name}={c.value}" for c in e.cookies if path_matches(path, c.path)]
-        return "; ".join(parts) if parts else None
+        hit = e.by_path.get(path, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        p = path.split("?", 1)[0] if "?" in path else path
+        if not p.startswith("/"):
+            p = "/"
+        parts = [f"{c.name}={c.value}" for c in e.cookies if path_matches(p, c.path)]
+        header = "; ".join(parts) if parts else None
+        if len(e.by_path) >= _CACHE_LIMIT:
+            e.by_path.clear()
+        e.by_path[path] = header
+        return header
 
     def _entry(self, secure: bool, raw_host: str) -> _Entry:
         host = canonical_host(raw_host)
@@ -252,47 +313,10 @@ class CookieJar:
             self._plain_cache.clear()
 
     def _store_one(self, secure: bool, host: str, req_path: str, line: str) -> bool:
-        pair, _, attrs = line.partition(";")
-        name, eq, value = pair.partition("=")
-        if not eq:
+        parsed = parse_set_cookie(line)
+        if parsed is None:
             return False
-        name, value = name.strip(" \t"), value.strip(" \t")
-        if not name or len(name) + len(value) > MAX_COOKIE_BYTES:
-            return False
-        if any(ch in name or ch in value for ch in "\r\n\0"):
-            return False
-        max_age: float | None = None
-        expires: float | None = None
-        domain = ""
-        path = ""
-        c_secure = http_only = False
-        same_site = ""
-        if attrs:
-            for av in attrs.split(";"):
-                k, _, v = av.partition("=")
-                k = k.strip(" \t").lower()
-                v = v.strip(" \t")
-                if len(v) > MAX_ATTRIBUTE_BYTES:
-                    continue
-                if k == "max-age":
-                    if _MAX_AGE.match(v):
-                        delta = int(v)
-                        max_age = -_INF if delta <= 0 else float(delta)
-                elif k == "expires":
-                    t = parse_cookie_date(v)
-                    if t is not None:
-                        expires = t
-                elif k == "domain":
-                    if v:
-                        domain = v.lstrip(".").lower()
-                elif k == "path":
-                    path = v if v.startswith("/") else ""
-                elif k == "secure":
-                    c_secure = True
-                elif k == "httponly":
-                    http_only = True
-                elif k == "samesite":
-                    same_site = v.lower()
+        name, value, max_age, expires, domain, path, c_secure, http_only, same_site = parsed
         now = self._clock()
         if max_age is not None:
             exp = max_age if max_age == -_INF else now + max_age
@@ -309,7 +333,7 @@ class CookieJar:
             elif not domain_matches(host, domain):
                 return False
             else:
-                host_only = False
+                host_only = _is_ip(host)  # an IP address only ever matches itself
         else:
             domain, host_only = host, True
         if not path:
@@ -339,10 +363,14 @@ class CookieJar:
             return False
         self._seq += 1
         if old is not None:
+            # Same cookie again (servers re-send sessions): a later expiry needs no new
+            # Cookie header, since cached entries re-check their earliest expiry anyway.
+            same = (old.value == value and old.secure == c_secure
+                    and old.host_only == host_only and exp >= old.expires)
             old.value, old.host_only, old.secure = value, host_only, c_secure
             old.http_only, old.same_site, old.expires = http_only, same_site, exp
             old.updated = self._seq
-            return True
+            return not same
         bucket[key] = Cookie(
             name, value, domain, path, host_only, c_secure, http_only, same_site, exp,
             self._seq, self._seq,
