@@ -27,6 +27,7 @@ strings quoted and cut at 120 characters; latency as ``123.4ms``).
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -499,11 +500,34 @@ def compare(
     return f" (unknown operator {op!r})"
 
 
+def _fast_pass(a: Assertion) -> Callable[[Any], bool] | None:
+    """A quick "certainly passes" test for the common checks against constants (same-type
+    ``==``, ``in`` lists, numeric ordering and ``between``); anything it does not accept
+    goes through :func:`compare`, which alone decides failures and their reasons."""
+    if a.op == "==" and not isinstance(a.value, Template):
+        exp, t = a.value, type(a.value)
+        if t in (int, str, bool, float):
+            return lambda v: type(v) is t and v == exp
+        return None
+    if a.op == "in" and a.values and not any(isinstance(x, Template) for x in a.values):
+        ints = frozenset(x for x in a.values if type(x) is int)
+        strs = frozenset(x for x in a.values if type(x) is str)
+        return lambda v: (type(v) is int and v in ints) or (type(v) is str and v in strs)
+    cmp = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}.get(a.op)
+    if cmp is not None and _is_num(a.value):
+        bound = a.value
+        return lambda v: (type(v) is int or type(v) is float) and cmp(v, bound)
+    if a.op == "between" and len(a.values) == 2 and all(_is_num(x) for x in a.values):
+        lo, hi = a.values
+        return lambda v: (type(v) is int or type(v) is float) and lo <= v <= hi  # type: ignore[operator]
+    return None
+
+
 class Check:
     """A compiled :class:`~httptool.plan.Assertion`: ``evaluate(view, render)`` returns None
     when it holds, else the reason (``status == 200 failed: got 401``)."""
 
-    __slots__ = ("_path", "assertion", "name", "text")
+    __slots__ = ("_fast", "_path", "assertion", "name", "text")
 
     def __init__(self, a: Assertion) -> None:
         if a.op not in _OPS or a.op == "truthy":
@@ -513,6 +537,7 @@ class Check:
         self._path = compile_path(a.arg or "$") if a.subject == "json" else None
         if a.op == "matches" and not isinstance(a.value, Template) and a.value is not None:
             compile_regex(str(a.value))  # invalid regexes fail at compile time
+        self._fast = _fast_pass(a)
 
     def subject(self, view: ResponseView) -> Any:
         """The left side's value, or ``_MISSING``."""
@@ -546,6 +571,9 @@ class Check:
     def evaluate(self, view: ResponseView, render: RenderFn) -> str | None:
         a = self.assertion
         actual = self.subject(view)
+        fast = self._fast
+        if fast is not None and fast(actual):
+            return None
         why = compare(a.op, actual, a.value, a.values, render)
         if why is None:
             return None

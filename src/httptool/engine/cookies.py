@@ -142,6 +142,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
 def canonical_host(host: str) -> str:
     """Lower case, port and IPv6 brackets removed, trailing dot dropped."""
     h = host.strip().lower()
