@@ -5,7 +5,9 @@ Written by hand rather than on ``http.cookiejar``: the standard library's jar wo
 ``urllib.request.Request``/response objects and costs tens of microseconds per request
 (see ``bench/cookies_speed.py`` and docs/benchmarks.md, "Cookie jar"), while the request
 budget is a few microseconds. This jar caches the ``Cookie`` header per (secure, host), so
-the common case — nothing changed since the last request — is one dict look-up.
+the common case — nothing changed since the last request — is one dict look-up. The PyPI
+alternatives are tied to one client (aiohttp's jar), unmaintained parsers (``cookies``) or
+untried 0.1 releases, none with a jar fast enough to call per request.
 
 Rules (RFC 6265 §5, plus the parts of RFC 6265bis every browser and curl apply):
 
