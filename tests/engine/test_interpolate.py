@@ -337,3 +337,25 @@ def test_static_template_is_constant() -> None:
 
 def test_dollar_escape_is_literal() -> None:
     assert render(T("cost $${x} ${y}"), Scope(globals={"y": 2})) == "cost ${x} 2"
+
+
+# --------------------------------------------------------------------------- properties
+
+from urllib.parse import unquote, unquote_plus  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_text_round_trips_through_every_context(text: str) -> None:
+    scope = Scope(globals={"v": text})
+    body = render(T('{"a":"${v}"}', "json_string"), scope)
+    assert json.loads(body)["a"] == text
+    assert json.loads(render(T("[${v}]", "json_value"), scope)) == [text]
+    assert unquote(render(T("${v}", "query"), scope), errors="surrogatepass") == text
+    path = render(T("${v}", "path"), scope)
+    assert "/" not in path and "?" not in path and "#" not in path and " " not in path
+    assert unquote(path, errors="surrogatepass") == text
+    assert unquote_plus(render(T("${v}", "form"), scope), errors="surrogatepass") == text

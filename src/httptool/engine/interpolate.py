@@ -168,10 +168,10 @@ def to_json(v: Any) -> str:
     """``v`` as compact JSON text (orjson, with a fallback for integers beyond 64 bits)."""
     try:
         return orjson.dumps(v).decode()
-    except TypeError:
+    except TypeError:  # beyond 64-bit integers, lone surrogates: rare, so ASCII-escape all
         import json
 
-        return json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=str)
+        return json.dumps(v, separators=(",", ":"), default=str)
 
 
 _PATH_SAFE = "!$&'()*+,;=:@"  # sub-delims, ':' and '@' (RFC 3986 pchar); unreserved implied
@@ -202,13 +202,17 @@ def _memo(encode: Callable[[str], str]) -> Callable[[Any], str]:
     return esc
 
 
-_esc_path = _memo(lambda s: quote(s, safe=_PATH_SAFE))
-_esc_query = _memo(lambda s: quote(s, safe=""))
-_esc_form = _memo(lambda s: quote_plus(s, safe=""))
+def _utf8(s: str) -> bytes:
+    return s.encode("utf-8", "surrogatepass")  # lone surrogates (env vars) must not crash
+
+
+_esc_path = _memo(lambda s: quote(_utf8(s), safe=_PATH_SAFE))
+_esc_query = _memo(lambda s: quote(_utf8(s), safe=""))
+_esc_form = _memo(lambda s: quote_plus(_utf8(s), safe=""))
 
 
 def _esc_json_string(v: Any) -> str:
-    return orjson.dumps(v if type(v) is str else to_text(v))[1:-1].decode()
+    return to_json(v if type(v) is str else to_text(v))[1:-1]
 
 
 def _esc_json_value(v: Any) -> str:
