@@ -1,0 +1,429 @@
+"""The HTTP client: per-VU keep-alive connection pools, curl semantics, errors as values.
+
+* :class:`ClientContext` is shared by every pool of a process: the DNS cache (each host
+  resolved once per run) and the timeout watchdog.
+* :class:`ConnectionPool` belongs to one VU: idle keep-alive connections per origin
+  (scheme, host, port, proxy, TLS settings), reused last-in first-out, kept across
+  iterations; concurrent requests (``parallel`` branches) open more connections.
+* :meth:`ConnectionPool.send` runs one request with redirects (``-L``), cookies, the
+  total timeout and decoding; it never raises for a transport problem — the
+  :class:`~httptool.engine.http.Response` carries ``error`` and ``reason`` instead.
+* :meth:`ConnectionPool.start` is the bare callback path (no redirects, cookies or
+  retry) for closed-loop benchmarks.
+
+Timeouts: ``-m/--max-time`` bounds the whole request (connect, redirects, body); without
+it the bound is :data:`DEFAULT_TOTAL_TIMEOUT`. ``--connect-timeout`` bounds DNS + TCP +
+proxy tunnel + TLS handshake of a new connection. Running requests are checked by one
+watchdog tick every :data:`WATCHDOG_TICK` seconds rather than a timer per request (a
+timer costs more than the rest of a request's Python work), so a timeout fires up to
+10 ms late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+from httptool.engine.compress import DecodeError, decode
+from httptool.engine.dns import DnsCache, DnsError
+from httptool.engine.errors import ErrorKind
+from httptool.engine.http import HttpConnection, Response
+from httptool.engine.proxy import ProxyError, TunnelProtocol, open_tunnel
+from httptool.engine.request import (
+    InvalidRequest,
+    PreparedRequest,
+    build_request,
+    parse_url,
+    resolve_location,
+)
+from httptool.engine.tls import client_context, describe_tls_error
+
+#: Total time allowed for one request (with its redirects) when ``-m`` is not given.
+#: curl has no default; a load test needs one so a hung server cannot hold a VU forever.
+DEFAULT_TOTAL_TIMEOUT = 60.0
+#: How often running requests are checked against their deadline (seconds).
+WATCHDOG_TICK = 0.01
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_RETRYABLE = (ErrorKind.CLOSED, ErrorKind.RESET)
+
+
+class CookieJar(Protocol):
+    """What the client needs from a cookie jar (see engine/cookies.py)."""
+
+    def header_for(self, secure: bool, host: str, path: str) -> str | None: ...
+
+    def store(self, secure: bool, host: str, path: str, set_cookie_values: list[str]) -> None:
+        ...
+
+
+class _ConnectFailed(Exception):
+    def __init__(self, kind: ErrorKind, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+class ClientContext:
+    """Process-wide client state: DNS cache and the deadline watchdog."""
+
+    def __init__(self, dns: DnsCache | None = None) -> None:
+        self.dns = dns or DnsCache()
+        self.busy: set[HttpConnection] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the watchdog if it is not ticking (called after a request starts)."""
+        if self._timer is None or self._loop is not loop:
+            self._loop = loop
+            self._timer = loop.call_later(WATCHDOG_TICK, self._tick)
+
+    def _tick(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        now = loop.time()
+        late = [c for c in self.busy if c.deadline <= now]
+        for conn in late:
+            conn.fail(ErrorKind.TIMEOUT, _timeout_reason(conn))
+        self._timer = loop.call_later(WATCHDOG_TICK, self._tick) if self.busy else None
+
+
+def _timeout_reason(conn: HttpConnection) -> str:
+    resp = conn.resp
+    if resp is not None and resp.first_ns:
+        return "timed out reading the response"
+    return "timed out waiting for the response"
+
+
+_default_context: ClientContext | None = None
+
+
+def default_context() -> ClientContext:
+    global _default_context
+    if _default_context is None:
+        _default_context = ClientContext()
+    return _default_context
+
+
+class ConnectionPool:
+    """One VU's connections and the request logic that uses them."""
+
+    def __init__(self, context: ClientContext | None = None, jar: Any = None) -> None:
+        self.context = context or default_context()
+        self.jar: CookieJar | None = jar
+        self._idle: dict[tuple, list[HttpConnection]] = {}
+        self._all: set[HttpConnection] = set()
+        self.connections_opened = 0
+
+    # ------------------------------------------------------------------ pool bookkeeping
+    def _release(self, conn: HttpConnection) -> None:
+        idle = self._idle.get(conn.origin)
+        if idle is None:
+            self._idle[conn.origin] = [conn]
+        else:
+            idle.append(conn)
+
+    def _lost(self, conn: HttpConnection) -> None:
+        self._all.discard(conn)
+        idle = self._idle.get(conn.origin)
+        if idle and conn in idle:
+            idle.remove(conn)
+
+    def idle_count(self, origin: tuple | None = None) -> int:
+        if origin is not None:
+            return len(self._idle.get(origin, ()))
+        return sum(len(v) for v in self._idle.values())
+
+    def _take_idle(self, origin: tuple) -> HttpConnection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            conn = idle.pop()  # LIFO: the warmest connection, least likely timed out
+            if not conn.lost:
+                return conn
+        return None
+
+    def close(self) -> None:
+        """Close every connection (idle and busy) of this pool."""
+        for conn in list(self._all):
+            conn.fail(ErrorKind.CLOSED, "pool closed")
+        self._all.clear()
+        self._idle.clear()
+
+    # ------------------------------------------------------------------ callback path
+    def start(
+        self, req: PreparedRequest, on_done: Callable[[Response], Any], keep_body: bool = False
+    ) -> bool:
+        """Send on an idle connection and call ``on_done(resp)`` when it completes.
+
+        Returns False (nothing sent) when no idle connection exists for the origin; open
+        one with :meth:`open` first. No redirects, cookies, decoding or retry here.
+        """
+        conn = self._take_idle(req.origin)
+        if conn is None:
+            return False
+        ctx = self.context
+        loop = ctx._loop or asyncio.get_running_loop()
+        conn.deadline = loop.time() + (req.options.max_time or DEFAULT_TOTAL_TIMEOUT)
+        conn.start(Response(req.method, req.url_text, perf_counter_ns()), req.wire, on_done,
+                   keep_body, req.is_head)
+        if ctx._timer is None:
+            ctx.arm(loop)
+        return True
+
+    async def open(self, req: PreparedRequest) -> Response:
+        """Open one connection for ``req``'s origin and leave it idle in the pool; the
+        response carries the connect timings or the connect error."""
+        loop = asyncio.get_running_loop()
+        resp = Response(req.method, req.url_text, perf_counter_ns())
+        deadline = loop.time() + (req.options.max_time or DEFAULT_TOTAL_TIMEOUT)
+        try:
+            conn = await self._connect(req, resp, deadline)
+        except _ConnectFailed as e:
+            resp.error, resp.reason = e.kind, e.reason
+        else:
+            self._release(conn)
+        resp.end_ns = perf_counter_ns()
+        return resp
+
+    # ------------------------------------------------------------------ full path
+    async def send(
+        self,
+        req: PreparedRequest,
+        *,
+        keep_body: bool = False,
+        cookies: str | None = None,
+    ) -> Response:
+        """Run ``req`` with curl's semantics; never raises for transport problems.
+
+        ``cookies`` is the request's own ``-b`` string, sent with the jar's cookies.
+        ``keep_body`` keeps (and decodes) the body; otherwise it is only counted.
+        """
+        loop = asyncio.get_running_loop()
+        start = perf_counter_ns()
+        opts = req.options
+        deadline = loop.time() + (opts.max_time or DEFAULT_TOTAL_TIMEOUT)
+        sent = received = 0
+        hops = 0
+        while True:
+            resp = await self._exchange(loop, req, keep_body, cookies, deadline)
+            sent += resp.bytes_sent
+            received += resp.bytes_received
+            if resp.error is not None:
+                break
+            jar = self.jar
+            if jar is not None:
+                values = [v.decode("latin-1") for k, v in resp.headers
+                          if len(k) == 10 and k.lower() == b"set-cookie"]
+                if values:
+                    u = req.url
+                    jar.store(u.secure, u.host, u.path, values)
+            if not opts.follow_redirects or resp.status not in REDIRECT_CODES:
+                break
+            location = resp.header("location")
+            if location is None:
+                break
+            if hops >= opts.max_redirs:
+                resp.error = ErrorKind.REDIRECTS
+                resp.reason = f"maximum ({opts.max_redirs}) redirects followed"
+                break
+            try:
+                req = _redirected(req, resp.status, location)
+            except InvalidRequest as e:
+                resp.error, resp.reason = ErrorKind.INVALID, f"bad redirect: {e}"
+                break
+            hops += 1
+        resp.start_ns = start
+        resp.redirects = hops
+        resp.bytes_sent = sent
+        resp.bytes_received = received
+        if resp.error is None and resp.body and opts.compressed:
+            encoding = resp.header("content-encoding")
+            if encoding:
+                try:
+                    resp.body = decode(resp.body, encoding)
+                except DecodeError as e:
+                    resp.error, resp.reason = ErrorKind.MALFORMED, f"malformed response: {e}"
+        return resp
+
+    async def _exchange(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        req: PreparedRequest,
+        keep_body: bool,
+        cookies: str | None,
+        deadline: float,
+    ) -> Response:
+        """One hop; retried once on a fresh connection when a reused one turned out
+        closed before any response byte arrived."""
+        wire = req.wire
+        jar = self.jar
+        cookie = None
+        if jar is not None and not req.has_cookie_header:
+            u = req.url
+            cookie = jar.header_for(u.secure, u.host, u.path)
+        if cookies:
+            cookie = f"{cookies}; {cookie}" if cookie else cookies
+        if cookie:
+            wire = b"".join((req.head, b"Cookie: ", cookie.encode("latin-1", "replace"),
+                             b"\r\n", req.tail))
+        conn = self._take_idle(req.origin)
+        for attempt in (0, 1):
+            resp = Response(req.method, req.url_text, perf_counter_ns())
+            if conn is None:
+                try:
+                    conn = await self._connect(req, resp, deadline)
+                except _ConnectFailed as e:
+                    resp.error, resp.reason = e.kind, e.reason
+                    resp.end_ns = perf_counter_ns()
+                    return resp
+            fut: asyncio.Future[Response] = loop.create_future()
+            conn.deadline = deadline
+            conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
+            ctx = self.context
+            if ctx._timer is None:
+                ctx.arm(loop)
+            try:
+                resp = await fut
+            except asyncio.CancelledError:
+                conn.on_done = None
+                conn.fail(ErrorKind.CLOSED, "cancelled")
+                raise
+            if (attempt == 0 and resp.error in _RETRYABLE and resp.bytes_received == 0
+                    and conn.reusable_failure()):
+                conn = None  # stale keep-alive connection: resend once on a fresh one
+                continue
+            if attempt:
+                resp.retried = True
+            return resp
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ connecting
+    async def _connect(
+        self, req: PreparedRequest, resp: Response, deadline: float
+    ) -> HttpConnection:
+        loop = asyncio.get_running_loop()
+        opts = req.options
+        remaining = deadline - loop.time()
+        limit = remaining
+        connect_bound = False
+        if opts.connect_timeout is not None and opts.connect_timeout < remaining:
+            limit, connect_bound = opts.connect_timeout, True
+        try:
+            async with asyncio.timeout(max(limit, 0.0)):
+                return await self._connect_now(loop, req, resp)
+        except TimeoutError:
+            if connect_bound:
+                raise _ConnectFailed(ErrorKind.CONNECT_TIMEOUT,
+                                     f"connect timed out after {opts.connect_timeout:g}s")
+            raise _ConnectFailed(ErrorKind.TIMEOUT, "timed out while connecting")
+
+    async def _connect_now(
+        self, loop: asyncio.AbstractEventLoop, req: PreparedRequest, resp: Response
+    ) -> HttpConnection:
+        url, opts = req.url, req.options
+        t0 = perf_counter_ns()
+        proxy = None
+        if opts.proxy:
+            try:
+                proxy = parse_url(opts.proxy)
+            except InvalidRequest as e:
+                raise _ConnectFailed(ErrorKind.INVALID, f"bad proxy: {e}")
+        host, port = (proxy.host, proxy.port) if proxy else (url.host, url.port)
+        try:
+            addrs = await self.context.dns.resolve(host, port)
+        except DnsError as e:
+            raise _ConnectFailed(ErrorKind.DNS, str(e))
+        conn = HttpConnection(self, req.origin, self.context.busy)
+        tunnel = proxy is not None and url.secure
+        proto: asyncio.Protocol = TunnelProtocol() if tunnel else conn
+        transport = None
+        last: OSError | None = None
+        for _family, sockaddr in addrs:
+            try:
+                transport, _ = await loop.create_connection(
+                    lambda p=proto: p, sockaddr[0], sockaddr[1])
+                break
+            except OSError as e:
+                last = e
+        if transport is None:
+            raise _ConnectFailed(*_describe_connect_error(last, host, port, proxy is not None))
+        t1 = perf_counter_ns()
+        try:
+            if tunnel:
+                assert proxy is not None and isinstance(proto, TunnelProtocol)
+                await open_tunnel(proto, url, proxy)
+                t1 = perf_counter_ns()
+            if url.secure:
+                try:
+                    ctx = client_context(opts.insecure, opts.cacert, opts.cert, opts.key)
+                except (OSError, ssl.SSLError) as e:
+                    raise _ConnectFailed(ErrorKind.TLS, f"TLS setup failed: {e}")
+                tls_transport = await loop.start_tls(
+                    transport, conn, ctx, server_hostname=url.host)
+                if tls_transport is None:
+                    raise _ConnectFailed(ErrorKind.CLOSED, "connection closed during TLS")
+                conn.transport = tls_transport  # type: ignore[assignment]
+        except ProxyError as e:
+            transport.abort()
+            raise _ConnectFailed(ErrorKind.PROXY, str(e))
+        except ssl.SSLError as e:
+            transport.abort()
+            raise _ConnectFailed(ErrorKind.TLS, describe_tls_error(e))
+        except (ConnectionError, OSError) as e:
+            transport.abort()
+            raise _ConnectFailed(ErrorKind.CLOSED if not isinstance(e, ConnectionResetError)
+                                 else ErrorKind.RESET, f"connection lost while connecting: {e}")
+        except BaseException:
+            transport.abort()
+            raise
+        t2 = perf_counter_ns()
+        resp.new_connection = True
+        resp.connect_ns = t1 - t0
+        resp.tls_ns = t2 - t1 if url.secure else 0
+        self._all.add(conn)
+        self.connections_opened += 1
+        return conn
+
+
+def _describe_connect_error(
+    e: OSError | None, host: str, port: int, via_proxy: bool
+) -> tuple[ErrorKind, str]:
+    what = f"proxy {host}:{port}" if via_proxy else f"{host}:{port}"
+    if isinstance(e, ConnectionRefusedError):
+        return ErrorKind.REFUSED, f"connection refused ({what})"
+    if isinstance(e, TimeoutError):
+        return ErrorKind.CONNECT_TIMEOUT, f"connect timed out ({what})"
+    detail = (e.strerror if e is not None and e.strerror else str(e)) or "unknown error"
+    return ErrorKind.CONNECT, f"could not connect to {what}: {detail}"
+
+
+def _redirected(req: PreparedRequest, status: int, location: str) -> PreparedRequest:
+    """The next hop, with curl's method rules: 301/302 turn POST into GET, 303 turns
+    everything but HEAD into GET (both drop the body); 307/308 keep method and body.
+    Credentials (``-u`` and Authorization) are not sent to another host."""
+    url = resolve_location(req.url, location)
+    method, body, headers = req.method, req.body, req.headers
+    if (status in (301, 302) and method == "POST") or (status == 303 and method != "HEAD"):
+        method, body = "GET", b""
+        headers = tuple(h for h in headers if h[0].lower() != "content-type")
+    auth = req.auth
+    nxt = parse_url(url)
+    if (nxt.host, nxt.port, nxt.scheme) != (req.url.host, req.url.port, req.url.scheme):
+        auth = None
+        headers = tuple(h for h in headers if h[0].lower() != "authorization")
+    return build_request(method, url, headers, body, req.options, auth)
+
+
+async def send(
+    req: PreparedRequest, *, keep_body: bool = False, cookies: str | None = None,
+    jar: Any = None,
+) -> Response:
+    """One request on a throw-away pool (``httptool exec``, tests)."""
+    pool = ConnectionPool(jar=jar)
+    try:
+        return await pool.send(req, keep_body=keep_body, cookies=cookies)
+    finally:
+        pool.close()

@@ -1,0 +1,310 @@
+"""One HTTP/1.1 connection: an asyncio ``Protocol`` fed to an ``httptools`` parser.
+
+The hot path is callback-driven: ``start`` writes pre-encoded bytes, ``data_received``
+feeds the parser, and ``on_message_complete`` hands the finished :class:`Response` to the
+waiting callback (a future's ``set_result`` or a benchmark's loop) and returns the
+connection to its pool. No coroutine, dict or extra future is made per request here.
+Errors become values on the response (``error`` + ``reason``), never exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from http import HTTPStatus
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
+
+from httptool.engine.errors import ErrorKind
+
+#: A response whose status line and headers exceed this is rejected as malformed.
+MAX_HEADER_BYTES = 64 * 1024
+
+
+class Response:
+    """The outcome of one request (or of the last hop of a redirect chain).
+
+    Times are ``perf_counter_ns`` stamps; use the ``*_ns`` properties for durations.
+    ``body`` is None unless the caller asked to keep it; ``body_size`` always counts the
+    body bytes received on the wire.
+    """
+
+    __slots__ = (
+        "body", "body_size", "bytes_received", "bytes_sent", "connect_ns", "end_ns", "error",
+        "first_ns", "headers", "http_version", "method", "new_connection", "reason",
+        "redirects", "retried", "sent_ns", "start_ns", "status", "tls_ns", "url",
+    )
+
+    def __init__(self, method: str, url: str, start_ns: int) -> None:
+        self.method = method
+        self.url = url
+        self.start_ns = start_ns
+        self.sent_ns = start_ns
+        self.first_ns = 0
+        self.end_ns = 0
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: bytes | None = None
+        self.body_size = 0
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.error: ErrorKind | None = None
+        self.reason = ""
+        self.connect_ns = 0
+        self.tls_ns = 0
+        self.new_connection = False
+        self.http_version = "1.1"
+        self.redirects = 0
+        self.retried = False
+
+    # ---- durations (ns)
+    @property
+    def ttfb_ns(self) -> int:
+        """Request written -> first response byte (0 if none arrived)."""
+        return self.first_ns - self.sent_ns if self.first_ns else 0
+
+    @property
+    def total_ns(self) -> int:
+        return self.end_ns - self.start_ns
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    # ---- headers
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), decoded as latin-1."""
+        key = name.lower().encode("latin-1")
+        for k, v in self.headers:
+            if k.lower() == key:
+                return v.decode("latin-1")
+        return None
+
+    def header_values(self, name: str) -> list[str]:
+        key = name.lower().encode("latin-1")
+        return [v.decode("latin-1") for k, v in self.headers if k.lower() == key]
+
+    @property
+    def reason_phrase(self) -> str:
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def text(self) -> str:
+        return (self.body or b"").decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        if self.error:
+            return f"<Response {self.method} {self.url} error={self.error} {self.reason!r}>"
+        return f"<Response {self.method} {self.url} {self.status} {self.body_size}B>"
+
+
+class Owner(Protocol):
+    """What a connection reports to: its pool."""
+
+    def _release(self, conn: HttpConnection) -> None: ...
+
+    def _lost(self, conn: HttpConnection) -> None: ...
+
+
+class _HeadDone(Exception):
+    """Stops the parser after a HEAD response's headers (llhttp would wait for a body)."""
+
+
+OnDone = Callable[[Response], Any]
+
+
+class HttpConnection(asyncio.Protocol):
+    """A keep-alive connection that runs one request at a time."""
+
+    __slots__ = (
+        "busy_set", "chunks", "deadline", "headers_done", "is_head", "keep_body", "lost",
+        "on_done", "origin", "owner", "parser", "resp", "transport", "uses",
+    )
+
+    def __init__(self, owner: Owner, origin: tuple, busy_set: set[HttpConnection]) -> None:
+        self.owner = owner
+        self.origin = origin
+        self.busy_set = busy_set  # watched for the total timeout while a request runs
+        self.transport: asyncio.Transport | None = None
+        self.parser = HttpResponseParser(self)
+        self.resp: Response | None = None
+        self.on_done: OnDone | None = None
+        self.keep_body = False
+        self.chunks: list[bytes] | None = None
+        self.is_head = False
+        self.headers_done = False
+        self.lost = False
+        self.deadline = 0.0
+        self.uses = 0
+
+    # ------------------------------------------------------------------ requests
+    def start(
+        self, resp: Response, wire: bytes, on_done: OnDone, keep_body: bool, is_head: bool
+    ) -> None:
+        """Send ``wire``; ``on_done(resp)`` is called exactly once with the outcome."""
+        self.resp = resp
+        self.on_done = on_done
+        self.keep_body = keep_body
+        self.chunks = [] if keep_body else None
+        self.is_head = is_head
+        self.headers_done = False
+        self.uses += 1
+        resp.bytes_sent = len(wire)
+        self.busy_set.add(self)
+        transport = self.transport
+        if self.lost or transport is None or transport.is_closing():
+            self.fail(ErrorKind.CLOSED, "connection closed before response")
+            return
+        resp.sent_ns = perf_counter_ns()
+        transport.write(wire)
+
+    def reusable_failure(self) -> bool:
+        """True when the last failure may be retried on a fresh connection: the
+        connection had served a request before and no response byte arrived."""
+        return self.uses > 1
+
+    def fail(self, kind: ErrorKind, reason: str) -> None:
+        """End the running request with an error; the connection is closed."""
+        resp = self.resp
+        self.lost = True
+        if self.transport is not None:
+            self.transport.abort()
+        if resp is None:
+            return
+        resp.error = kind
+        resp.reason = reason
+        self._done(resp)
+
+    def _done(self, resp: Response) -> None:
+        self.resp = None
+        self.busy_set.discard(self)
+        if self.chunks is not None:
+            resp.body = b"".join(self.chunks)
+            self.chunks = None
+        resp.end_ns = perf_counter_ns()
+        on_done = self.on_done
+        self.on_done = None
+        if on_done is not None:
+            on_done(resp)
+
+    # ------------------------------------------------------------------ protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        resp = self.resp
+        if resp is None:  # bytes nobody asked for: the connection is out of step
+            self.lost = True
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        if not resp.first_ns:
+            resp.first_ns = perf_counter_ns()
+        resp.bytes_received += len(data)
+        try:
+            self.parser.feed_data(data)
+        except HttpParserUpgrade:
+            self._complete(False)
+        except HttpParserError as e:
+            if isinstance(e.__context__, _HeadDone):
+                self.parser = HttpResponseParser(self)  # the old one expects a body
+                self._complete(self._head_keep_alive())
+            elif self.resp is resp:
+                self.fail(ErrorKind.MALFORMED, f"malformed response: {_parser_reason(e)}")
+            return
+        if not self.headers_done and self.resp is resp and resp.bytes_received > MAX_HEADER_BYTES:
+            self.fail(ErrorKind.MALFORMED, "malformed response: header too large (> 64 KiB)")
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too; connection_lost reports
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.owner._lost(self)
+        resp = self.resp
+        if resp is None:
+            return
+        if self.headers_done and self._close_delimited(resp):
+            self._complete(False)
+            return
+        where = "mid-response" if resp.bytes_received else "before response"
+        if isinstance(exc, ConnectionResetError):
+            self.fail(ErrorKind.RESET, f"connection reset by peer {where}")
+        else:
+            self.fail(ErrorKind.CLOSED, f"connection closed {where}")
+
+    # ------------------------------------------------------------------ parser callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.resp.headers.append((name, value))  # type: ignore[union-attr]
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        if self.is_head and self.parser.get_status_code() >= 200:
+            resp = self.resp
+            resp.status = self.parser.get_status_code()  # type: ignore[union-attr]
+            resp.http_version = self.parser.get_http_version()  # type: ignore[union-attr]
+            raise _HeadDone
+
+    def on_body(self, body: bytes) -> None:
+        self.resp.body_size += len(body)  # type: ignore[union-attr]
+        chunks = self.chunks
+        if chunks is not None:
+            chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        parser = self.parser
+        status = parser.get_status_code()
+        if status < 200 and status != 101:  # interim (100 Continue, 103): wait for the real one
+            self.resp.headers = []  # type: ignore[union-attr]
+            self.headers_done = False
+            return
+        self._complete(parser.should_keep_alive())
+
+    # ------------------------------------------------------------------ internals
+    def _complete(self, keep_alive: bool) -> None:
+        resp = self.resp
+        if resp is None:
+            return
+        if not resp.status:
+            parser = self.parser
+            resp.status = parser.get_status_code()
+            resp.http_version = parser.get_http_version()
+        if keep_alive and not self.lost:
+            self.owner._release(self)
+        else:
+            self.lost = True
+            if self.transport is not None:
+                self.transport.close()
+        self._done(resp)
+
+    def _head_keep_alive(self) -> bool:
+        resp = self.resp
+        if resp is None:
+            return False
+        conn = resp.header("connection")
+        if conn is not None and "close" in conn.lower():
+            return False
+        return resp.http_version != "1.0" or (conn is not None and "keep-alive" in conn.lower())
+
+    @staticmethod
+    def _close_delimited(resp: Response) -> bool:
+        """The body ends at EOF (no Content-Length, not chunked): EOF completes it."""
+        for k, v in resp.headers:
+            lk = k.lower()
+            if lk == b"content-length" or (lk == b"transfer-encoding" and b"chunked" in v.lower()):
+                return False
+        return True
+
+
+def _parser_reason(e: HttpParserError) -> str:
+    text = str(e) or type(e).__name__
+    if "chunk" in text.lower():
+        return f"bad chunk ({text})"
+    if "HTTP/" in text or "status" in text.lower() or "version" in text.lower():
+        return f"bad status line ({text})"
+    return text

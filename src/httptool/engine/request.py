@@ -1,0 +1,252 @@
+"""Requests rendered to bytes before they are sent.
+
+A :class:`PreparedRequest` holds the request line and header block already encoded, so
+sending is one ``transport.write``. The only part added per send is the ``Cookie`` line
+(the jar changes between requests). :func:`build_request` is memoised: a request whose
+URL, headers and body do not vary is encoded exactly once per process, and a varying one
+costs one dict look-up when its rendered strings repeat.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from httptool.engine.compress import ACCEPT_ENCODING
+from httptool.plan import CurlOptions
+
+USER_AGENT = "httptool/0.1"
+DEFAULT_OPTIONS = CurlOptions()
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidRequest(Exception):
+    """The request cannot be sent as given (bad URL, unsupported scheme, bad header)."""
+
+
+@dataclass(frozen=True, slots=True)
+class URL:
+    scheme: str  # "http" | "https"
+    host: str  # without brackets for IPv6
+    port: int
+    target: str  # path + query, never empty ("/")
+    userinfo: str | None = None
+    path: str = "/"  # the target without the query (cookie path matching)
+
+    @property
+    def secure(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def host_header(self) -> str:
+        h = f"[{self.host}]" if ":" in self.host else self.host
+        return h if self.port == _DEFAULT_PORTS[self.scheme] else f"{h}:{self.port}"
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.host_header}{self.target}"
+
+
+_url_cache: dict[str, URL] = {}
+
+
+def parse_url(url: str) -> URL:
+    """curl-like URL parsing: a missing scheme means http; the fragment is dropped."""
+    found = _url_cache.get(url)
+    if found is not None:
+        return found
+    parsed = _parse_url(url)
+    if len(_url_cache) > 4096:
+        _url_cache.clear()
+    _url_cache[url] = parsed
+    return parsed
+
+
+def _parse_url(url: str) -> URL:
+    rest = url.strip()
+    scheme = "http"
+    if "://" in rest:
+        scheme, rest = rest.split("://", 1)
+        scheme = scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise InvalidRequest(f"unsupported protocol {scheme!r} in URL {url!r}")
+    rest = rest.split("#", 1)[0]
+    cut = len(rest)
+    for sep in "/?":
+        i = rest.find(sep)
+        if 0 <= i < cut:
+            cut = i
+    authority, target = rest[:cut], rest[cut:]
+    if not target.startswith("/"):
+        target = "/" + target
+    userinfo = None
+    if "@" in authority:
+        userinfo, authority = authority.rsplit("@", 1)
+    port_text = ""
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            raise InvalidRequest(f"bad IPv6 address in URL {url!r}")
+        host, tail = authority[1:end], authority[end + 1 :]
+        if tail.startswith(":"):
+            port_text = tail[1:]
+        elif tail:
+            raise InvalidRequest(f"bad host in URL {url!r}")
+    else:
+        host, _, port_text = authority.partition(":")
+    if not host:
+        raise InvalidRequest(f"no host in URL {url!r}")
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise InvalidRequest(f"bad port {port_text!r} in URL {url!r}")
+        port = int(port_text)
+    else:
+        port = _DEFAULT_PORTS[scheme]
+    if any(c in target for c in " \r\n"):
+        target = target.replace(" ", "%20").replace("\r", "%0D").replace("\n", "%0A")
+    return URL(scheme, host.lower(), port, target, userinfo, target.split("?", 1)[0])
+
+
+def resolve_location(base: URL, location: str) -> str:
+    """An absolute URL for a redirect's ``Location`` (absolute, //host, /path or relative)."""
+    loc = location.strip()
+    if "://" in loc.split("?", 1)[0]:
+        return loc
+    if loc.startswith("//"):
+        return f"{base.scheme}:{loc}"
+    origin = f"{base.scheme}://{base.host_header}"
+    if loc.startswith("/"):
+        return origin + loc
+    if loc.startswith("?"):
+        return origin + base.path + loc
+    directory = base.path.rsplit("/", 1)[0]
+    parts: list[str] = []
+    for seg in (directory + "/" + loc).split("/"):
+        if seg == "..":
+            if parts:
+                parts.pop()
+        elif seg != ".":
+            parts.append(seg)
+    path = "/".join(parts)
+    return origin + (path if path.startswith("/") else "/" + path)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """One request, encoded. ``head`` ends just before the blank line; ``tail`` is the
+    blank line plus the body, so ``head + tail`` (or ``head + cookie_line + tail``) is
+    what goes on the wire."""
+
+    method: str
+    url: URL
+    url_text: str  # the URL as given (shown in logs and results)
+    headers: tuple[tuple[str, str], ...]  # as given (for redirects that rebuild)
+    body: bytes
+    options: CurlOptions
+    head: bytes
+    tail: bytes
+    wire: bytes  # head + tail: the bytes sent when there is no Cookie line
+    auth: tuple[str, str] | None
+    origin: tuple  # connection-pool key: (scheme, host, port, proxy, tls settings)
+    is_head: bool
+    has_cookie_header: bool  # the caller set Cookie itself (then the jar is not consulted)
+
+
+def origin_key(url: URL, options: CurlOptions) -> tuple:
+    tls = (options.insecure, options.cacert, options.cert, options.key) if url.secure else None
+    return (url.scheme, url.host, url.port, options.proxy, tls)
+
+
+_cache: dict[tuple, PreparedRequest] = {}
+CACHE_LIMIT = 10_000
+
+
+def build_request(
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
+    body: bytes = b"",
+    options: CurlOptions = DEFAULT_OPTIONS,
+    auth: tuple[str, str] | None = None,
+) -> PreparedRequest:
+    """Encode a request from already-rendered strings (memoised).
+
+    Headers are sent in curl's order: ``Host``, ``User-Agent``, ``Accept``, then the
+    caller's headers, then ``Authorization`` (``-u``), ``Accept-Encoding``
+    (``--compressed``) and ``Content-Length``. A caller header replaces a default one of
+    the same name; a header with an empty value removes it (as curl's ``-H 'Accept:'``).
+    Raises :class:`InvalidRequest`.
+    """
+    hdrs = headers if isinstance(headers, tuple) else tuple(headers)
+    key = (method, url, hdrs, body, options, auth)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    req = _encode(method, url, hdrs, body, options, auth)
+    if len(_cache) >= CACHE_LIMIT:
+        _cache.clear()
+    _cache[key] = req
+    return req
+
+
+def _encode(
+    method: str,
+    url_text: str,
+    headers: tuple[tuple[str, str], ...],
+    body: bytes,
+    options: CurlOptions,
+    auth: tuple[str, str] | None,
+) -> PreparedRequest:
+    url = parse_url(url_text)
+    if not method or any(c in method for c in " \r\n\t"):
+        raise InvalidRequest(f"bad method {method!r}")
+    if auth is None and url.userinfo is not None:
+        user, _, password = url.userinfo.partition(":")
+        auth = (user, password)
+    given = {name.lower() for name, _ in headers}
+    lines: list[str] = []
+    target = str(url) if (options.proxy and not url.secure) else url.target
+    lines.append(f"{method} {target} HTTP/1.1")
+    if "host" not in given:
+        lines.append(f"Host: {url.host_header}")
+    if "user-agent" not in given:
+        lines.append(f"User-Agent: {USER_AGENT}")
+    if "accept" not in given:
+        lines.append("Accept: */*")
+    has_cookie = False
+    for name, value in headers:
+        if not name or any(c in name for c in " :\r\n\t") or any(c in value for c in "\r\n"):
+            raise InvalidRequest(f"bad header {name!r}")
+        if value == "" or name.lower() == "content-length":
+            continue  # removed (curl's 'Name:'), or computed below
+        if name.lower() == "cookie":
+            has_cookie = True
+        lines.append(f"{name}: {value}")
+    if auth is not None and "authorization" not in given:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        lines.append(f"Authorization: Basic {token}")
+    if options.compressed and "accept-encoding" not in given:
+        lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}")
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    tail = b"\r\n" + body
+    return PreparedRequest(
+        method=method,
+        url=url,
+        url_text=url_text,
+        headers=headers,
+        body=body,
+        options=options,
+        head=head,
+        tail=tail,
+        wire=head + tail,
+        auth=auth,
+        origin=origin_key(url, options),
+        is_head=method == "HEAD",
+        has_cookie_header=has_cookie,
+    )
+
+
+def clear_cache() -> None:
+    _cache.clear()
+    _url_cache.clear()

@@ -1,0 +1,39 @@
+"""TLS client contexts with curl's semantics, built once per distinct setting.
+
+Verification is on by default (system trust store, host name checked, SNI sent);
+``-k`` turns both checks off; ``--cacert`` replaces the trust store; ``--cert``/``--key``
+present a client certificate. Contexts are cached: building one reads the trust store,
+which costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import ssl
+from functools import lru_cache
+
+
+@lru_cache(maxsize=64)
+def client_context(
+    insecure: bool = False,
+    cacert: str | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+) -> ssl.SSLContext:
+    """The context for these options (raises ``OSError``/``ssl.SSLError`` on bad files)."""
+    ctx = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
+    if insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+def describe_tls_error(exc: BaseException) -> str:
+    """A short reason that says plainly when the certificate was not trusted."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        detail = exc.verify_message or str(exc)
+        return f"TLS certificate verification failed: {detail}"
+    text = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    return f"TLS handshake failed: {text}"
