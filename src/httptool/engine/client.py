@@ -165,11 +165,11 @@ class ConnectionPool:
         if conn is None:
             return False
         ctx = self.context
-        loop = ctx._loop or asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         conn.deadline = loop.time() + (req.options.max_time or DEFAULT_TOTAL_TIMEOUT)
         conn.start(Response(req.method, req.url_text, perf_counter_ns()), req.wire, on_done,
                    keep_body, req.is_head)
-        if ctx._timer is None:
+        if ctx._timer is None or ctx._loop is not loop:
             ctx.arm(loop)
         return True
 
@@ -283,7 +283,7 @@ class ConnectionPool:
             conn.deadline = deadline
             conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
             ctx = self.context
-            if ctx._timer is None:
+            if ctx._timer is None or ctx._loop is not loop:
                 ctx.arm(loop)
             try:
                 resp = await fut

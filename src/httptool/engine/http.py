@@ -115,6 +115,10 @@ class _HeadDone(Exception):
     """Stops the parser after a HEAD response's headers (llhttp would wait for a body)."""
 
 
+class _HeaderTooLarge(Exception):
+    """Stops the parser when the header block passes :data:`MAX_HEADER_BYTES`."""
+
+
 OnDone = Callable[[Response], Any]
 
 
@@ -122,7 +126,8 @@ class HttpConnection(asyncio.Protocol):
     """A keep-alive connection that runs one request at a time."""
 
     __slots__ = (
-        "busy_set", "chunks", "deadline", "headers_done", "is_head", "keep_body", "lost",
+        "busy_set", "chunks", "deadline", "head_size", "headers_done", "is_head", "keep_body",
+        "lost",
         "on_done", "origin", "owner", "parser", "resp", "transport", "uses",
     )
 
@@ -138,6 +143,7 @@ class HttpConnection(asyncio.Protocol):
         self.chunks: list[bytes] | None = None
         self.is_head = False
         self.headers_done = False
+        self.head_size = 0
         self.lost = False
         self.deadline = 0.0
         self.uses = 0
@@ -153,6 +159,7 @@ class HttpConnection(asyncio.Protocol):
         self.chunks = [] if keep_body else None
         self.is_head = is_head
         self.headers_done = False
+        self.head_size = 0
         self.uses += 1
         resp.bytes_sent = len(wire)
         self.busy_set.add(self)
@@ -215,7 +222,9 @@ class HttpConnection(asyncio.Protocol):
                 self.parser = HttpResponseParser(self)  # the old one expects a body
                 self._complete(self._head_keep_alive())
             elif self.resp is resp:
-                self.fail(ErrorKind.MALFORMED, f"malformed response: {_parser_reason(e)}")
+                too_large = isinstance(e.__context__, _HeaderTooLarge)
+                reason = "header too large (> 64 KiB)" if too_large else _parser_reason(e)
+                self.fail(ErrorKind.MALFORMED, f"malformed response: {reason}")
             return
         if not self.headers_done and self.resp is resp and resp.bytes_received > MAX_HEADER_BYTES:
             self.fail(ErrorKind.MALFORMED, "malformed response: header too large (> 64 KiB)")
@@ -241,6 +250,9 @@ class HttpConnection(asyncio.Protocol):
     # ------------------------------------------------------------------ parser callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
         self.resp.headers.append((name, value))  # type: ignore[union-attr]
+        self.head_size += len(name) + len(value)
+        if self.head_size > MAX_HEADER_BYTES:
+            raise _HeaderTooLarge
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
