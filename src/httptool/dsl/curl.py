@@ -1,0 +1,1000 @@
+"""A pasted curl command -> the request curl would send (:class:`CurlRequest`).
+
+Follows curl's own rules where they matter for what goes on the wire: ``-d`` implies POST
+and a url-encoded Content-Type, ``-G`` moves data to the query, ``--json`` sets both JSON
+headers, ``-F`` builds multipart, ``-I`` is HEAD, ``-X`` is sent verbatim, combined short
+flags (``-sSL``, ``-XPOST``) work and ``--opt=value`` does not (curl rejects it too).
+Everything curl would do by reading stdin, prompting, or using cookie files is an error with
+a clear message instead of a surprise at run time. Every problem is reported to the caller's
+:class:`~httptool.dsl.diagnostics.Diagnostics` at the exact file line/column of the word.
+
+Header conventions of :attr:`CurlRequest.headers` (what the engine relies on):
+
+* headers appear in curl's order: ``User-Agent`` (``-A``), ``Referer`` (``-e``), the ``-H``
+  headers as given, then the JSON headers of ``--json``, then the body's ``Content-Type``;
+* a ``-H`` header replaces the one a flag would add (``-A x -H 'User-Agent: y'`` sends y);
+* ``-H 'Name:'`` (removal) is kept as a header whose value has *no parts*
+  (``Template(())``): nothing is sent under that name, not even the engine's default;
+* ``-H 'Name;'`` (an empty header that *is* sent) has the value ``Template(("",))``.
+
+Bodies: ``-d``/``--data-*``/``--json`` give a :class:`~httptool.plan.TextBody`; file
+contents (``@file``) are read now and become literal text (never interpolated). ``-F``
+gives a :class:`~httptool.plan.MultipartBody`: ``name=@file`` parts carry ``file_content``
+and ``filename``; ``name=<file`` parts carry ``file_content`` with ``filename=None`` (sent
+as a plain field, as curl does). The multipart boundary is derived from a hash of the parts,
+so the same command always compiles to an equal Plan.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass, field, replace
+from urllib.parse import quote
+
+from httptool.dsl.diagnostics import Diagnostics
+from httptool.dsl.shellwords import Locator, Word, split_words
+from httptool.dsl.template import parse_template
+from httptool.plan import (
+    BasicAuth,
+    Body,
+    CurlOptions,
+    FormPart,
+    Header,
+    MultipartBody,
+    Ref,
+    RefContext,
+    Template,
+    TextBody,
+)
+
+__all__ = ["CurlRequest", "parse_curl"]
+
+
+@dataclass(frozen=True, slots=True)
+class CurlRequest:
+    """What one curl command sends; the fields map 1:1 onto :class:`plan.RequestSpec`."""
+
+    method: str
+    url: Template
+    headers: tuple[Header, ...] = ()
+    cookies: Template | None = None
+    auth: BasicAuth | None = None
+    body: Body | None = None
+    options: CurlOptions = field(default_factory=CurlOptions)
+
+
+# --------------------------------------------------------------------------- option table
+
+# long name -> (action, takes an argument)
+_LONG: dict[str, tuple[str, bool]] = {
+    "request": ("request", True),
+    "header": ("header", True),
+    "data": ("data", True),
+    "data-ascii": ("data", True),
+    "data-raw": ("data-raw", True),
+    "data-binary": ("data-binary", True),
+    "data-urlencode": ("data-urlencode", True),
+    "json": ("json", True),
+    "form": ("form", True),
+    "form-string": ("form-string", True),
+    "cookie": ("cookie", True),
+    "user": ("user", True),
+    "user-agent": ("user-agent", True),
+    "referer": ("referer", True),
+    "get": ("get", False),
+    "head": ("head", False),
+    "location": ("location", False),
+    "max-redirs": ("max-redirs", True),
+    "insecure": ("insecure", False),
+    "cacert": ("cacert", True),
+    "cert": ("cert", True),
+    "key": ("key", True),
+    "max-time": ("max-time", True),
+    "connect-timeout": ("connect-timeout", True),
+    "compressed": ("compressed", False),
+    "proxy": ("proxy", True),
+    "url": ("url", True),
+    # accepted, no effect on what is sent (output and progress of the curl tool itself)
+    "output": ("ignore", True),
+    "remote-name": ("ignore", False),
+    "write-out": ("ignore", True),
+    "dump-header": ("ignore", True),
+    "silent": ("ignore", False),
+    "show-error": ("ignore", False),
+    "verbose": ("ignore", False),
+    "include": ("ignore", False),
+    "fail": ("ignore", False),
+    "progress-bar": ("ignore", False),
+    "no-progress-meter": ("ignore", False),
+    "no-buffer": ("ignore", False),
+    "http1.1": ("ignore", False),
+}
+
+_SHORT: dict[str, str] = {
+    "X": "request", "H": "header", "d": "data", "F": "form", "b": "cookie", "u": "user",
+    "A": "user-agent", "e": "referer", "G": "get", "I": "head", "L": "location",
+    "k": "insecure", "m": "max-time", "x": "proxy", "E": "cert", "o": "output",
+    "O": "remote-name", "w": "write-out", "D": "dump-header", "s": "silent",
+    "S": "show-error", "v": "verbose", "i": "include", "f": "fail", "#": "progress-bar",
+    "N": "no-buffer",
+}
+
+_BOOL_ACTIONS = frozenset({"get", "head", "location", "insecure", "compressed"})
+_DATA_ACTIONS = frozenset({"data", "data-raw", "data-binary", "data-urlencode", "json"})
+_TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_URL_AUTH = re.compile(r"(?:[^/?#]*://)?[^/?#]*")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+
+#: curl's own extension table for -F file parts (tool_formparse.c); others are octet-stream.
+_MIME_BY_EXT = {
+    ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".svg": "image/svg+xml", ".txt": "text/plain", ".htm": "text/html",
+    ".html": "text/html", ".pdf": "application/pdf", ".xml": "application/xml",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass(slots=True)
+class _Arg:
+    """An option's argument: ``word.text[off:]``; ``flag`` is the option as written."""
+
+    word: Word
+    off: int
+    flag: str
+    flag_offset: int  # source offset of the flag
+
+    @property
+    def text(self) -> str:
+        return self.word.text[self.off :] if self.off else self.word.text
+
+
+@dataclass(slots=True)
+class _Piece:
+    """One data argument, already split: ``pending[i]`` marks refs whose escaping depends
+    on the body's final kind (JSON, form or raw)."""
+
+    parts: list[str | Ref]
+    pending: list[bool]
+    is_json: bool
+    line: int
+    col: int
+
+
+@dataclass(slots=True)
+class _State:
+    method: str | None = None
+    head_at: int = -1
+    get_at: int = -1
+    data_at: int = -1
+    form_at: int = -1
+    url: Template | None = None
+    custom: list[tuple[str, Template]] = field(default_factory=list)
+    user_agent: Template | None = None
+    referer: Template | None = None
+    pieces: list[_Piece] = field(default_factory=list)
+    json_used: bool = False
+    form: list[FormPart] = field(default_factory=list)
+    cookies: list[Template] = field(default_factory=list)
+    auth: BasicAuth | None = None
+    opts: dict[str, object] = field(default_factory=dict)
+    unknown_seen: bool = False
+
+
+class _CurlParser:
+    def __init__(
+        self, command: str, line: int, col: int, diags: Diagnostics, base_dir: str
+    ) -> None:
+        self.command = command
+        self.loc = Locator(command, line, col)
+        self.diags = diags
+        self.base_dir = base_dir
+        self.st = _State()
+
+    # ---- positions and messages
+    def err(self, message: str, offset: int) -> None:
+        self.diags.error(message, *self.loc.at(offset))
+
+    def warn(self, message: str, offset: int) -> None:
+        self.diags.warning(message, *self.loc.at(offset))
+
+    def arg_err(self, a: _Arg, message: str, k: int = 0) -> None:
+        self.err(message, a.word.source_offset(a.off + k))
+
+    def template(
+        self, w: Word, a: int, b: int | None, ctx: RefContext, text: str | None = None
+    ) -> Template:
+        """``w.text[a:b]`` (or ``text``, which stands at ``a``) split at ``${...}``, every
+        reference positioned at its file line/column."""
+        if text is None:
+            text = w.text[a:b]
+        line, col = self.loc.at(w.source_offset(a))
+        if "$" not in text:
+            return Template((text,) if text else (), line, col)
+        tmp = Diagnostics()
+        t = parse_template(text, 1, 1, ctx, tmp)
+        if not t.refs and not tmp.items:
+            return Template(t.parts, line, col)
+        nls = [m.start() for m in re.finditer("\n", text)]
+
+        def where(rl: int, rc: int) -> tuple[int, int]:
+            k = rc - 1 if rl <= 1 else nls[rl - 2] + rc
+            return self.loc.at(w.source_offset(min(a + k, len(w.text))))
+
+        parts: list[str | Ref] = []
+        for p in t.parts:
+            if isinstance(p, Ref):
+                rl, rc = where(p.line, p.col)
+                p = replace(p, line=rl, col=rc)
+            parts.append(p)
+        for d in tmp.items:
+            dl, dc = where(d.line, d.col)
+            if d.severity == "error":
+                self.diags.error(d.message, dl, dc)
+            else:
+                self.diags.warning(d.message, dl, dc)
+        return Template(tuple(parts), line, col)
+
+    def no_refs(self, a: _Arg, what: str) -> bool:
+        """Reject ``${...}`` where the Plan holds plain text; True when the text is usable."""
+        k = a.text.find("${")
+        if k >= 0 and not a.text.startswith("$${", k - 1 if k else 0):
+            self.arg_err(a, f"variables are not supported in {what}", k)
+            return False
+        return True
+
+    def read_file(self, a: _Arg, k: int, path: str, what: str) -> tuple[str, bytes | None]:
+        """``(absolute path, content or None when unreadable)``."""
+        full = os.path.abspath(os.path.join(self.base_dir, os.path.expanduser(path)))
+        try:
+            with open(full, "rb") as f:
+                return full, f.read()
+        except OSError:
+            return full, None
+        except ValueError:  # embedded NUL in the path
+            self.arg_err(a, f"invalid file name in {what}", k)
+            return full, None
+
+    # ---- main loop
+    def parse(self) -> CurlRequest | None:
+        errors_before = len(self.diags.errors)
+        words = split_words(self.command, self.loc, self.diags)
+        if words is None:
+            return None
+        if not words or words[0].text != "curl":
+            at = words[0].start if words else 0
+            self.err("expected a curl command (starting with the word 'curl')", at)
+            return None
+        curl_word = words[0]
+        flags = True
+        after_unknown = False
+        i, n = 1, len(words)
+        while i < n:
+            w = words[i]
+            t = w.text
+            i += 1
+            if flags and t.startswith("--") and len(t) > 2:
+                after_unknown = False
+                spec = _LONG.get(t[2:])
+                if spec is None:
+                    after_unknown = not self.unknown_long(w)
+                    continue
+                action, takes = spec
+                if takes:
+                    if i >= n:
+                        self.err(f"curl option '{t}' needs an argument", w.start)
+                        continue
+                    self.apply(action, _Arg(words[i], 0, t, w.start))
+                    i += 1
+                else:
+                    self.apply_bool(action, True, w.start)
+            elif flags and t == "--":
+                flags = False
+            elif flags and t.startswith("-") and len(t) > 1:
+                after_unknown = False
+                j = 1
+                while j < len(t):
+                    c = t[j]
+                    at = w.start if j == 1 else w.source_offset(j)
+                    action = _SHORT.get(c, "")
+                    if not action:
+                        self.err(f"unknown curl option '-{c}'", at)
+                        self.st.unknown_seen = after_unknown = True
+                        break
+                    takes = _LONG[action][1] if action in _LONG else False
+                    if not takes:
+                        self.apply_bool(_LONG[action][0], True, at)
+                        j += 1
+                        continue
+                    if j + 1 < len(t):
+                        self.apply(_LONG[action][0], _Arg(w, j + 1, "-" + c, at))
+                    elif i < n:
+                        self.apply(_LONG[action][0], _Arg(words[i], 0, "-" + c, at))
+                        i += 1
+                    else:
+                        self.err(f"curl option '-{c}' needs an argument", at)
+                    break
+            else:
+                if after_unknown:
+                    after_unknown = False  # most likely the unknown option's argument
+                    continue
+                self.set_url(w, 0, w.start)
+        return self.finish(curl_word, errors_before)
+
+    def unknown_long(self, w: Word) -> bool:
+        """Report an unknown ``--option``; True when it cannot have taken an argument."""
+        t = w.text
+        name, eq, _ = t[2:].partition("=")
+        base = name.removeprefix("no-")
+        if not eq and name.startswith("no-") and base in _LONG and not _LONG[base][1]:
+            self.apply_bool(_LONG[base][0], False, w.start)  # curl's --no-OPTION
+            return True
+        self.st.unknown_seen = True
+        if eq and (name in _LONG or name.removeprefix("no-") in _LONG):
+            self.err(
+                f"unknown curl option '{t}': curl does not accept '--{name}=VALUE'; "
+                f"write '--{name} VALUE'",
+                w.start,
+            )
+            return True
+        close = difflib.get_close_matches(name, list(_LONG), n=1, cutoff=0.75)
+        hint = f" (did you mean '--{close[0]}'?)" if close else ""
+        self.err(f"unknown curl option '{t}'{hint}", w.start)
+        return False
+
+    # ---- option actions
+    def apply_bool(self, action: str, value: bool, at: int) -> None:
+        st = self.st
+        if action == "get":
+            st.get_at = at if value else -1
+        elif action == "head":
+            st.head_at = at if value else -1
+        elif action == "location":
+            st.opts["follow_redirects"] = value
+        elif action == "insecure":
+            st.opts["insecure"] = value
+        elif action == "compressed":
+            st.opts["compressed"] = value
+
+    def apply(self, action: str, a: _Arg) -> None:
+        getattr(self, "opt_" + action.replace("-", "_"))(a)
+
+    def opt_ignore(self, a: _Arg) -> None:
+        pass
+
+    def opt_request(self, a: _Arg) -> None:
+        m = a.text
+        if not m:
+            self.arg_err(a, f"empty HTTP method after '{a.flag}'")
+            return
+        if not self.no_refs(a, "the HTTP method"):
+            return
+        if not _TOKEN_NAME.fullmatch(m):
+            self.arg_err(a, f"invalid HTTP method '{m}'")
+            return
+        if m != m.upper():
+            self.warn(
+                f"HTTP method '{m}' is sent as written (methods are case-sensitive; "
+                f"did you mean '{m.upper()}'?)",
+                a.word.source_offset(a.off),
+            )
+        self.st.method = m
+
+    def opt_url(self, a: _Arg) -> None:
+        self.set_url(a.word, a.off, a.word.source_offset(a.off))
+
+    def set_url(self, w: Word, off: int, at: int) -> None:
+        if self.st.url is not None:
+            self.err(
+                "a second URL in one curl command (one request per curl; "
+                "write another request for it)",
+                at,
+            )
+            return
+        text = w.text[off:]
+        if not text:
+            self.err("empty URL", at)
+            return
+        m = _SCHEME.match(text)
+        if m and m.group(1).lower() not in ("http", "https"):
+            self.err(f"unsupported protocol '{m.group(1)}' (only http and https)", at)
+            return
+        self.st.url = _url_contexts(self.template(w, off, None, "raw"))
+
+    def opt_header(self, a: _Arg) -> None:
+        text = a.text
+        if text.startswith("@"):
+            self.arg_err(a, "reading headers from a file (-H @file) is not supported; "
+                            "write one -H per header")
+            return
+        colon = text.find(":")
+        if colon < 0:
+            semi = text.find(";")
+            if semi > 0 and not text[semi + 1 :].strip():
+                if self.header_name(a, text[:semi]):
+                    line, col = self.loc.at(a.word.source_offset(a.off + semi))
+                    self.st.custom.append((text[:semi], Template(("",), line, col)))
+                return
+            self.arg_err(a, f"header '{text}' has no ':' (write 'Name: value', 'Name;' "
+                            "for an empty header or 'Name:' to remove one)")
+            return
+        name = text[:colon]
+        if not self.header_name(a, name):
+            return
+        v0 = colon + 1
+        while v0 < len(text) and text[v0] in " \t":
+            v0 += 1
+        v1 = len(text.rstrip(" \t\r\n"))
+        if v1 <= v0:
+            line, col = self.loc.at(a.word.source_offset(a.off + colon))
+            self.st.custom.append((name, Template((), line, col)))  # removal
+            return
+        self.st.custom.append((name, self.template(a.word, a.off + v0, a.off + v1, "raw")))
+
+    def header_name(self, a: _Arg, name: str) -> bool:
+        if _TOKEN_NAME.fullmatch(name) and "${" not in name:
+            return True
+        if "${" in name:
+            self.arg_err(a, "variables are not supported in header names")
+        elif not name.strip():
+            self.arg_err(a, "header with an empty name")
+        else:
+            self.arg_err(a, f"invalid header name '{name}'")
+        return False
+
+    # data family
+    def _data_at(self, a: _Arg) -> None:
+        if self.st.data_at < 0:
+            self.st.data_at = a.flag_offset
+
+    def _file_piece(self, a: _Arg, strip_newlines: bool, is_json: bool) -> None:
+        path = a.text[1:]
+        if path == "-":
+            self.arg_err(a, f"'{a.flag} @-' reads stdin, which a load test cannot do; "
+                            "put the data in a file (@file) or inline")
+            return
+        if not path:
+            self.arg_err(a, f"missing file name after '@' in '{a.flag}'")
+            return
+        if "${" in path:
+            self.arg_err(a, "variables are not supported in file names", 1)
+            return
+        full, content = self.read_file(a, 1, path, a.flag)
+        if content is None:
+            self.arg_err(a, f"cannot read file '{path}' (looked for {full})", 1)
+            return
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            self.arg_err(a, f"file '{path}' is not UTF-8 text; binary bodies are only "
+                            "supported as -F parts", 1)
+            return
+        if strip_newlines:
+            text = text.replace("\r", "").replace("\n", "")
+        line, col = self.loc.at(a.word.source_offset(a.off))
+        self.st.pieces.append(_Piece([text] if text else [], [False] if text else [],
+                                     is_json, line, col))
+
+    def _text_piece(self, a: _Arg, is_json: bool) -> None:
+        t = self.template(a.word, a.off, None, "raw")
+        self.st.pieces.append(
+            _Piece(list(t.parts), [isinstance(p, Ref) for p in t.parts], is_json, t.line,
+                   t.col)
+        )
+
+    def opt_data(self, a: _Arg) -> None:
+        self._data_at(a)
+        if a.text.startswith("@"):
+            self._file_piece(a, strip_newlines=True, is_json=False)
+        else:
+            self._text_piece(a, False)
+
+    def opt_data_raw(self, a: _Arg) -> None:
+        self._data_at(a)
+        self._text_piece(a, False)
+
+    def opt_data_binary(self, a: _Arg) -> None:
+        self._data_at(a)
+        if a.text.startswith("@"):
+            self._file_piece(a, strip_newlines=False, is_json=False)
+        else:
+            self._text_piece(a, False)
+
+    def opt_json(self, a: _Arg) -> None:
+        self._data_at(a)
+        self.st.json_used = True
+        if a.text.startswith("@"):
+            self._file_piece(a, strip_newlines=False, is_json=True)
+        else:
+            self._text_piece(a, True)
+
+    def opt_data_urlencode(self, a: _Arg) -> None:
+        """curl's forms: ``content``, ``=content``, ``name=content``, ``@file``,
+        ``name@file``; the content is percent-encoded, ``${...}`` values form-encoded."""
+        self._data_at(a)
+        text = a.text
+        m = re.search(r"[=@]", text)
+        parts: list[str | Ref] = []
+        pending: list[bool] = []
+        name_end = -1
+        if m is not None:
+            name_end = m.start()
+            if name_end > 0:
+                nt = self.template(a.word, a.off, a.off + name_end, "form")
+                for p in nt.parts:
+                    parts.append(p)
+                    pending.append(False)
+                parts.append("=")
+                pending.append(False)
+        if m is not None and m.group() == "@":
+            path = text[name_end + 1 :]
+            if path == "-":
+                self.arg_err(a, f"'{a.flag} @-' reads stdin, which a load test cannot do",
+                             name_end)
+                return
+            if "${" in path:
+                self.arg_err(a, "variables are not supported in file names", name_end + 1)
+                return
+            full, content = self.read_file(a, name_end + 1, path, a.flag)
+            if content is None:
+                self.arg_err(a, f"cannot read file '{path}' (looked for {full})",
+                             name_end + 1)
+                return
+            parts.append(quote(content, safe=""))
+            pending.append(False)
+        else:
+            start = name_end + 1 if m is not None else 0
+            t = self.template(a.word, a.off + start, None, "form")
+            for p in t.parts:
+                parts.append(quote(p, safe="") if isinstance(p, str) else p)
+                pending.append(False)
+        line, col = self.loc.at(a.word.source_offset(a.off))
+        self.st.pieces.append(_Piece(parts, pending, False, line, col))
+
+    # multipart
+    def opt_form(self, a: _Arg) -> None:
+        self._form(a, literal=False)
+
+    def opt_form_string(self, a: _Arg) -> None:
+        self._form(a, literal=True)
+
+    def _form(self, a: _Arg, literal: bool) -> None:
+        if self.st.form_at < 0:
+            self.st.form_at = a.flag_offset
+        text = a.text
+        eq = text.find("=")
+        if eq < 0:
+            self.arg_err(a, f"'{a.flag}' expects name=value, name=@file or name=<file")
+            return
+        name = text[:eq]
+        if "${" in name:
+            self.arg_err(a, "variables are not supported in form field names")
+            return
+        v0 = eq + 1
+        if literal:
+            value = self.template(a.word, a.off + v0, None, "raw")
+            self.st.form.append(FormPart(name, value=value))
+            return
+        kind = text[v0 : v0 + 1]
+        if kind in ("@", "<"):
+            v0 += 1
+        word, params = self._form_params(a, v0)
+        if word is None:
+            return
+        wtext, wstart = word
+        ctype: str | None = None
+        filename: str | None = None
+        for key, val, k in params:
+            if key == "type":
+                ctype = val
+            elif key == "filename":
+                filename = val
+            elif key in ("headers", "encoder"):
+                self.arg_err(a, f"form part parameter '{key}=' is not supported; ignored", k)
+            else:
+                self.arg_err(a, f"unknown form part parameter '{key}'", k)
+        if kind in ("@", "<"):
+            if not wtext:
+                self.arg_err(a, f"missing file name after '{kind}'", v0)
+                return
+            if "${" in wtext:
+                self.arg_err(a, "variables are not supported in file names", wstart)
+                return
+            full, content = self.read_file(a, wstart, wtext, a.flag)
+            if content is None:
+                self.diags.warning(
+                    f"form file '{wtext}' not found (looked for {full}); the request will "
+                    "fail until it exists",
+                    *self.loc.at(a.word.source_offset(a.off + wstart)),
+                )
+            if kind == "@":
+                if filename is None:
+                    filename = os.path.basename(wtext)
+                if ctype is None:
+                    ext = os.path.splitext(wtext)[1].lower()
+                    ctype = _MIME_BY_EXT.get(ext, "application/octet-stream")
+                self.st.form.append(FormPart(name, file_path=full, file_content=content,
+                                             filename=filename, content_type=ctype))
+            else:
+                self.st.form.append(FormPart(name, file_path=full, file_content=content,
+                                             filename=filename, content_type=ctype))
+            return
+        value = self.template(a.word, a.off + wstart, None, "raw", text=wtext)
+        self.st.form.append(FormPart(name, value=value, filename=filename,
+                                     content_type=ctype))
+
+    def _form_params(
+        self, a: _Arg, v0: int
+    ) -> tuple[tuple[str, int] | None, list[tuple[str, str, int]]]:
+        """Split ``value;type=...;filename=...`` the way curl does (a ``"..."`` value may
+        hold ``;``). Returns ``((value, its offset), [(key, val, offset)])``."""
+        text = a.text
+        params: list[tuple[str, str, int]] = []
+        val, pos = self._param_word(a, v0)
+        if val is None:
+            return None, params
+        word = (val, v0 + (1 if text[v0 : v0 + 1] == '"' else 0))
+        while pos < len(text) and text[pos] == ";":
+            p = pos + 1
+            while p < len(text) and text[p] in " \t":
+                p += 1
+            m = re.compile(r"([A-Za-z]+)=").match(text, p)
+            if m is None:
+                end = text.find(";", p)
+                end = len(text) if end < 0 else end
+                self.arg_err(a, f"unknown form part parameter '{text[p:end]}'", p)
+                pos = end
+                continue
+            pv, pos = self._param_word(a, m.end())
+            if pv is None:
+                return None, params
+            params.append((m.group(1).lower(), pv, p))
+        return word, params
+
+    def _param_word(self, a: _Arg, p: int) -> tuple[str | None, int]:
+        text = a.text
+        if text[p : p + 1] == '"':
+            m = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL).match(text, p)
+            if m is None:
+                self.arg_err(a, "unterminated '\"' in form value", p)
+                return None, len(text)
+            val = re.sub(r"\\(.)", r"\1", m.group(1), flags=re.DOTALL)
+            end = text.find(";", m.end())
+            return val, len(text) if end < 0 else end
+        end = text.find(";", p)
+        end = len(text) if end < 0 else end
+        return text[p:end], end
+
+    def opt_cookie(self, a: _Arg) -> None:
+        if "=" not in a.text:
+            self.arg_err(a, f"'{a.flag} {a.text}' names a cookie file, which is not "
+                            "supported: cookies from responses are kept in each VU's cookie "
+                            "jar automatically; pass cookies as 'name=value; name2=value2'")
+            return
+        self.st.cookies.append(self.template(a.word, a.off, None, "raw"))
+
+    def opt_user(self, a: _Arg) -> None:
+        text = a.text
+        colon = text.find(":")
+        if colon < 0:
+            self.warn(f"'{a.flag}' without ':password' (curl would prompt for one); "
+                      "an empty password is used", a.word.source_offset(a.off))
+            user = self.template(a.word, a.off, None, "raw")
+            self.st.auth = BasicAuth(user, Template((), user.line, user.col))
+            return
+        user = self.template(a.word, a.off, a.off + colon, "raw")
+        pw = self.template(a.word, a.off + colon + 1, None, "raw")
+        self.st.auth = BasicAuth(user, pw)
+
+    def opt_user_agent(self, a: _Arg) -> None:
+        self.st.user_agent = self.template(a.word, a.off, None, "raw")
+
+    def opt_referer(self, a: _Arg) -> None:
+        text = a.text
+        end = len(text) - 5 if text.endswith(";auto") else len(text)
+        self.st.referer = (self.template(a.word, a.off, a.off + end, "raw") if end > 0
+                           else None)
+
+    def _number(self, a: _Arg, what: str, integer: bool) -> float | None:
+        text = a.text.strip()
+        try:
+            v = float(int(text)) if integer else float(text)
+        except ValueError:
+            v = math.nan
+        if math.isnan(v) or math.isinf(v) or (v < 0 and not (integer and v == -1)):
+            kind = "a whole number" if integer else "a number of seconds"
+            self.arg_err(a, f"'{a.flag}' expects {what} as {kind}, got '{a.text}'")
+            return None
+        return v
+
+    def opt_max_redirs(self, a: _Arg) -> None:
+        v = self._number(a, "the redirect limit", integer=True)
+        if v is not None:
+            self.st.opts["max_redirs"] = int(v)
+
+    def opt_max_time(self, a: _Arg) -> None:
+        v = self._number(a, "the total time limit", integer=False)
+        if v is not None:
+            self.st.opts["max_time"] = v
+
+    def opt_connect_timeout(self, a: _Arg) -> None:
+        v = self._number(a, "the connect time limit", integer=False)
+        if v is not None:
+            self.st.opts["connect_timeout"] = v
+
+    def _path_opt(self, a: _Arg, key: str) -> None:
+        text = a.text
+        if not text:
+            self.arg_err(a, f"empty file name after '{a.flag}'")
+            return
+        if not self.no_refs(a, "certificate and key file names"):
+            return
+        if key == "cert":
+            colon = text.find(":")
+            if colon > 1 or (colon == 1 and not text[0].isalpha()):
+                self.arg_err(a, "a password in --cert ('file:password') is not supported; "
+                                "use an unencrypted key file with --key", colon)
+                return
+        full = os.path.abspath(os.path.join(self.base_dir, os.path.expanduser(text)))
+        if not os.path.isfile(full):
+            self.warn(f"file '{text}' not found (looked for {full})",
+                      a.word.source_offset(a.off))
+        self.st.opts[key] = full
+
+    def opt_cacert(self, a: _Arg) -> None:
+        self._path_opt(a, "cacert")
+
+    def opt_cert(self, a: _Arg) -> None:
+        self._path_opt(a, "cert")
+
+    def opt_key(self, a: _Arg) -> None:
+        self._path_opt(a, "key")
+
+    def opt_proxy(self, a: _Arg) -> None:
+        text = a.text.strip()
+        if not self.no_refs(a, "the proxy address"):
+            return
+        if not text:
+            self.st.opts["proxy"] = None  # curl: an empty proxy disables proxying
+            return
+        if "://" not in text:
+            text = "http://" + text
+        self.st.opts["proxy"] = text
+
+    # ---- assembly
+    def finish(self, curl_word: Word, errors_before: int) -> CurlRequest | None:
+        st = self.st
+        if st.url is None and not st.unknown_seen:
+            self.err("curl command has no URL", curl_word.start)
+        has_data = bool(st.pieces) or st.data_at >= 0
+        if st.form_at >= 0 and has_data:
+            self.err("-F/--form cannot be combined with -d/--data/--json (curl: only one "
+                     "HTTP request method)", max(st.form_at, st.data_at))
+        if st.head_at >= 0 and st.form_at >= 0:
+            self.err("-I/--head cannot be combined with -F/--form (curl: only one HTTP "
+                     "request method)", st.head_at)
+        elif st.head_at >= 0 and has_data and st.get_at < 0:
+            self.err("-I/--head cannot be combined with -d/--data (curl: only one HTTP "
+                     "request method; add -G to send the data in the query)", st.head_at)
+        if st.get_at >= 0 and st.form_at >= 0:
+            self.err("-G/--get cannot be combined with -F/--form", st.get_at)
+        if len(self.diags.errors) > errors_before or st.url is None:
+            return None
+
+        url = st.url
+        body: Body | None = None
+        custom_names = {n.lower() for n, _ in st.custom}
+        headers: list[Header] = []
+        if st.user_agent is not None and "user-agent" not in custom_names:
+            headers.append(Header("User-Agent", st.user_agent))
+        if st.referer is not None and "referer" not in custom_names:
+            headers.append(Header("Referer", st.referer))
+        custom_ct: int | None = None  # index of the last -H Content-Type that is sent
+        for n, v in st.custom:
+            headers.append(Header(n, v))
+            if n.lower() == "content-type":
+                custom_ct = len(headers) - 1 if v.parts else None
+        if st.json_used:
+            if "content-type" not in custom_names:
+                headers.append(Header("Content-Type", Template.literal("application/json")))
+            if "accept" not in custom_names:
+                headers.append(Header("Accept", Template.literal("application/json")))
+
+        if st.pieces and st.get_at >= 0:
+            parts, pending = _join_pieces(st.pieces)
+            parts = [replace(p, ctx="query") if isinstance(p, Ref) and pend else p
+                     for p, pend in zip(parts, pending, strict=True)]
+            lit = "".join(p for p in url.parts if isinstance(p, str))
+            sep = "&" if "?" in lit else "?"
+            url = Template(_merge([*url.parts, sep, *parts]), url.line, url.col)
+        elif st.data_at >= 0:
+            body = self.text_body(custom_ct, headers, "content-type" in custom_names)
+        elif st.form:
+            body = self.multipart(custom_ct, headers, "content-type" in custom_names)
+
+        method = st.method
+        if method is None:
+            if st.head_at >= 0:
+                method = "HEAD"
+            elif st.get_at >= 0:
+                method = "GET"
+            elif body is not None:
+                method = "POST"
+            else:
+                method = "GET"
+        cookies = None
+        if st.cookies:
+            cparts: list[str | Ref] = []
+            for k, c in enumerate(st.cookies):
+                if k:
+                    cparts.append("; ")
+                cparts.extend(c.parts)
+            cookies = Template(_merge(cparts), st.cookies[0].line, st.cookies[0].col)
+        options = CurlOptions(**st.opts) if st.opts else CurlOptions()  # type: ignore[arg-type]
+        return CurlRequest(method, url, tuple(headers), cookies, st.auth, body, options)
+
+    def text_body(
+        self, custom_ct: int | None, headers: list[Header], ct_named: bool
+    ) -> TextBody:
+        st = self.st
+        parts, pending = _join_pieces(st.pieces)
+        ct_text = ""
+        if custom_ct is not None:
+            ct_text = headers[custom_ct].value.static_text.lower()
+        elif st.json_used:
+            ct_text = "application/json"
+        first = st.pieces[0]
+        if "json" in ct_text or st.json_used:
+            kind = "json"
+        elif ct_named:
+            kind = "form" if "x-www-form-urlencoded" in ct_text else "raw"
+        else:
+            lead = parts[0].lstrip() if parts and isinstance(parts[0], str) else ""
+            if lead[:1] in ("{", "["):
+                kind = "json"
+                self.diags.warning(
+                    "this JSON body is sent as application/x-www-form-urlencoded (curl's "
+                    "default for -d); add -H 'Content-Type: application/json' or use --json",
+                    first.line, first.col,
+                )
+            else:
+                kind = "form"
+        if not ct_named and not st.json_used:
+            headers.append(Header("Content-Type",
+                                  Template.literal("application/x-www-form-urlencoded")))
+        if kind == "json":
+            parts = _json_contexts(parts, pending)
+        elif kind == "form":
+            parts = [replace(p, ctx="form") if isinstance(p, Ref) and pend else p
+                     for p, pend in zip(parts, pending, strict=True)]
+        return TextBody(Template(_merge(parts), first.line, first.col))
+
+    def multipart(
+        self, custom_ct: int | None, headers: list[Header], ct_named: bool
+    ) -> MultipartBody:
+        parts = tuple(self.st.form)
+        boundary = _boundary(parts)
+        if custom_ct is not None:
+            h = headers[custom_ct]
+            m = re.search(r"boundary=\"?([^\";]+)", h.value.static_text)
+            if m:
+                boundary = m.group(1)
+            else:  # curl appends its boundary to a multipart Content-Type given with -H
+                headers[custom_ct] = Header(h.name, Template(
+                    _merge([*h.value.parts, f"; boundary={boundary}"]), h.value.line,
+                    h.value.col))
+        elif not ct_named:
+            headers.append(Header("Content-Type", Template.literal(
+                f"multipart/form-data; boundary={boundary}")))
+        return MultipartBody(parts, boundary)
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def _merge(parts: list[str | Ref]) -> tuple[str | Ref, ...]:
+    out: list[str | Ref] = []
+    for p in parts:
+        if isinstance(p, str):
+            if not p:
+                continue
+            if out and isinstance(out[-1], str):
+                out[-1] = out[-1] + p
+                continue
+        out.append(p)
+    return tuple(out)
+
+
+def _join_pieces(pieces: list[_Piece]) -> tuple[list[str | Ref], list[bool]]:
+    """Data arguments joined as curl does: ``&`` between them, none between ``--json``
+    pieces."""
+    parts: list[str | Ref] = []
+    pending: list[bool] = []
+    prev_json = False
+    for k, pc in enumerate(pieces):
+        if k and not (pc.is_json and prev_json):
+            parts.append("&")
+            pending.append(False)
+        parts.extend(pc.parts)
+        pending.extend(pc.pending)
+        prev_json = pc.is_json
+    return parts, pending
+
+
+def _url_contexts(t: Template) -> Template:
+    """Refs in the scheme/authority (or a leading base-URL variable) are ``raw``, in the
+    path ``path``, in the query (and fragment) ``query``."""
+    if not t.refs:
+        return t
+    s = "".join(p if isinstance(p, str) else "\x00" for p in t.parts)
+    auth_end = _URL_AUTH.match(s).end()  # type: ignore[union-attr]
+    q = s.find("?", auth_end)
+    h = s.find("#", auth_end)
+    path_end = min(x for x in (q, h, len(s)) if x >= 0)
+    out: list[str | Ref] = []
+    off = 0
+    for p in t.parts:
+        if isinstance(p, Ref):
+            ctx: RefContext = "raw" if off < auth_end else "path" if off < path_end else "query"
+            out.append(replace(p, ctx=ctx) if p.ctx != ctx else p)
+            off += 1
+        else:
+            out.append(p)
+            off += len(p)
+    return Template(tuple(out), t.line, t.col)
+
+
+def _json_contexts(parts: list[str | Ref], pending: list[bool]) -> list[str | Ref]:
+    """Refs inside a JSON string literal become ``json_string``, others ``json_value``."""
+    in_str = False
+    out: list[str | Ref] = []
+    for p, pend in zip(parts, pending, strict=True):
+        if isinstance(p, str):
+            i = 0
+            while True:
+                if in_str:
+                    m = _IN_JSON_STRING.match(p, i)
+                    if m is None:
+                        break
+                    in_str, i = False, m.end()
+                else:
+                    j = p.find('"', i)
+                    if j < 0:
+                        break
+                    in_str, i = True, j + 1
+            out.append(p)
+        elif pend:
+            out.append(replace(p, ctx="json_string" if in_str else "json_value"))
+        else:
+            out.append(p)
+    return out
+
+
+def _boundary(parts: tuple[FormPart, ...]) -> str:
+    """A boundary that depends only on the parts (not on paths or positions)."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(repr((
+            p.name,
+            p.value.static_text if p.value is not None else None,
+            hashlib.sha256(p.file_content).hexdigest() if p.file_content is not None else None,
+            os.path.basename(p.file_path) if p.file_path else None,
+            p.filename,
+            p.content_type,
+        )).encode("utf-8", "surrogatepass"))
+    return "-" * 24 + h.hexdigest()[:22]
+
+
+def parse_curl(
+    command: str, line: int, col: int, diags: Diagnostics, base_dir: str = "."
+) -> CurlRequest | None:
+    """Parse ``command`` (raw source starting with ``curl``, which stands at ``line``/
+    ``col`` of the scenario file). Problems go to ``diags``; None when one of them makes
+    the request unusable. ``base_dir`` is where ``@file`` arguments are looked up."""
+    return _CurlParser(command, line, col, diags, base_dir).parse()
