@@ -1,0 +1,295 @@
+"""The hot-path recorder a shard's VUs write into.
+
+Why lists and not method calls: appending an int to a list costs ~15 ns, a Python call
+several times that (DESIGN.md, "Latency recording"). So for each request name the engine
+holds a :class:`RequestStats` and, for a request that got a response, does only::
+
+    st.lat.append(latency_ns)   # open model: from the scheduled start; else from the send
+    st.end.append(end_ns)       # time.monotonic_ns() when the response completed
+    st.vu.append(vu_id)
+    st.ttfb.append(ttfb_ns)
+    st.bytes_sent += n_sent
+    st.bytes_received += n_received
+    # only when they apply:
+    st.conn.append(connect_ns)  # a new connection was opened for this request
+    st.svc.append(service_ns)   # open model: service time, from the actual send
+
+``lat``, ``end`` and ``vu`` must stay aligned (append all three, with no ``await`` in
+between). A failed request additionally calls ``st.fail(kind, vu_id, end_ns)`` (once per
+request); a request that ended without a response calls only
+``st.error(kind, vu_id, end_ns)`` (it counts as a request and a failure, with no latency).
+A completed iteration appends the VU id to ``recorder.iter_vu``; a check does
+``chk.passed += 1`` or ``chk.failed += 1`` on the :class:`CheckStats` it holds.
+
+Per-VU requests, failures and latency sums are *derived* from the same rows as the
+per-name totals (the ``vu`` list), so the sum over VUs equals the total by construction.
+
+:meth:`Recorder.maybe_flush` (cheap; call it e.g. once per iteration) folds the buffers
+into histograms when they hold ``flush_at`` items; :meth:`Recorder.snapshot` always folds.
+The recorder is used from one thread (the shard's event loop).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from httptool.metrics.histogram import Histogram, as_int64
+from httptool.metrics.series import TimeSeries
+from httptool.metrics.snapshot import RequestSnapshot, Snapshot, VUTable
+
+#: Default number of buffered requests that triggers a fold in maybe_flush (~2 MB of lists).
+FLUSH_AT = 16_384
+#: Interim snapshots carry the seconds from (latest second - SERIES_WINDOW) on.
+SERIES_WINDOW = 10
+
+_VU_COLS = 5  # iterations, requests, failed, latency_sum_ns, latency_count
+_ITER, _REQ, _FAIL, _LSUM, _LCNT = range(_VU_COLS)
+
+
+class CheckStats:
+    """Pass/fail counts of one check; the engine increments the attributes directly."""
+
+    __slots__ = ("failed", "name", "passed")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+
+class RequestStats:
+    """Buffers and folded totals of one request name (see the module docstring)."""
+
+    __slots__ = (
+        "_rec", "bytes_received", "bytes_sent", "conn", "connect_hist", "end", "err_end",
+        "err_vu", "errors", "fail_end", "fail_vu", "failures", "lat", "latency", "name",
+        "responses", "service", "svc", "ttfb", "ttfb_hist", "vu",
+    )
+
+    def __init__(self, name: str, recorder: Recorder) -> None:
+        self.name = name
+        self._rec = recorder
+        # hot-path buffers (cleared in place by fold, so bound .append methods stay valid)
+        self.lat: list[int] = []
+        self.end: list[int] = []
+        self.vu: list[int] = []
+        self.ttfb: list[int] = []
+        self.conn: list[int] = []
+        self.svc: list[int] = []
+        self.fail_end: list[int] = []
+        self.fail_vu: list[int] = []
+        self.err_end: list[int] = []
+        self.err_vu: list[int] = []
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        #: failed requests by kind; exact at any moment (not buffered)
+        self.failures: dict[str, int] = {}
+        # folded
+        self.responses = 0
+        self.errors = 0
+        self.latency = Histogram()
+        self.ttfb_hist = Histogram()
+        self.connect_hist = Histogram()
+        self.service: Histogram | None = None
+
+    def fail(self, kind: str, vu: int, end_ns: int) -> None:
+        """Count this request (already recorded, or recorded next) as failed, once."""
+        self.failures[kind] = self.failures.get(kind, 0) + 1
+        self.fail_end.append(end_ns)
+        self.fail_vu.append(vu)
+
+    def error(self, kind: str, vu: int, end_ns: int) -> None:
+        """A request that ended without a response: one request, one failure, no latency."""
+        self.failures[kind] = self.failures.get(kind, 0) + 1
+        self.fail_end.append(end_ns)
+        self.fail_vu.append(vu)
+        self.err_end.append(end_ns)
+        self.err_vu.append(vu)
+
+    def record(self, vu: int, latency_ns: int, end_ns: int, ttfb_ns: int, sent: int = 0,
+               received: int = 0, connect_ns: int | None = None,
+               service_ns: int | None = None) -> None:
+        """A response, as one call: for tests and non-hot callers (the engine inlines it)."""
+        self.lat.append(latency_ns)
+        self.end.append(end_ns)
+        self.vu.append(vu)
+        self.ttfb.append(ttfb_ns)
+        self.bytes_sent += sent
+        self.bytes_received += received
+        if connect_ns is not None:
+            self.conn.append(connect_ns)
+        if service_ns is not None:
+            self.svc.append(service_ns)
+
+    @property
+    def pending(self) -> int:
+        return len(self.lat) + len(self.err_end)
+
+    @property
+    def requests(self) -> int:
+        """Requests so far, folded or not."""
+        return self.responses + self.errors + len(self.lat) + len(self.err_end)
+
+    def fold(self) -> None:
+        """Move the buffers into histograms, the time series and the per-VU table."""
+        rec = self._rec
+        series = rec.series
+        if self.lat:
+            if not len(self.lat) == len(self.end) == len(self.vu):
+                raise RuntimeError(f"request {self.name!r}: lat/end/vu buffers out of step")
+            lat = as_int64(self.lat)
+            ends = as_int64(self.end)
+            vus = as_int64(self.vu)
+            self.lat.clear()
+            self.end.clear()
+            self.vu.clear()
+            idx = self.latency.record_many(lat)
+            secs = series.second_of(ends)
+            series.add_requests(secs)
+            series.add_latencies(secs, idx)
+            table = rec.vu_columns(int(vus.max()))
+            np.add.at(table[_REQ], vus, 1)
+            np.add.at(table[_LSUM], vus, lat)
+            np.add.at(table[_LCNT], vus, 1)
+            self.responses += len(lat)
+        if self.err_end:
+            ends = as_int64(self.err_end)
+            vus = as_int64(self.err_vu)
+            self.err_end.clear()
+            self.err_vu.clear()
+            series.add_requests(series.second_of(ends))
+            np.add.at(rec.vu_columns(int(vus.max()))[_REQ], vus, 1)
+            self.errors += len(ends)
+        if self.fail_end:
+            ends = as_int64(self.fail_end)
+            vus = as_int64(self.fail_vu)
+            self.fail_end.clear()
+            self.fail_vu.clear()
+            series.add_failures(series.second_of(ends))
+            np.add.at(rec.vu_columns(int(vus.max()))[_FAIL], vus, 1)
+        if self.ttfb:
+            self.ttfb_hist.record_many(self.ttfb)
+            self.ttfb.clear()
+        if self.conn:
+            self.connect_hist.record_many(self.conn)
+            self.conn.clear()
+        if self.svc:
+            if self.service is None:
+                self.service = Histogram()
+            self.service.record_many(self.svc)
+            self.svc.clear()
+
+    def snapshot(self) -> RequestSnapshot:
+        """Folded totals (call after :meth:`fold`); histograms are copies."""
+        return RequestSnapshot(
+            name=self.name, responses=self.responses, errors=self.errors,
+            failures=dict(self.failures), bytes_sent=self.bytes_sent,
+            bytes_received=self.bytes_received, latency=self.latency.copy(),
+            ttfb=self.ttfb_hist.copy(), connect=self.connect_hist.copy(),
+            service=None if self.service is None else self.service.copy(),
+        )
+
+
+class Recorder:
+    """All metrics of one shard. ``t0_ns`` is the monotonic origin of the time series
+    (give every shard the same origin so their seconds line up; see :func:`origin_ns`)."""
+
+    def __init__(self, shard: int = 0, t0_ns: int | None = None,
+                 flush_at: int = FLUSH_AT) -> None:
+        self.shard = shard
+        self.t0_ns = time.monotonic_ns() if t0_ns is None else t0_ns
+        self.flush_at = flush_at
+        self.requests: dict[str, RequestStats] = {}
+        self.checks: dict[str, CheckStats] = {}
+        self.series = TimeSeries(self.t0_ns)
+        #: hot path: append the VU id when an iteration completes
+        self.iter_vu: list[int] = []
+        self.completed = 0
+        self.dropped = 0
+        self.interrupted = 0
+        # gauges the shard keeps current
+        self.vus = 0
+        self.vus_max = 0
+        self.active = 0
+        self._vu = np.zeros((_VU_COLS, 64), dtype=np.int64)
+        self._seq = 0
+
+    def request(self, name: str) -> RequestStats:
+        """The stats of request ``name`` (created on first use; hold on to it)."""
+        st = self.requests.get(name)
+        if st is None:
+            st = self.requests[name] = RequestStats(name, self)
+        return st
+
+    def check(self, name: str) -> CheckStats:
+        """The counters of check ``name`` (created on first use; hold on to it)."""
+        c = self.checks.get(name)
+        if c is None:
+            c = self.checks[name] = CheckStats(name)
+        return c
+
+    def vu_columns(self, max_vu: int) -> np.ndarray:
+        """The dense per-VU table, grown to hold VU id ``max_vu``."""
+        cap = self._vu.shape[1]
+        if max_vu >= cap:
+            while cap <= max_vu:
+                cap *= 2
+            grown = np.zeros((_VU_COLS, cap), dtype=np.int64)
+            grown[:, : self._vu.shape[1]] = self._vu
+            self._vu = grown
+        return self._vu
+
+    def sample_active(self, active: int, now_ns: int | None = None) -> None:
+        """Record the number of VUs inside an iteration now (the shard calls this often
+        enough, e.g. every 100 ms and at every snapshot, for per-second maxima)."""
+        self.active = active
+        self.vus_max = max(self.vus_max, active)
+        self.series.sample_active(time.monotonic_ns() if now_ns is None else now_ns, active)
+
+    @property
+    def pending(self) -> int:
+        return len(self.iter_vu) + sum(st.pending for st in self.requests.values())
+
+    def maybe_flush(self) -> bool:
+        """Fold when ``flush_at`` requests are buffered; returns True if it folded."""
+        if self.pending >= self.flush_at:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Fold every buffer now."""
+        for st in self.requests.values():
+            st.fold()
+        if self.iter_vu:
+            vus = as_int64(self.iter_vu)
+            self.iter_vu.clear()
+            np.add.at(self.vu_columns(int(vus.max()))[_ITER], vus, 1)
+            self.completed += len(vus)
+
+    def snapshot(self, now_ns: int | None = None, final: bool = False) -> Snapshot:
+        """Fold, then the cumulative state (see :mod:`httptool.metrics.snapshot`)."""
+        now = time.monotonic_ns() if now_ns is None else now_ns
+        self.flush()
+        self._seq += 1
+        used = np.flatnonzero(self._vu[_ITER] | self._vu[_REQ])
+        cols = self._vu[:, used]
+        table = VUTable(used.astype(np.int64), *(cols[i].copy() for i in range(_VU_COLS)))
+        latest = max(self.series.seconds, default=0)
+        since = 0 if final else max(0, latest - SERIES_WINDOW)
+        return Snapshot(
+            shard=self.shard, seq=self._seq, elapsed_ns=max(0, now - self.t0_ns), final=final,
+            requests={n: st.snapshot() for n, st in self.requests.items()},
+            checks={n: (c.passed, c.failed) for n, c in self.checks.items()},
+            vu_table=table, completed=self.completed, dropped=self.dropped,
+            interrupted=self.interrupted, vus=self.vus, vus_max=self.vus_max,
+            active=self.active, series_from=since, series=self.series.window(since),
+        )
+
+
+def origin_ns(start_wall_ns: int) -> int:
+    """The monotonic origin matching a run-wide wall-clock start time (``time.time_ns()``
+    taken once by the coordinator), so every shard's second 0 starts at the same instant."""
+    return time.monotonic_ns() - (time.time_ns() - start_wall_ns)

@@ -1,0 +1,127 @@
+"""The per-second time series: requests, failures, active VUs and latency per second.
+
+Each second keeps a *sparse* histogram (non-zero bucket indices and counts) in the same
+bucketing as :class:`~httptool.metrics.histogram.Histogram`. Why sparse and not a dense
+histogram per second: a dense one is ~263 KB, i.e. ~1 GB for an hour-long run, while one
+second of real traffic touches a few hundred buckets (a few KB). Why the same bucketing
+and not a coarser one: seconds from different shards then merge by plain addition,
+exactly, and their p50/p95/p99 carry the same 0.05 % bound as the run's totals.
+
+Memory grows with the run's length (one small entry per second), not with the request
+count. Seconds are counted from the recorder's origin ``t0_ns`` (monotonic clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from httptool.metrics.histogram import BUCKETS, quantiles_of
+
+_NS = 1_000_000_000
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def add_sparse(
+    ia: np.ndarray, ca: np.ndarray, ib: np.ndarray, cb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of two sparse histograms (indices ascending, unique)."""
+    if len(ia) == 0:
+        return ib, cb
+    if len(ib) == 0:
+        return ia, ca
+    idx, inv = np.unique(np.concatenate((ia, ib)), return_inverse=True)
+    cnt = np.zeros(len(idx), dtype=np.int64)
+    np.add.at(cnt, inv, np.concatenate((ca, cb)))
+    return idx, cnt
+
+
+@dataclass(slots=True)
+class Second:
+    """One second of one shard (or of the merged run).
+
+    ``active_vus`` is the most VUs seen inside an iteration during that second (sampled by
+    the shard); merged across shards it is the sum of the shards' values.
+    ``index``/``counts`` is the sparse latency histogram of the requests that completed in
+    that second (requests ended by a transport error have no latency).
+    """
+
+    requests: int = 0
+    failures: int = 0
+    active_vus: int = 0
+    index: np.ndarray = field(default_factory=lambda: _EMPTY)
+    counts: np.ndarray = field(default_factory=lambda: _EMPTY)
+
+    def add(self, other: Second) -> None:
+        self.requests += other.requests
+        self.failures += other.failures
+        self.active_vus += other.active_vus
+        self.index, self.counts = add_sparse(self.index, self.counts, other.index, other.counts)
+
+    def copy(self) -> Second:
+        return Second(self.requests, self.failures, self.active_vus, self.index, self.counts)
+
+    def percentiles(self, qs: tuple[float, ...] = (0.5, 0.95, 0.99)) -> list[int]:
+        """Latency (ns) at quantiles ``qs``: bucket representative values; 0 if empty."""
+        return quantiles_of(self.index, self.counts, qs, 0, np.iinfo(np.int64).max)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "failures": self.failures,
+                "active_vus": self.active_vus, "index": self.index.tolist(),
+                "counts": self.counts.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Second:
+        return cls(d["requests"], d["failures"], d["active_vus"],
+                   np.asarray(d["index"], dtype=np.int64), np.asarray(d["counts"], dtype=np.int64))
+
+
+class TimeSeries:
+    """Per-second entries of one shard, filled from folded batches (vectorised)."""
+
+    __slots__ = ("seconds", "t0_ns")
+
+    def __init__(self, t0_ns: int) -> None:
+        self.t0_ns = t0_ns
+        self.seconds: dict[int, Second] = {}
+
+    def second_of(self, ends_ns: np.ndarray) -> np.ndarray:
+        """Second index of each monotonic end time (times before the origin go to 0)."""
+        return np.maximum((ends_ns - self.t0_ns) // _NS, 0)
+
+    def _get(self, sec: int) -> Second:
+        s = self.seconds.get(sec)
+        if s is None:
+            s = self.seconds[sec] = Second()
+        return s
+
+    def add_requests(self, secs: np.ndarray) -> None:
+        for sec, n in zip(*np.unique(secs, return_counts=True), strict=True):
+            self._get(int(sec)).requests += int(n)
+
+    def add_failures(self, secs: np.ndarray) -> None:
+        for sec, n in zip(*np.unique(secs, return_counts=True), strict=True):
+            self._get(int(sec)).failures += int(n)
+
+    def add_latencies(self, secs: np.ndarray, idx: np.ndarray) -> None:
+        """Add bucket indices ``idx`` of requests that completed in seconds ``secs``."""
+        if len(idx) == 0:
+            return
+        keys, cnt = np.unique(secs * BUCKETS + idx, return_counts=True)
+        key_secs = keys // BUCKETS
+        cuts = np.flatnonzero(np.diff(key_secs)) + 1
+        for part_keys, part_cnt in zip(np.split(keys, cuts), np.split(cnt, cuts), strict=True):
+            sec = int(part_keys[0] // BUCKETS)
+            s = self._get(sec)
+            s.index, s.counts = add_sparse(s.index, s.counts, part_keys - sec * BUCKETS, part_cnt)
+
+    def sample_active(self, now_ns: int, active: int) -> None:
+        s = self._get(max((now_ns - self.t0_ns) // _NS, 0))
+        if active > s.active_vus:
+            s.active_vus = active
+
+    def window(self, since: int | None) -> dict[int, Second]:
+        """Copies of the seconds ``>= since`` (all of them when ``since`` is None)."""
+        return {k: v.copy() for k, v in self.seconds.items() if since is None or k >= since}

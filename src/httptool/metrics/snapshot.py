@@ -1,0 +1,164 @@
+"""A shard's metrics at one moment: what travels from a shard to the coordinator.
+
+Snapshots are **cumulative** (totals since the shard started), so the coordinator only
+needs the latest one from each shard: a lost or duplicated snapshot changes nothing once
+a later one arrives. Only the time series is windowed, to keep a snapshot small on long
+runs: an interim snapshot carries the seconds from ``series_from`` on (the last few
+seconds, which are the only ones still changing), and the final snapshot carries every
+second (``series_from == 0``). The merger keeps, per (shard, second), the entry from the
+newest snapshot, so seconds merge by replacement and repeats are harmless.
+
+Snapshots pickle compactly (histograms pickle their non-zero buckets only) and have a
+JSON-able ``to_dict``/``from_dict`` form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from httptool.metrics.histogram import Histogram
+from httptool.metrics.series import Second
+
+_I64 = np.int64
+
+
+@dataclass(slots=True)
+class RequestSnapshot:
+    """Totals of one request name in one shard.
+
+    ``responses`` counts requests that got a response (any status); ``errors`` those
+    ended by a transport error (no response, no latency). ``failures`` counts failed
+    requests by kind (transport kinds, ``status``, ``assertion``, ``extraction``,
+    ``variable``, or any other string), each failed request once. ``service`` holds service
+    time (from the actual send) in the open model, where ``latency`` is measured from the
+    scheduled start; it is None when nothing was recorded into it.
+    """
+
+    name: str
+    responses: int = 0
+    errors: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    latency: Histogram = field(default_factory=Histogram)
+    ttfb: Histogram = field(default_factory=Histogram)
+    connect: Histogram = field(default_factory=Histogram)
+    service: Histogram | None = None
+
+    @property
+    def requests(self) -> int:
+        return self.responses + self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "responses": self.responses, "errors": self.errors,
+            "failures": dict(self.failures), "bytes_sent": self.bytes_sent,
+            "bytes_received": self.bytes_received, "latency": self.latency.to_dict(),
+            "ttfb": self.ttfb.to_dict(), "connect": self.connect.to_dict(),
+            "service": None if self.service is None else self.service.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RequestSnapshot:
+        svc = d.get("service")
+        return cls(d["name"], d["responses"], d["errors"], dict(d["failures"]),
+                   d["bytes_sent"], d["bytes_received"], Histogram.from_dict(d["latency"]),
+                   Histogram.from_dict(d["ttfb"]), Histogram.from_dict(d["connect"]),
+                   None if svc is None else Histogram.from_dict(svc))
+
+
+#: Columns of the per-VU table, in order.
+VU_COLUMNS = ("vu", "iterations", "requests", "failed", "latency_sum_ns", "latency_count")
+
+
+@dataclass(slots=True)
+class VUTable:
+    """Per-VU counters as parallel int64 arrays (one row per VU that did anything).
+
+    ``requests`` counts every request of the VU (with or without a response), ``failed``
+    its failed requests, ``latency_sum_ns``/``latency_count`` the latencies it recorded.
+    """
+
+    vu: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+    iterations: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+    requests: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+    failed: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+    latency_sum_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+    latency_count: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        return tuple(getattr(self, c) for c in VU_COLUMNS)
+
+    def to_dict(self) -> dict[str, list[int]]:
+        return {c: a.tolist() for c, a in zip(VU_COLUMNS, self.columns(), strict=True)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, list[int]]) -> VUTable:
+        return cls(*(np.asarray(d[c], dtype=_I64) for c in VU_COLUMNS))
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Cumulative metrics of shard ``shard`` at ``elapsed_ns`` after its origin.
+
+    ``seq`` increases with every snapshot of a shard (the merger keeps the highest).
+    ``checks`` maps a check name to ``(passed, failed)``. Iteration counts: ``completed``
+    (finished, whatever their requests' outcome), ``dropped`` (open model: no free VU at
+    the scheduled time), ``interrupted`` (cancelled at the end of the grace period).
+    ``vus`` is the number of VUs created, ``vus_max`` the most active at once, ``active``
+    the number inside an iteration at snapshot time.
+    """
+
+    shard: int
+    seq: int
+    elapsed_ns: int
+    final: bool = False
+    requests: dict[str, RequestSnapshot] = field(default_factory=dict)
+    checks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    vu_table: VUTable = field(default_factory=VUTable)
+    completed: int = 0
+    dropped: int = 0
+    interrupted: int = 0
+    vus: int = 0
+    vus_max: int = 0
+    active: int = 0
+    series_from: int = 0
+    series: dict[int, Second] = field(default_factory=dict)
+
+    @property
+    def total_requests(self) -> int:
+        return sum(r.requests for r in self.requests.values())
+
+    @property
+    def total_failures(self) -> int:
+        return sum(sum(r.failures.values()) for r in self.requests.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "shard": self.shard, "seq": self.seq, "elapsed_ns": self.elapsed_ns,
+            "final": self.final,
+            "requests": [r.to_dict() for r in self.requests.values()],
+            "checks": {k: list(v) for k, v in self.checks.items()},
+            "vu_table": self.vu_table.to_dict(),
+            "completed": self.completed, "dropped": self.dropped,
+            "interrupted": self.interrupted, "vus": self.vus, "vus_max": self.vus_max,
+            "active": self.active, "series_from": self.series_from,
+            "series": [[k, v.to_dict()] for k, v in sorted(self.series.items())],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Snapshot:
+        reqs = (RequestSnapshot.from_dict(r) for r in d["requests"])
+        return cls(
+            shard=d["shard"], seq=d["seq"], elapsed_ns=d["elapsed_ns"], final=d["final"],
+            requests={r.name: r for r in reqs},
+            checks={k: (int(v[0]), int(v[1])) for k, v in d["checks"].items()},
+            vu_table=VUTable.from_dict(d["vu_table"]),
+            completed=d["completed"], dropped=d["dropped"], interrupted=d["interrupted"],
+            vus=d["vus"], vus_max=d["vus_max"], active=d["active"],
+            series_from=d["series_from"],
+            series={int(k): Second.from_dict(v) for k, v in d["series"]},
+        )
