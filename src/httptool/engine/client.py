@@ -22,6 +22,7 @@ timer costs more than the rest of a request's Python work), so a timeout fires u
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Callable
 from time import perf_counter_ns
@@ -205,23 +206,130 @@ class ConnectionPool:
         start = perf_counter_ns()
         opts = req.options
         deadline = loop.time() + (opts.max_time or DEFAULT_TOTAL_TIMEOUT)
-        sent = received = 0
-        hops = 0
-        while True:
-            resp = await self._exchange(loop, req, keep_body, cookies, deadline)
-            sent += resp.bytes_sent
-            received += resp.bytes_received
-            if resp.error is not None:
-                break
-            jar = self.jar
+        jar = self.jar
+        wire = req.wire if jar is None and not cookies else self._wire(req, cookies)
+        # First hop, inlined (the common case is one hop on a warm connection).
+        conn = self._take_idle(req.origin)
+        if conn is None:
+            resp = await self._fresh(loop, req, wire, keep_body, deadline, False)
+        else:
+            resp = Response(req.method, req.url_text, start)
+            fut: asyncio.Future[Response] = loop.create_future()
+            conn.deadline = deadline
+            conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
+            ctx = self.context
+            if ctx._timer is None or ctx._loop is not loop:
+                ctx.arm(loop)
+            try:
+                resp = await fut
+            except asyncio.CancelledError:
+                conn.on_done = None
+                conn.fail(ErrorKind.CLOSED, "cancelled")
+                raise
+            if resp.error in _RETRYABLE and resp.bytes_received == 0 and conn.uses > 1:
+                # a stale keep-alive connection: resend once on a fresh one
+                resp = await self._fresh(loop, req, wire, keep_body, deadline, True)
+        if resp.error is None:
             if jar is not None:
-                values = [v.decode("latin-1") for k, v in resp.headers
-                          if len(k) == 10 and k.lower() == b"set-cookie"]
-                if values:
-                    u = req.url
-                    jar.store(u.secure, u.host, u.path, values)
-            if not opts.follow_redirects or resp.status not in REDIRECT_CODES:
-                break
+                _store_cookies(jar, req, resp)
+            if opts.follow_redirects and resp.status in REDIRECT_CODES:
+                resp = await self._follow(loop, req, resp, keep_body, cookies, deadline)
+            if opts.compressed and resp.body and resp.error is None:
+                _decode(resp)
+        resp.start_ns = start
+        return resp
+
+    def _wire(self, req: PreparedRequest, cookies: str | None) -> bytes:
+        """The request bytes with a Cookie line: the jar's cookies and the ``-b`` ones."""
+        cookie = None
+        jar = self.jar
+        if jar is not None and not req.has_cookie_header:
+            u = req.url
+            cookie = jar.header_for(u.secure, u.host, u.path)
+        if cookies:
+            cookie = f"{cookies}; {cookie}" if cookie else cookies
+        if not cookie:
+            return req.wire
+        return b"".join((req.head, b"Cookie: ", cookie.encode("latin-1", "replace"), b"\r\n",
+                         req.tail))
+
+    async def _fresh(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        req: PreparedRequest,
+        wire: bytes,
+        keep_body: bool,
+        deadline: float,
+        retried: bool,
+    ) -> Response:
+        """One request on a newly opened connection."""
+        resp = Response(req.method, req.url_text, perf_counter_ns())
+        resp.retried = retried
+        try:
+            conn = await self._connect(req, resp, deadline)
+        except _ConnectFailed as e:
+            resp.error, resp.reason = e.kind, e.reason
+            resp.end_ns = perf_counter_ns()
+            return resp
+        fut: asyncio.Future[Response] = loop.create_future()
+        conn.deadline = deadline
+        conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
+        ctx = self.context
+        if ctx._timer is None or ctx._loop is not loop:
+            ctx.arm(loop)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            conn.on_done = None
+            conn.fail(ErrorKind.CLOSED, "cancelled")
+            raise
+
+    async def _hop(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        req: PreparedRequest,
+        keep_body: bool,
+        cookies: str | None,
+        deadline: float,
+    ) -> Response:
+        """One hop of a redirect chain, with the stale-connection resend."""
+        wire = req.wire if self.jar is None and not cookies else self._wire(req, cookies)
+        conn = self._take_idle(req.origin)
+        if conn is None:
+            return await self._fresh(loop, req, wire, keep_body, deadline, False)
+        resp = Response(req.method, req.url_text, perf_counter_ns())
+        fut: asyncio.Future[Response] = loop.create_future()
+        conn.deadline = deadline
+        conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
+        ctx = self.context
+        if ctx._timer is None or ctx._loop is not loop:
+            ctx.arm(loop)
+        try:
+            resp = await fut
+        except asyncio.CancelledError:
+            conn.on_done = None
+            conn.fail(ErrorKind.CLOSED, "cancelled")
+            raise
+        if resp.error in _RETRYABLE and resp.bytes_received == 0 and conn.uses > 1:
+            resp = await self._fresh(loop, req, wire, keep_body, deadline, True)
+        return resp
+
+    async def _follow(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        req: PreparedRequest,
+        resp: Response,
+        keep_body: bool,
+        cookies: str | None,
+        deadline: float,
+    ) -> Response:
+        """Follow ``Location`` from ``resp`` (a redirect) per ``-L``/``--max-redirs``.
+
+        The final response carries the bytes sent and received over every hop."""
+        opts = req.options
+        sent, received = resp.bytes_sent, resp.bytes_received
+        hops = 0
+        while resp.status in REDIRECT_CODES:
             location = resp.header("location")
             if location is None:
                 break
@@ -235,70 +343,16 @@ class ConnectionPool:
                 resp.error, resp.reason = ErrorKind.INVALID, f"bad redirect: {e}"
                 break
             hops += 1
-        resp.start_ns = start
+            resp = await self._hop(loop, req, keep_body, cookies, deadline)
+            sent += resp.bytes_sent
+            received += resp.bytes_received
+            if resp.error is not None:
+                break
+            if self.jar is not None:
+                _store_cookies(self.jar, req, resp)
         resp.redirects = hops
-        resp.bytes_sent = sent
-        resp.bytes_received = received
-        if resp.error is None and resp.body and opts.compressed:
-            encoding = resp.header("content-encoding")
-            if encoding:
-                try:
-                    resp.body = decode(resp.body, encoding)
-                except DecodeError as e:
-                    resp.error, resp.reason = ErrorKind.MALFORMED, f"malformed response: {e}"
+        resp.bytes_sent, resp.bytes_received = sent, received
         return resp
-
-    async def _exchange(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        req: PreparedRequest,
-        keep_body: bool,
-        cookies: str | None,
-        deadline: float,
-    ) -> Response:
-        """One hop; retried once on a fresh connection when a reused one turned out
-        closed before any response byte arrived."""
-        wire = req.wire
-        jar = self.jar
-        cookie = None
-        if jar is not None and not req.has_cookie_header:
-            u = req.url
-            cookie = jar.header_for(u.secure, u.host, u.path)
-        if cookies:
-            cookie = f"{cookies}; {cookie}" if cookie else cookies
-        if cookie:
-            wire = b"".join((req.head, b"Cookie: ", cookie.encode("latin-1", "replace"),
-                             b"\r\n", req.tail))
-        conn = self._take_idle(req.origin)
-        for attempt in (0, 1):
-            resp = Response(req.method, req.url_text, perf_counter_ns())
-            if conn is None:
-                try:
-                    conn = await self._connect(req, resp, deadline)
-                except _ConnectFailed as e:
-                    resp.error, resp.reason = e.kind, e.reason
-                    resp.end_ns = perf_counter_ns()
-                    return resp
-            fut: asyncio.Future[Response] = loop.create_future()
-            conn.deadline = deadline
-            conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
-            ctx = self.context
-            if ctx._timer is None or ctx._loop is not loop:
-                ctx.arm(loop)
-            try:
-                resp = await fut
-            except asyncio.CancelledError:
-                conn.on_done = None
-                conn.fail(ErrorKind.CLOSED, "cancelled")
-                raise
-            if (attempt == 0 and resp.error in _RETRYABLE and resp.bytes_received == 0
-                    and conn.reusable_failure()):
-                conn = None  # stale keep-alive connection: resend once on a fresh one
-                continue
-            if attempt:
-                resp.retried = True
-            return resp
-        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ connecting
     async def _connect(
@@ -386,6 +440,28 @@ class ConnectionPool:
         self._all.add(conn)
         self.connections_opened += 1
         return conn
+
+
+_SET_COOKIE = re.compile(rb"\r\nset-cookie:", re.IGNORECASE)
+
+
+def _store_cookies(jar: CookieJar, req: PreparedRequest, resp: Response) -> None:
+    """Give the jar the response's Set-Cookie values (headers split only if present)."""
+    if _SET_COOKIE.search(resp.raw_head) is None:
+        return
+    values = [v.decode("latin-1") for k, v in resp.headers if k.lower() == b"set-cookie"]
+    if values:
+        u = req.url
+        jar.store(u.secure, u.host, u.path, values)
+
+
+def _decode(resp: Response) -> None:
+    encoding = resp.header("content-encoding")
+    if encoding and resp.body:
+        try:
+            resp.body = decode(resp.body, encoding)
+        except DecodeError as e:
+            resp.error, resp.reason = ErrorKind.MALFORMED, f"malformed response: {e}"
 
 
 def _describe_connect_error(

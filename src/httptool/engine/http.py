@@ -28,13 +28,16 @@ class Response:
 
     Times are ``perf_counter_ns`` stamps; use the ``*_ns`` properties for durations.
     ``body`` is None unless the caller asked to keep it; ``body_size`` always counts the
-    body bytes received on the wire.
+    body bytes received on the wire. Headers are kept as the raw bytes received
+    (``raw_head``) and split into :attr:`headers` only when someone asks: most requests
+    of a load test never look at them, and a parser callback per header would cost more
+    than the rest of the response handling.
     """
 
     __slots__ = (
-        "body", "body_size", "bytes_received", "bytes_sent", "connect_ns", "end_ns", "error",
-        "first_ns", "headers", "http_version", "method", "new_connection", "reason",
-        "redirects", "retried", "sent_ns", "start_ns", "status", "tls_ns", "url",
+        "_headers", "body", "body_size", "bytes_received", "bytes_sent", "connect_ns", "end_ns",
+        "error", "first_ns", "method", "new_connection", "raw_head", "reason", "redirects",
+        "retried", "sent_ns", "start_ns", "status", "tls_ns", "url",
     )
 
     def __init__(self, method: str, url: str, start_ns: int) -> None:
@@ -45,7 +48,8 @@ class Response:
         self.first_ns = 0
         self.end_ns = 0
         self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.raw_head = b""
+        self._headers: list[tuple[bytes, bytes]] | None = None
         self.body: bytes | None = None
         self.body_size = 0
         self.bytes_sent = 0
@@ -55,7 +59,6 @@ class Response:
         self.connect_ns = 0
         self.tls_ns = 0
         self.new_connection = False
-        self.http_version = "1.1"
         self.redirects = 0
         self.retried = False
 
@@ -74,6 +77,17 @@ class Response:
         return self.error is None
 
     # ---- headers
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """(name, value) pairs of the final response, in order, as received."""
+        if self._headers is None:
+            self._headers = parse_head(self.raw_head)[1]
+        return self._headers
+
+    @property
+    def http_version(self) -> str:
+        return parse_head(self.raw_head)[0] if self.raw_head else ""
+
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), decoded as latin-1."""
         key = name.lower().encode("latin-1")
@@ -103,6 +117,32 @@ class Response:
         return f"<Response {self.method} {self.url} {self.status} {self.body_size}B>"
 
 
+def parse_head(raw: bytes) -> tuple[str, list[tuple[bytes, bytes]]]:
+    """HTTP version and headers of the last non-interim response head in ``raw`` (which
+    the parser already validated; it may be followed by body bytes)."""
+    pos, n = 0, len(raw)
+    while True:
+        end = raw.find(b"\r\n\r\n", pos)
+        if end < 0:
+            end = n
+        lines = raw[pos:end].split(b"\r\n")
+        status_line = lines[0]
+        code = status_line[9:12]
+        if code[:1] == b"1" and code != b"101" and end + 4 < n:
+            pos = end + 4  # skip 100 Continue / 103 Early Hints
+            continue
+        headers: list[tuple[bytes, bytes]] = []
+        for line in lines[1:]:
+            if line[:1] in (b" ", b"\t") and headers:  # obsolete line folding
+                k, v = headers[-1]
+                headers[-1] = (k, v + b" " + line.strip())
+                continue
+            name, sep, value = line.partition(b":")
+            if sep:
+                headers.append((name.strip(), value.strip()))
+        return status_line[5:8].decode("latin-1"), headers
+
+
 class Owner(Protocol):
     """What a connection reports to: its pool."""
 
@@ -126,8 +166,7 @@ class HttpConnection(asyncio.Protocol):
     """A keep-alive connection that runs one request at a time."""
 
     __slots__ = (
-        "busy_set", "chunks", "deadline", "head_size", "headers_done", "is_head", "keep_body",
-        "lost",
+        "busy_set", "chunks", "deadline", "headers_done", "is_head", "lost",
         "on_done", "origin", "owner", "parser", "resp", "transport", "uses",
     )
 
@@ -139,11 +178,9 @@ class HttpConnection(asyncio.Protocol):
         self.parser = HttpResponseParser(self)
         self.resp: Response | None = None
         self.on_done: OnDone | None = None
-        self.keep_body = False
         self.chunks: list[bytes] | None = None
         self.is_head = False
         self.headers_done = False
-        self.head_size = 0
         self.lost = False
         self.deadline = 0.0
         self.uses = 0
@@ -155,20 +192,17 @@ class HttpConnection(asyncio.Protocol):
         """Send ``wire``; ``on_done(resp)`` is called exactly once with the outcome."""
         self.resp = resp
         self.on_done = on_done
-        self.keep_body = keep_body
         self.chunks = [] if keep_body else None
         self.is_head = is_head
         self.headers_done = False
-        self.head_size = 0
         self.uses += 1
         resp.bytes_sent = len(wire)
         self.busy_set.add(self)
-        transport = self.transport
-        if self.lost or transport is None or transport.is_closing():
+        if self.lost:
             self.fail(ErrorKind.CLOSED, "connection closed before response")
             return
         resp.sent_ns = perf_counter_ns()
-        transport.write(wire)
+        self.transport.write(wire)  # type: ignore[union-attr]
 
     def reusable_failure(self) -> bool:
         """True when the last failure may be retried on a fresh connection: the
@@ -210,8 +244,12 @@ class HttpConnection(asyncio.Protocol):
             if self.transport is not None:
                 self.transport.abort()
             return
-        if not resp.first_ns:
-            resp.first_ns = perf_counter_ns()
+        if not self.headers_done:
+            if resp.raw_head:
+                resp.raw_head += data  # a head split over reads (rare)
+            else:
+                resp.raw_head = data
+                resp.first_ns = perf_counter_ns()
         resp.bytes_received += len(data)
         try:
             self.parser.feed_data(data)
@@ -226,7 +264,7 @@ class HttpConnection(asyncio.Protocol):
                 reason = "header too large (> 64 KiB)" if too_large else _parser_reason(e)
                 self.fail(ErrorKind.MALFORMED, f"malformed response: {reason}")
             return
-        if not self.headers_done and self.resp is resp and resp.bytes_received > MAX_HEADER_BYTES:
+        if resp.bytes_received > MAX_HEADER_BYTES and not self.headers_done and self.resp is resp:
             self.fail(ErrorKind.MALFORMED, "malformed response: header too large (> 64 KiB)")
 
     def eof_received(self) -> bool | None:
@@ -248,18 +286,13 @@ class HttpConnection(asyncio.Protocol):
             self.fail(ErrorKind.CLOSED, f"connection closed {where}")
 
     # ------------------------------------------------------------------ parser callbacks
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.resp.headers.append((name, value))  # type: ignore[union-attr]
-        self.head_size += len(name) + len(value)
-        if self.head_size > MAX_HEADER_BYTES:
-            raise _HeaderTooLarge
-
     def on_headers_complete(self) -> None:
         self.headers_done = True
+        raw = self.resp.raw_head  # type: ignore[union-attr]
+        if len(raw) > MAX_HEADER_BYTES and not 0 <= raw.find(b"\r\n\r\n") < MAX_HEADER_BYTES:
+            raise _HeaderTooLarge
         if self.is_head and self.parser.get_status_code() >= 200:
-            resp = self.resp
-            resp.status = self.parser.get_status_code()  # type: ignore[union-attr]
-            resp.http_version = self.parser.get_http_version()  # type: ignore[union-attr]
+            self.resp.status = self.parser.get_status_code()  # type: ignore[union-attr]
             raise _HeadDone
 
     def on_body(self, body: bytes) -> None:
@@ -272,10 +305,28 @@ class HttpConnection(asyncio.Protocol):
         parser = self.parser
         status = parser.get_status_code()
         if status < 200 and status != 101:  # interim (100 Continue, 103): wait for the real one
-            self.resp.headers = []  # type: ignore[union-attr]
             self.headers_done = False
             return
-        self._complete(parser.should_keep_alive())
+        resp = self.resp
+        if resp is None:
+            return
+        resp.status = status
+        # _complete and _done, inlined: this runs once per request
+        if parser.should_keep_alive() and not self.lost:
+            self.owner._release(self)
+        else:
+            self.lost = True
+            self.transport.close()  # type: ignore[union-attr]
+        self.resp = None
+        self.busy_set.discard(self)
+        chunks = self.chunks
+        if chunks is not None:
+            resp.body = b"".join(chunks)
+            self.chunks = None
+        resp.end_ns = perf_counter_ns()
+        on_done = self.on_done
+        self.on_done = None
+        on_done(resp)  # type: ignore[misc]
 
     # ------------------------------------------------------------------ internals
     def _complete(self, keep_alive: bool) -> None:
@@ -283,9 +334,7 @@ class HttpConnection(asyncio.Protocol):
         if resp is None:
             return
         if not resp.status:
-            parser = self.parser
-            resp.status = parser.get_status_code()
-            resp.http_version = parser.get_http_version()
+            resp.status = self.parser.get_status_code()
         if keep_alive and not self.lost:
             self.owner._release(self)
         else:
@@ -301,7 +350,8 @@ class HttpConnection(asyncio.Protocol):
         conn = resp.header("connection")
         if conn is not None and "close" in conn.lower():
             return False
-        return resp.http_version != "1.0" or (conn is not None and "keep-alive" in conn.lower())
+        keep = conn is not None and "keep-alive" in conn.lower()
+        return resp.http_version != "1.0" or keep
 
     @staticmethod
     def _close_delimited(resp: Response) -> bool:
