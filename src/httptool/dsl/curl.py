@@ -32,12 +32,12 @@ import hashlib
 import math
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.dsl.shellwords import Locator, Word, split_words
-from httptool.dsl.template import parse_template
+from httptool.dsl.template import parse_ref_path
 from httptool.plan import (
     BasicAuth,
     Body,
@@ -128,6 +128,7 @@ _DATA_ACTIONS = frozenset({"data", "data-raw", "data-binary", "data-urlencode", 
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _URL_AUTH = re.compile(r"(?:[^/?#]*://)?[^/?#]*")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_REF_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
 
 #: curl's own extension table for -F file parts (tool_formparse.c); others are octet-stream.
@@ -215,30 +216,40 @@ class _CurlParser:
         if text is None:
             text = w.text[a:b]
         line, col = self.loc.at(w.source_offset(a))
-        if "$" not in text:
+        if "${" not in text:
             return Template((text,) if text else (), line, col)
-        tmp = Diagnostics()
-        t = parse_template(text, 1, 1, ctx, tmp)
-        if not t.refs and not tmp.items:
-            return Template(t.parts, line, col)
-        nls = [m.start() for m in re.finditer("\n", text)]
-
-        def where(rl: int, rc: int) -> tuple[int, int]:
-            k = rc - 1 if rl <= 1 else nls[rl - 2] + rc
-            return self.loc.at(w.source_offset(min(a + k, len(w.text))))
-
+        # The same rules as template.parse_template, but with word offsets at hand so each
+        # reference maps straight to its file position.
         parts: list[str | Ref] = []
-        for p in t.parts:
-            if isinstance(p, Ref):
-                rl, rc = where(p.line, p.col)
-                p = replace(p, line=rl, col=rc)
-            parts.append(p)
-        for d in tmp.items:
-            dl, dc = where(d.line, d.col)
-            if d.severity == "error":
-                self.diags.error(d.message, dl, dc)
-            else:
-                self.diags.warning(d.message, dl, dc)
+        buf: list[str] = []
+        last = 0
+        for m in _REF_TOKEN.finditer(text):
+            tok = m.group()
+            if tok == "$${":
+                buf.append(text[last : m.start()])
+                buf.append("${")
+                last = m.end()
+                continue
+            rl, rc = self.loc.at(w.source_offset(min(a + m.start(), len(w.text))))
+            if tok == "${":
+                self.diags.error("unterminated '${': missing '}'", rl, rc)
+                break
+            inner = m.group(1)
+            path = parse_ref_path(inner)
+            if path is None:
+                self.diags.error(f"invalid variable reference '${{{inner}}}'", rl, rc)
+                continue
+            buf.append(text[last : m.start()])
+            lit = "".join(buf)
+            if lit:
+                parts.append(lit)
+            buf = []
+            parts.append(Ref(path, inner.strip(), ctx, rl, rc))
+            last = m.end()
+        buf.append(text[last:])
+        lit = "".join(buf)
+        if lit:
+            parts.append(lit)
         return Template(tuple(parts), line, col)
 
     def no_refs(self, a: _Arg, what: str) -> bool:
@@ -808,7 +819,7 @@ class _CurlParser:
 
         if st.pieces and st.get_at >= 0:
             parts, pending = _join_pieces(st.pieces)
-            parts = [replace(p, ctx="query") if isinstance(p, Ref) and pend else p
+            parts = [_with_ctx(p, "query") if isinstance(p, Ref) and pend else p
                      for p, pend in zip(parts, pending, strict=True)]
             lit = "".join(p for p in url.parts if isinstance(p, str))
             sep = "&" if "?" in lit else "?"
@@ -871,7 +882,7 @@ class _CurlParser:
         if kind == "json":
             parts = _json_contexts(parts, pending)
         elif kind == "form":
-            parts = [replace(p, ctx="form") if isinstance(p, Ref) and pend else p
+            parts = [_with_ctx(p, "form") if isinstance(p, Ref) and pend else p
                      for p, pend in zip(parts, pending, strict=True)]
         return TextBody(Template(_merge(parts), first.line, first.col))
 
@@ -896,6 +907,10 @@ class _CurlParser:
 
 
 # --------------------------------------------------------------------------- pure helpers
+
+
+def _with_ctx(r: Ref, ctx: RefContext) -> Ref:
+    return r if r.ctx == ctx else Ref(r.path, r.text, ctx, r.line, r.col)
 
 
 def _merge(parts: list[str | Ref]) -> tuple[str | Ref, ...]:
@@ -942,7 +957,7 @@ def _url_contexts(t: Template) -> Template:
     for p in t.parts:
         if isinstance(p, Ref):
             ctx: RefContext = "raw" if off < auth_end else "path" if off < path_end else "query"
-            out.append(replace(p, ctx=ctx) if p.ctx != ctx else p)
+            out.append(_with_ctx(p, ctx))
             off += 1
         else:
             out.append(p)
@@ -970,7 +985,7 @@ def _json_contexts(parts: list[str | Ref], pending: list[bool]) -> list[str | Re
                     in_str, i = True, j + 1
             out.append(p)
         elif pend:
-            out.append(replace(p, ctx="json_string" if in_str else "json_value"))
+            out.append(_with_ctx(p, "json_string" if in_str else "json_value"))
         else:
             out.append(p)
     return out
