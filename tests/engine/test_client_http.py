@@ -239,7 +239,7 @@ def test_basic_auth_and_user_headers():
         seen: list = []
         runner, base = await _server(seen)
         try:
-            req = build_request("GET", f"{base}/echo", [("X-Trace", "1"), ("Accept", "")],
+            req = build_request("GET", f"{base}/echo", [("X-Trace", "1"), ("Accept", None)],
                                 auth=("user", "pa:ss"))
             r = await ConnectionPool().send(req)
             assert r.status == 200

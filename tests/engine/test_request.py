@@ -7,10 +7,11 @@ import pytest
 from httptool.engine.request import (
     InvalidRequest,
     build_request,
+    encode_body,
     parse_url,
     resolve_location,
 )
-from httptool.plan import CurlOptions
+from httptool.plan import CurlOptions, FormPart, MultipartBody, Template, TextBody
 
 
 def test_wire_format_and_header_order():
@@ -28,9 +29,10 @@ def test_wire_format_and_header_order():
 
 
 def test_caller_headers_replace_or_remove_defaults():
-    req = build_request("GET", "http://h/", [("User-Agent", "me"), ("Accept", ""),
-                                             ("Host", "other")])
-    assert req.wire == b"GET / HTTP/1.1\r\nUser-Agent: me\r\nHost: other\r\n\r\n"
+    req = build_request("GET", "http://h/", [("User-Agent", "me"), ("Accept", None),
+                                             ("Host", "other"), ("X-Empty", "")])
+    assert req.wire == (b"GET / HTTP/1.1\r\nUser-Agent: me\r\nHost: other\r\n"
+                        b"X-Empty: \r\n\r\n")
 
 
 def test_static_request_is_encoded_once():
@@ -93,3 +95,18 @@ def test_header_injection_refused():
 )
 def test_resolve_location(loc: str, expected: str):
     assert resolve_location(parse_url("http://h:81/a/b?x"), loc) == expected
+
+
+def test_multipart_body_layout():
+    body = MultipartBody(
+        (FormPart("a", Template.literal("1")),
+         FormPart("f", file_path="/x/n.txt", file_content=b"data", filename="n.txt",
+                  content_type="text/plain")),
+        "BOUND")
+    assert encode_body(body, lambda t: t.static_text) == (
+        b'--BOUND\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'
+        b'--BOUND\r\nContent-Disposition: form-data; name="f"; filename="n.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\ndata\r\n--BOUND--\r\n")
+    assert encode_body(TextBody(Template.literal("é")), lambda t: t.static_text) == (
+        "é".encode())
+    assert encode_body(None, lambda t: "") == b""

@@ -4,6 +4,7 @@ The path of each request picks the behaviour, so one server serves every fault:
 
 =========================  ================================================================
 ``/ok``                    200, ``ok``, keep-alive (any unknown path too)
+``/echo``                  200, JSON: method, path (with query), request headers, body
 ``/chunked``               200, chunked body ``hello world`` in two chunks
 ``/close-delimited``       200 without length, body ends when the server closes
 ``/big?bytes=N``           200 with an N-byte body written in 64 KiB pieces
@@ -29,6 +30,7 @@ the server really saw. Use ``async with FaultServer() as srv`` inside a loop, or
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import struct
 import threading
@@ -111,16 +113,25 @@ class FaultServer:
                 lines = head.decode("latin-1").split("\r\n")
                 _method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
                 length = 0
+                headers: dict[str, str] = {}
                 for line in lines[1:]:
                     name, _, value = line.partition(":")
+                    if name:
+                        headers[name.strip()] = value.strip()
                     if name.strip().lower() == "content-length":
                         length = int(value.strip() or 0)
-                if length:
-                    await reader.readexactly(length)
+                body = await reader.readexactly(length) if length else b""
                 parts = urlsplit(target)
                 path = parts.path
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 self.counts[path] += 1
+                if path == "/echo":
+                    echo = json.dumps({"method": _method, "path": target, "headers": headers,
+                                       "body": body.decode("utf-8", "replace")}).encode()
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: %d\r\n\r\n%s" % (len(echo), echo))
+                    served += 1
+                    continue
                 keep = await self._respond(path, query, served, writer)
                 served += 1
                 if not keep:

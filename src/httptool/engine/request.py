@@ -10,10 +10,11 @@ costs one dict look-up when its rendered strings repeat.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from httptool.engine.compress import ACCEPT_ENCODING
-from httptool.plan import CurlOptions
+from httptool.plan import Body, CurlOptions, Template, TextBody
 
 USER_AGENT = "httptool/0.1"
 DEFAULT_OPTIONS = CurlOptions()
@@ -139,7 +140,7 @@ class PreparedRequest:
     method: str
     url: URL
     url_text: str  # the URL as given (shown in logs and results)
-    headers: tuple[tuple[str, str], ...]  # as given (for redirects that rebuild)
+    headers: tuple[tuple[str, str | None], ...]  # as given (for redirects that rebuild)
     body: bytes
     options: CurlOptions
     head: bytes
@@ -163,7 +164,7 @@ CACHE_LIMIT = 10_000
 def build_request(
     method: str,
     url: str,
-    headers: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
+    headers: list[tuple[str, str | None]] | tuple[tuple[str, str | None], ...] = (),
     body: bytes = b"",
     options: CurlOptions = DEFAULT_OPTIONS,
     auth: tuple[str, str] | None = None,
@@ -173,7 +174,8 @@ def build_request(
     Headers are sent in curl's order: ``Host``, ``User-Agent``, ``Accept``, then the
     caller's headers, then ``Authorization`` (``-u``), ``Accept-Encoding``
     (``--compressed``) and ``Content-Length``. A caller header replaces a default one of
-    the same name; a header with an empty value removes it (as curl's ``-H 'Accept:'``).
+    the same name; a header whose value is ``None`` removes it and sends nothing (curl's
+    ``-H 'Accept:'``); ``""`` sends an empty header (curl's ``-H 'X;'``).
     Raises :class:`InvalidRequest`.
     """
     hdrs = headers if isinstance(headers, tuple) else tuple(headers)
@@ -191,7 +193,7 @@ def build_request(
 def _encode(
     method: str,
     url_text: str,
-    headers: tuple[tuple[str, str], ...],
+    headers: tuple[tuple[str, str | None], ...],
     body: bytes,
     options: CurlOptions,
     auth: tuple[str, str] | None,
@@ -214,10 +216,12 @@ def _encode(
         lines.append("Accept: */*")
     has_cookie = False
     for name, value in headers:
-        if not name or any(c in name for c in " :\r\n\t") or any(c in value for c in "\r\n"):
-            raise InvalidRequest(f"bad header {name!r}")
-        if value == "" or name.lower() == "content-length":
+        if not name or any(c in name for c in " :\r\n\t"):
+            raise InvalidRequest(f"bad header name {name!r}")
+        if value is None or name.lower() == "content-length":
             continue  # removed (curl's 'Name:'), or computed below
+        if any(c in value for c in "\r\n\0"):
+            raise InvalidRequest(f"bad value for header {name!r}")
         if name.lower() == "cookie":
             has_cookie = True
         lines.append(f"{name}: {value}")
@@ -250,3 +254,37 @@ def _encode(
 def clear_cache() -> None:
     _cache.clear()
     _url_cache.clear()
+
+
+def encode_body(body: Body | None, render: Callable[[Template], str]) -> bytes:
+    """The bytes of a plan body; ``render`` turns a template into text (the VU's scope).
+
+    Multipart bodies follow curl's layout: one part per ``-F``, file parts with their
+    file name and type (``application/octet-stream`` unless given)."""
+    if body is None:
+        return b""
+    if isinstance(body, TextBody):
+        return render(body.content).encode("utf-8")
+    out: list[bytes] = []
+    dash = f"--{body.boundary}".encode("ascii")
+    for part in body.parts:
+        name = part.name.replace('"', "%22")
+        disposition = f'Content-Disposition: form-data; name="{name}"'
+        head = [disposition]
+        if part.file_path is not None or part.file_content is not None:
+            if part.file_content is None:
+                raise InvalidRequest(f"cannot read file {part.file_path!r} for -F {part.name}")
+            content = part.file_content
+            if part.filename is not None:
+                head[0] += f'; filename="{part.filename.replace(chr(34), "%22")}"'
+                head.append(f"Content-Type: {part.content_type or 'application/octet-stream'}")
+            elif part.content_type:
+                head.append(f"Content-Type: {part.content_type}")
+        else:
+            content = render(part.value).encode("utf-8") if part.value is not None else b""
+            if part.content_type:
+                head.append(f"Content-Type: {part.content_type}")
+        out += [dash, b"\r\n", "\r\n".join(head).encode("utf-8"), b"\r\n\r\n", content,
+                b"\r\n"]
+    out += [dash, b"--\r\n"]
+    return b"".join(out)
