@@ -206,7 +206,9 @@ class _CurlParser:
         self.diags.warning(message, *self.loc.at(offset))
 
     def arg_err(self, a: _Arg, message: str, k: int = 0) -> None:
-        self.err(message, a.word.source_offset(a.off + k))
+        """An error about the argument (at its first quote) or about its character ``k``."""
+        k += a.off
+        self.err(message, a.word.start if k == 0 else a.word.source_offset(k))
 
     def template(
         self, w: Word, a: int, b: int | None, ctx: RefContext, text: str | None = None
