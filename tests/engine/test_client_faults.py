@@ -251,3 +251,17 @@ def test_dns_failure_is_an_error_value(monkeypatch: pytest.MonkeyPatch):
         assert "could not resolve host no-such-host.test" in r.reason
 
     arun(main())
+
+
+def test_plain_asyncio_loop_works_too():
+    """The fallback when uvloop is missing: same client, stdlib loop."""
+
+    async def main() -> None:
+        async with FaultServer() as srv:
+            pool = ConnectionPool(ClientContext())
+            r = await _get(pool, srv.url("/chunked"))
+            assert (r.error, r.body) == (None, b"hello world")
+            r = await _get(pool, srv.url("/slow-headers?ms=2000"), max_time=0.2)
+            assert r.error == ErrorKind.TIMEOUT
+
+    asyncio.run(asyncio.wait_for(main(), 10))

@@ -34,6 +34,9 @@ from httptool.engine.errors import ErrorKind
 from httptool.engine.http import HttpConnection, Response
 from httptool.engine.proxy import ProxyError, TunnelProtocol, open_tunnel
 from httptool.engine.request import (
+    DEFAULT_TOTAL_TIMEOUT as DEFAULT_TOTAL_TIMEOUT,  # re-exported: documented here
+)
+from httptool.engine.request import (
     InvalidRequest,
     PreparedRequest,
     build_request,
@@ -42,9 +45,6 @@ from httptool.engine.request import (
 )
 from httptool.engine.tls import client_context, describe_tls_error
 
-#: Total time allowed for one request (with its redirects) when ``-m`` is not given.
-#: curl has no default; a load test needs one so a hung server cannot hold a VU forever.
-DEFAULT_TOTAL_TIMEOUT = 60.0
 #: How often running requests are checked against their deadline (seconds).
 WATCHDOG_TICK = 0.01
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -82,10 +82,17 @@ class ClientContext:
             self._loop = loop
             self._timer = loop.call_later(WATCHDOG_TICK, self._tick)
 
+    def detach(self) -> None:
+        """Forget the loop (its run ended); the next request re-arms on its own loop."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._loop = None
+
     def _tick(self) -> None:
         loop = self._loop
         assert loop is not None
-        now = loop.time()
+        now = perf_counter_ns()
         late = [c for c in self.busy if c.deadline <= now]
         for conn in late:
             conn.fail(ErrorKind.TIMEOUT, _timeout_reason(conn))
@@ -166,10 +173,11 @@ class ConnectionPool:
         if conn is None:
             return False
         ctx = self.context
+        now = perf_counter_ns()
+        conn.deadline = now + req.timeout_ns
+        conn.start(Response(req.method, req.url_text, now), req.wire, on_done, keep_body,
+                   req.is_head)
         loop = asyncio.get_running_loop()
-        conn.deadline = loop.time() + (req.options.max_time or DEFAULT_TOTAL_TIMEOUT)
-        conn.start(Response(req.method, req.url_text, perf_counter_ns()), req.wire, on_done,
-                   keep_body, req.is_head)
         if ctx._timer is None or ctx._loop is not loop:
             ctx.arm(loop)
         return True
@@ -177,9 +185,8 @@ class ConnectionPool:
     async def open(self, req: PreparedRequest) -> Response:
         """Open one connection for ``req``'s origin and leave it idle in the pool; the
         response carries the connect timings or the connect error."""
-        loop = asyncio.get_running_loop()
         resp = Response(req.method, req.url_text, perf_counter_ns())
-        deadline = loop.time() + (req.options.max_time or DEFAULT_TOTAL_TIMEOUT)
+        deadline = resp.start_ns + req.timeout_ns
         try:
             conn = await self._connect(req, resp, deadline)
         except _ConnectFailed as e:
@@ -205,7 +212,7 @@ class ConnectionPool:
         loop = asyncio.get_running_loop()
         start = perf_counter_ns()
         opts = req.options
-        deadline = loop.time() + (opts.max_time or DEFAULT_TOTAL_TIMEOUT)
+        deadline = start + req.timeout_ns
         jar = self.jar
         wire = req.wire if jar is None and not cookies else self._wire(req, cookies)
         # First hop, inlined (the common case is one hop on a warm connection).
@@ -259,7 +266,7 @@ class ConnectionPool:
         req: PreparedRequest,
         wire: bytes,
         keep_body: bool,
-        deadline: float,
+        deadline: int,
         retried: bool,
     ) -> Response:
         """One request on a newly opened connection."""
@@ -290,7 +297,7 @@ class ConnectionPool:
         req: PreparedRequest,
         keep_body: bool,
         cookies: str | None,
-        deadline: float,
+        deadline: int,
     ) -> Response:
         """One hop of a redirect chain, with the stale-connection resend."""
         wire = req.wire if self.jar is None and not cookies else self._wire(req, cookies)
@@ -321,7 +328,7 @@ class ConnectionPool:
         resp: Response,
         keep_body: bool,
         cookies: str | None,
-        deadline: float,
+        deadline: int,
     ) -> Response:
         """Follow ``Location`` from ``resp`` (a redirect) per ``-L``/``--max-redirs``.
 
@@ -356,11 +363,11 @@ class ConnectionPool:
 
     # ------------------------------------------------------------------ connecting
     async def _connect(
-        self, req: PreparedRequest, resp: Response, deadline: float
+        self, req: PreparedRequest, resp: Response, deadline: int
     ) -> HttpConnection:
         loop = asyncio.get_running_loop()
         opts = req.options
-        remaining = deadline - loop.time()
+        remaining = (deadline - perf_counter_ns()) / 1e9
         limit = remaining
         connect_bound = False
         if opts.connect_timeout is not None and opts.connect_timeout < remaining:

@@ -182,7 +182,7 @@ class HttpConnection(asyncio.Protocol):
         self.is_head = False
         self.headers_done = False
         self.lost = False
-        self.deadline = 0.0
+        self.deadline = 0  # perf_counter_ns; checked by the client's watchdog
         self.uses = 0
 
     # ------------------------------------------------------------------ requests

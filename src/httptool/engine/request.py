@@ -17,6 +17,9 @@ from httptool.engine.compress import ACCEPT_ENCODING
 from httptool.plan import Body, CurlOptions, Template, TextBody
 
 USER_AGENT = "httptool/0.1"
+#: Total time allowed for one request (with its redirects) when ``-m`` is not given.
+#: curl has no default; a load test needs one so a hung server cannot hold a VU forever.
+DEFAULT_TOTAL_TIMEOUT = 60.0
 DEFAULT_OPTIONS = CurlOptions()
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -150,6 +153,7 @@ class PreparedRequest:
     origin: tuple  # connection-pool key: (scheme, host, port, proxy, tls settings)
     is_head: bool
     has_cookie_header: bool  # the caller set Cookie itself (then the jar is not consulted)
+    timeout_ns: int  # -m, or the default total timeout, in ns
 
 
 def origin_key(url: URL, options: CurlOptions) -> tuple:
@@ -248,6 +252,7 @@ def _encode(
         origin=origin_key(url, options),
         is_head=method == "HEAD",
         has_cookie_header=has_cookie,
+        timeout_ns=int((options.max_time or DEFAULT_TOTAL_TIMEOUT) * 1e9),
     )
 
 
