@@ -77,6 +77,7 @@ OK_CASES: list[tuple[str, dict[str, Any]]] = [
     ("curl --get --data-urlencode 'q=a b' 'http://x/s?z=0'",
      {"url": "http://x/s?z=0&q=a%20b"}),
     ("curl -G -I -d q=1 http://x", {"method": "HEAD", "url": "http://x?q=1"}),
+    ("curl -G -d q=1 'http://x/p?a=1#top'", {"url": "http://x/p?a=1&q=1#top"}),
     ("curl -I http://x", {"method": "HEAD"}),
     ("curl --head -X GET http://x", {"method": "GET"}),  # -X wins, verbatim
     # --- headers
@@ -94,6 +95,7 @@ OK_CASES: list[tuple[str, dict[str, Any]]] = [
     # --- cookies and auth
     ("curl -b 'a=1; b=2' http://x", {"cookies": "a=1; b=2"}),
     ("curl -b a=1 --cookie b=2 http://x", {"cookies": "a=1; b=2"}),
+    ("curl -b '${session_cookies}' http://x", {"cookies": "${session_cookies}"}),
     ("curl -u alice:s3:cret http://x", {"auth": ("alice", "s3:cret")}),
     ("curl --user 'bob:' http://x", {"auth": ("bob", "")}),
     # --- options
@@ -113,8 +115,8 @@ OK_CASES: list[tuple[str, dict[str, Any]]] = [
     ("curl --url http://x/u -s", {"url": "http://x/u"}),
     ("curl -- -weird-but-a-url", {"url": "-weird-but-a-url"}),
     # --- quoting styles, continuations, comments
-    ("curl \\\n  -X POST \\\n  'http://x/a b' \\\n  -d \"k=\\\"v\\\"\"",
-     {"method": "POST", "url": "http://x/a b", "body": 'k="v"'}),
+    ("curl \\\n  -X POST \\\n  'http://x/a%20b' \\\n  -d \"k=\\\"v\\\"\"",
+     {"method": "POST", "url": "http://x/a%20b", "body": 'k="v"'}),
     ("curl $'http://x/\\x41' -H $'X: a\\tb'", {"url": "http://x/A", "headers": [("X", "a\tb")]}),
     ("curl 'http://x/'\"p\"q -d 'a'=\"b\"", {"url": "http://x/pq", "body": "a=b"}),
     ("curl http://x/#frag # and a comment -X POST\n -s",
@@ -167,6 +169,9 @@ ERROR_CASES: list[tuple[str, int, int, str]] = [
     ("curl -X 'GET X' http://x", 1, 9, "invalid HTTP method"),
     ("curl -X ${m} http://x", 1, 9, "variables are not supported in the HTTP method"),
     ("curl ftp://x/file", 1, 6, "unsupported protocol 'ftp'"),
+    ("curl 'http://x/a b'", 1, 17, "URL contains a space"),
+    ("curl $'http://x/\\n'", 1, 17, "URL contains the character '\\n'"),
+    ("curl -H $'X: a\\r\\nEvil: 1' http://x", 1, 15, "line break"),
     ("curl -F novalue http://x", 1, 9, "expects name=value"),
     ("curl http://x/${bad-name}", 1, 15, "invalid variable reference"),
     ("curl 'http://x/${open'", 1, 16, "unterminated '${'"),

@@ -127,6 +127,8 @@ _BOOL_ACTIONS = frozenset({"get", "head", "location", "insecure", "compressed"})
 _DATA_ACTIONS = frozenset({"data", "data-raw", "data-binary", "data-urlencode", "json"})
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _URL_AUTH = re.compile(r"(?:[^/?#]*://)?[^/?#]*")
+_LINE_BREAK = re.compile(r"[\r\n\x00]")
+_URL_BAD_CHAR = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _REF_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -185,7 +187,7 @@ class _State:
     cookies: list[Template] = field(default_factory=list)
     auth: BasicAuth | None = None
     opts: dict[str, object] = field(default_factory=dict)
-    unknown_seen: bool = False
+    url_excused: bool = False  # a missing URL is explained by an earlier error
 
 
 class _CurlParser:
@@ -318,7 +320,7 @@ class _CurlParser:
                     action = _SHORT.get(c, "")
                     if not action:
                         self.err(f"unknown curl option '-{c}'", at)
-                        self.st.unknown_seen = after_unknown = True
+                        self.st.url_excused = after_unknown = True
                         break
                     takes = _LONG[action][1] if action in _LONG else False
                     if not takes:
@@ -348,7 +350,7 @@ class _CurlParser:
         if not eq and name.startswith("no-") and base in _LONG and not _LONG[base][1]:
             self.apply_bool(_LONG[base][0], False, w.start)  # curl's --no-OPTION
             return True
-        self.st.unknown_seen = True
+        self.st.url_excused = True
         if eq and (name in _LONG or name.removeprefix("no-") in _LONG):
             self.err(
                 f"unknown curl option '{t}': curl does not accept '--{name}=VALUE'; "
@@ -411,6 +413,7 @@ class _CurlParser:
             )
             return
         text = w.text[off:]
+        self.st.url_excused = True  # a bad URL is still the URL: no "has no URL" as well
         if not text:
             self.err("empty URL", at)
             return
@@ -418,7 +421,15 @@ class _CurlParser:
         if m and m.group(1).lower() not in ("http", "https"):
             self.err(f"unsupported protocol '{m.group(1)}' (only http and https)", at)
             return
+        bad = _URL_BAD_CHAR.search(text)
+        if bad is not None:
+            # curl (since 7.62) rejects these too, rather than send a broken request line
+            what = "a space" if bad.group() == " " else f"the character {bad.group()!r}"
+            self.err(f"URL contains {what}; percent-encode it (a space is %20)",
+                     w.source_offset(off + bad.start()))
+            return
         self.st.url = _url_contexts(self.template(w, off, None, "raw"))
+        self.st.url_excused = False
 
     def opt_header(self, a: _Arg) -> None:
         text = a.text
@@ -447,6 +458,11 @@ class _CurlParser:
         if v1 <= v0:
             line, col = self.loc.at(a.word.source_offset(a.off + colon))
             self.st.custom.append((name, Template((), line, col)))  # removal
+            return
+        brk = _LINE_BREAK.search(text, v0, v1)
+        if brk is not None:
+            self.arg_err(a, f"header '{name}' contains a line break or NUL (it would split the "
+                            "request)", brk.start())
             return
         self.st.custom.append((name, self.template(a.word, a.off + v0, a.off + v1, "raw")))
 
@@ -685,7 +701,7 @@ class _CurlParser:
         return text[p:end], end
 
     def opt_cookie(self, a: _Arg) -> None:
-        if "=" not in a.text:
+        if "=" not in a.text and "${" not in a.text:
             self.arg_err(a, f"'{a.flag} {a.text}' names a cookie file, which is not "
                             "supported: cookies from responses are kept in each VU's cookie "
                             "jar automatically; pass cookies as 'name=value; name2=value2'")
@@ -783,7 +799,7 @@ class _CurlParser:
     # ---- assembly
     def finish(self, curl_word: Word, errors_before: int) -> CurlRequest | None:
         st = self.st
-        if st.url is None and not st.unknown_seen:
+        if st.url is None and not st.url_excused:
             self.err("curl command has no URL", curl_word.start)
         has_data = bool(st.pieces) or st.data_at >= 0
         if st.form_at >= 0 and has_data:
@@ -823,9 +839,7 @@ class _CurlParser:
             parts, pending = _join_pieces(st.pieces)
             parts = [_with_ctx(p, "query") if isinstance(p, Ref) and pend else p
                      for p, pend in zip(parts, pending, strict=True)]
-            lit = "".join(p for p in url.parts if isinstance(p, str))
-            sep = "&" if "?" in lit else "?"
-            url = Template(_merge([*url.parts, sep, *parts]), url.line, url.col)
+            url = _append_query(url, parts)
         elif st.data_at >= 0:
             body = self.text_body(custom_ct, headers, "content-type" in custom_names)
         elif st.form:
@@ -965,6 +979,21 @@ def _url_contexts(t: Template) -> Template:
             out.append(p)
             off += len(p)
     return Template(tuple(out), t.line, t.col)
+
+
+def _append_query(url: Template, data: list[str | Ref]) -> Template:
+    """``-G``: the data joins the URL's query (``?`` or ``&``), before any ``#fragment``."""
+    parts = list(url.parts)
+    tail: list[str | Ref] = []
+    for i, p in enumerate(parts):
+        if isinstance(p, str) and "#" in p:
+            k = p.index("#")
+            tail = [p[k:], *parts[i + 1 :]]
+            parts = [*parts[:i], p[:k]]
+            break
+    lit = "".join(p for p in parts if isinstance(p, str))
+    sep = "&" if "?" in lit else "?"
+    return Template(_merge([*parts, sep, *data, *tail]), url.line, url.col)
 
 
 def _json_contexts(parts: list[str | Ref], pending: list[bool]) -> list[str | Ref]:
