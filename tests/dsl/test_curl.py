@@ -126,6 +126,13 @@ OK_CASES: list[tuple[str, dict[str, Any]]] = [
     ("curl \"${base}/x\" -H 'Authorization: Bearer ${token}'",
      {"url": "${base}/x", "headers": [("Authorization", "Bearer ${token}")]}),
     ("curl http://x -d 'v=$${literal}'", {"body": "v=${literal}"}),
+    ("curl ${ base }/x", {"url": "${base}/x"}),  # blanks inside ${...} never split a word
+    # --- less common spellings
+    ("curl --max-redirs -1 -L http://x", {"options": {"follow_redirects": True,
+                                                      "max_redirs": -1}}),
+    ("curl --compressed --no-compressed -k --no-insecure http://x", {"options": {}}),
+    ("curl -G --json '{}' http://x", {"method": "GET", "url": "http://x?{}", "body": None}),
+    ("curl -x '' http://x", {"options": {}}),
 ]
 
 
@@ -361,11 +368,20 @@ def test_multipart_missing_file_is_a_warning(files: Path) -> None:
         ("Content-Type", f"multipart/form-data; boundary={r.body.boundary}")]
 
 
+def test_multipart_boundary_from_a_given_content_type() -> None:
+    r, d = parse("curl -H 'Content-Type: multipart/form-data; boundary=XyZ' -F a=1 http://x")
+    assert r is not None and not d.items
+    assert isinstance(r.body, MultipartBody) and r.body.boundary == "XyZ"
+    assert summary(r)["headers"] == [("Content-Type", "multipart/form-data; boundary=XyZ")]
+
+
 def test_cert_paths_resolve_against_base_dir(files: Path) -> None:
     r, d = parse("curl --cacert note.txt --cert q.txt --key pic.png https://x", files)
     assert r is not None and not d.items
     assert (r.options.cacert, r.options.cert, r.options.key) == (
         str(files / "note.txt"), str(files / "q.txt"), str(files / "pic.png"))
+    r, d = parse("curl -E q.txt https://x", files)
+    assert r is not None and r.options.cert == str(files / "q.txt")
     r, d = parse("curl --cacert nope.pem https://x", files)
     assert r is not None and "not found" in d.warnings[0].message
 

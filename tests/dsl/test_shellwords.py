@@ -36,6 +36,7 @@ def split(text: str, line: int = 1, col: int = 1) -> tuple[list[str] | None, Dia
         ("curl $'a\\nb\\tc\\x41\\u00e9\\U0001F600\\'\\\\\\101\\cA\\e'",
          ["curl", "a\nb\tcAé😀'\\A\x01\x1b"]),
         ("curl $'\\q'", ["curl", "\\q"]),  # unknown ANSI-C escape is kept
+        ("curl $'\\x\\u.'", ["curl", "\\x\\u."]),  # \x, \u without digits too
         ("curl a#b '#c' \"#d\"", ["curl", "a#b", "#c", "#d"]),
         ("curl x # a comment 'with quote\n -s", ["curl", "x", "-s"]),
         ("curl x #", ["curl", "x"]),

@@ -127,6 +127,7 @@ _BOOL_ACTIONS = frozenset({"get", "head", "location", "insecure", "compressed"})
 _DATA_ACTIONS = frozenset({"data", "data-raw", "data-binary", "data-urlencode", "json"})
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _URL_AUTH = re.compile(r"(?:[^/?#]*://)?[^/?#]*")
+_REF_SPAN = re.compile(r"\$\{[^}]*\}")
 _LINE_BREAK = re.compile(r"[\r\n\x00]")
 _URL_BAD_CHAR = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -421,7 +422,8 @@ class _CurlParser:
         if m and m.group(1).lower() not in ("http", "https"):
             self.err(f"unsupported protocol '{m.group(1)}' (only http and https)", at)
             return
-        bad = _URL_BAD_CHAR.search(text)
+        masked = _REF_SPAN.sub(lambda r: "x" * len(r.group()), text) if "${" in text else text
+        bad = _URL_BAD_CHAR.search(masked)
         if bad is not None:
             # curl (since 7.62) rejects these too, rather than send a broken request line
             what = "a space" if bad.group() == " " else f"the character {bad.group()!r}"

@@ -117,7 +117,7 @@ def _ansi_decode(
         esc = m.group(0)
         c = esc[1]
         out: str
-        if c in "xuU":
+        if c in "xuU" and len(esc) > 2:
             cp = int(esc[2:], 16)
             if cp > 0x10FFFF:
                 diags.error(f"invalid unicode escape '{esc}' in $'...'", *loc.at(base + m.start()))
