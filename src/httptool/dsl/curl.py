@@ -8,6 +8,14 @@ Everything curl would do by reading stdin, prompting, or using cookie files is a
 a clear message instead of a surprise at run time. Every problem is reported to the caller's
 :class:`~httptool.dsl.diagnostics.Diagnostics` at the exact file line/column of the word.
 
+Decisions where curl has no answer (``${...}`` is ours, not the shell's): a reference stays
+literal wherever it stands, quoted or not; ``$${`` is a literal ``${`` (``\\$`` is just ``$``
+and still starts a reference). Its escaping context follows from its place: URL authority
+or a leading base-URL variable ``raw``, path ``path``, query ``query``; headers, cookies,
+``-u`` and ``-F`` values ``raw``; JSON bodies ``json_string``/``json_value``; url-encoded
+bodies and ``--data-urlencode`` ``form``; ``-G`` data ``query``. A ``-d`` body that looks
+like JSON but has no JSON Content-Type is sent as curl sends it, with a warning.
+
 Header conventions of :attr:`CurlRequest.headers` (what the engine relies on):
 
 * headers appear in curl's order: ``User-Agent`` (``-A``), ``Referer`` (``-e``), the ``-H``
