@@ -269,9 +269,11 @@ class Histogram:
 
     def __getstate__(self) -> dict[str, Any]:
         idx, cnt = self.sparse()
-        return {"e": self._exact(), "i": idx.astype(np.int32), "c": cnt}
+        top = int(cnt.max()) if len(cnt) else 0
+        small = cnt.astype(np.uint32) if top < 2**32 else cnt
+        return {"e": self._exact(), "i": idx.astype(np.int32), "c": small}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.counts = np.zeros(BUCKETS, dtype=np.int64)
-        self.counts[state["i"].astype(np.int64)] = state["c"]
+        self.counts[state["i"].astype(np.int64)] = state["c"].astype(np.int64)
         (self.count, self.sum, self.min, self.max, self.underflow, self.overflow) = state["e"]

@@ -41,8 +41,10 @@ from httptool.metrics.snapshot import RequestSnapshot, Snapshot, VUTable
 
 #: Default number of buffered requests that triggers a fold in maybe_flush (~2 MB of lists).
 FLUSH_AT = 16_384
-#: Interim snapshots carry the seconds from (latest second - SERIES_WINDOW) on.
-SERIES_WINDOW = 10
+#: Interim snapshots carry the seconds from (latest second - SERIES_WINDOW) on: with a
+#: fold at every snapshot (~1 s) only the last one or two seconds still change, and the
+#: margin covers a lost snapshot; the final snapshot carries every second.
+SERIES_WINDOW = 3
 
 _VU_COLS = 5  # iterations, requests, failed, latency_sum_ns, latency_count
 _ITER, _REQ, _FAIL, _LSUM, _LCNT = range(_VU_COLS)

@@ -38,6 +38,15 @@ def add_sparse(
     return idx, cnt
 
 
+def compact_counts(counts: np.ndarray) -> np.ndarray:
+    """Counts in the smallest unsigned dtype that holds them (for pickling)."""
+    top = int(counts.max()) if len(counts) else 0
+    for dt in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dt).max:
+            return counts.astype(dt)
+    return counts
+
+
 @dataclass(slots=True)
 class Second:
     """One second of one shard (or of the merged run).
@@ -66,6 +75,15 @@ class Second:
     def percentiles(self, qs: tuple[float, ...] = (0.5, 0.95, 0.99)) -> list[int]:
         """Latency (ns) at quantiles ``qs``: bucket representative values; 0 if empty."""
         return quantiles_of(self.index, self.counts, qs, 0, np.iinfo(np.int64).max)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.requests, self.failures, self.active_vus, self.index.astype(np.int32),
+                compact_counts(self.counts))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.requests, self.failures, self.active_vus, idx, cnt = state
+        self.index = idx.astype(np.int64)
+        self.counts = cnt.astype(np.int64)
 
     def to_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "failures": self.failures,

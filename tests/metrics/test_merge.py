@@ -1,0 +1,266 @@
+"""Recorder -> snapshots -> merge across simulated shards: exact totals, per-VU sums,
+time series by second, and serialisation round trips."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import msgspec
+import numpy as np
+import pytest
+
+from httptool.metrics import Histogram, Recorder, Snapshot, merge
+from httptool.metrics.recorder import SERIES_WINDOW
+from httptool.metrics.result import SCHEMA_VERSION, Merger
+
+NS = 1_000_000_000
+NAMES = ("login", "list", "get_item")
+KINDS = ("status", "assertion", "timeout", "refused", "extraction", "variable")
+
+
+@dataclass
+class Truth:
+    """What really happened, kept the slow obvious way."""
+
+    requests: Counter = field(default_factory=Counter)
+    failures: dict = field(default_factory=lambda: defaultdict(Counter))
+    latencies: dict = field(default_factory=lambda: defaultdict(list))
+    per_vu: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    per_second: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    per_second_lat: dict = field(default_factory=lambda: defaultdict(list))
+    checks: Counter = field(default_factory=Counter)
+    iterations: Counter = field(default_factory=Counter)
+    sent: int = 0
+
+
+def simulate(shard: int, shards: int, seed: int, truth: Truth, duration_s: int = 12,
+             flush_at: int = 500, snapshot_every_s: float = 1.0) -> list[Snapshot]:
+    """One shard's traffic through the hot-path API exactly as the engine uses it."""
+    rng = np.random.default_rng(seed)
+    rec = Recorder(shard=shard, t0_ns=0, flush_at=flush_at)
+    stats = {n: rec.request(n) for n in NAMES}
+    chk = {n: rec.check(f"{n} status == 200") for n in NAMES}
+    vus = [v for v in range(1, 13) if v % shards == shard]
+    snaps = []
+    next_snap = int(snapshot_every_s * NS)
+    t = 0
+    while t < duration_s * NS:
+        t += int(rng.integers(100_000, 2_000_000))
+        if t >= next_snap:
+            rec.sample_active(len(vus), now_ns=t)
+            snaps.append(rec.snapshot(now_ns=t))
+            next_snap += int(snapshot_every_s * NS)
+        vu = int(rng.choice(vus))
+        name = NAMES[int(rng.integers(len(NAMES)))]
+        st = stats[name]
+        sec = t // NS
+        truth.requests[name] += 1
+        truth.per_vu[vu][1] += 1
+        truth.per_second[sec][0] += 1
+        r = rng.random()
+        if r < 0.03:  # transport error: no latency
+            kind = ("timeout", "refused", "reset")[int(rng.integers(3))]
+            st.error(kind, vu, t)
+            truth.failures[name][kind] += 1
+            truth.per_vu[vu][2] += 1
+            truth.per_second[sec][1] += 1
+            continue
+        lat = int(rng.lognormal(16, 1.0)) + 1
+        truth.latencies[name].append(lat)
+        truth.per_vu[vu][3] += lat
+        truth.per_second_lat[sec].append(lat)
+        st.lat.append(lat)
+        st.end.append(t)
+        st.vu.append(vu)
+        st.ttfb.append(lat // 2)
+        st.bytes_sent += 100
+        truth.sent += 100
+        st.bytes_received += 1000
+        if r < 0.10:
+            kind = KINDS[int(rng.integers(len(KINDS)))]
+            st.fail(kind, vu, t)
+            truth.failures[name][kind] += 1
+            truth.per_vu[vu][2] += 1
+            truth.per_second[sec][1] += 1
+            chk[name].failed += 1
+            truth.checks[name, False] += 1
+        else:
+            chk[name].passed += 1
+            truth.checks[name, True] += 1
+        if rng.random() < 0.3:
+            rec.iter_vu.append(vu)
+            truth.per_vu[vu][0] += 1
+            truth.iterations["completed"] += 1
+        rec.maybe_flush()
+    rec.dropped += shard + 1
+    truth.iterations["dropped"] += shard + 1
+    snaps.append(rec.snapshot(now_ns=t, final=True))
+    return snaps
+
+
+def run(shards: int, seed: int = 1) -> tuple[list[list[Snapshot]], Truth]:
+    truth = Truth()
+    return [simulate(i, shards, seed * 100 + i, truth) for i in range(shards)], truth
+
+
+@pytest.mark.parametrize("shards", [1, 2, 3])
+def test_merged_totals_are_exact(shards: int) -> None:
+    per_shard, truth = run(shards)
+    res = merge(s[-1] for s in per_shard)
+    assert res.final and res.shards == shards
+    assert res.total_requests == sum(truth.requests.values())
+    total_failures = sum(sum(c.values()) for c in truth.failures.values())
+    assert res.total_failures == total_failures
+    for name in NAMES:
+        r = res.requests[name]
+        assert r.requests == truth.requests[name]
+        assert r.failures_by_kind == dict(truth.failures[name])
+        exact = np.array(truth.latencies[name])
+        assert r.latency_hist == _hist(exact)
+        assert r.latency.min == exact.min() and r.latency.max == exact.max()
+        assert r.latency.avg == pytest.approx(exact.mean(), rel=1e-12)
+        for q, got in ((0.5, r.latency.med), (0.95, r.latency.p95), (0.99, r.latency.p99)):
+            want = np.quantile(exact, q, method="inverted_cdf")
+            assert abs(got - want) <= want * 0.001
+        assert r.ttfb.count == len(exact)
+        c = res.checks[f"{name} status == 200"]
+        assert (c.passed, c.failed) == (truth.checks[name, True], truth.checks[name, False])
+    assert res.total.bytes_sent == truth.sent
+    assert res.completed == truth.iterations["completed"]
+    assert res.dropped == truth.iterations["dropped"]
+
+
+@pytest.mark.parametrize("shards", [2, 3])
+def test_per_vu_rows_sum_to_the_total(shards: int) -> None:
+    per_shard, truth = run(shards, seed=7)
+    res = merge(s[-1] for s in per_shard)
+    assert sum(v.requests for v in res.vus) == res.total_requests
+    assert sum(v.failed for v in res.vus) == res.total_failures
+    assert sum(v.iterations for v in res.vus) == res.completed
+    assert [v.vu for v in res.vus] == sorted(truth.per_vu)
+    for v in res.vus:
+        it, reqs, failed, lat_sum = truth.per_vu[v.vu]
+        assert (v.iterations, v.requests, v.failed, v.latency_sum_ns) == (it, reqs, failed,
+                                                                           lat_sum)
+        assert v.ok + v.failed == v.requests
+
+
+def test_every_interim_merge_is_consistent() -> None:
+    """At any moment (snapshots so far) per-VU and per-second sums equal the total."""
+    per_shard, _ = run(3, seed=11)
+    for k in range(min(len(s) for s in per_shard)):
+        res = merge(snap for s in per_shard for snap in s[: k + 1])
+        assert sum(v.requests for v in res.vus) == res.total_requests
+        assert sum(s.requests for s in res.series) == res.total_requests
+
+
+def test_time_series_merges_by_second() -> None:
+    per_shard, truth = run(3, seed=5)
+    res = merge(s[-1] for s in per_shard)
+    assert [s.second for s in res.series] == sorted(truth.per_second)
+    for s in res.series:
+        assert [s.requests, s.failures] == truth.per_second[s.second]
+        assert s.active_vus == 12 or s.second in (0, max(truth.per_second))
+        exact = np.array(truth.per_second_lat[s.second])
+        for q, got in ((0.5, s.p50), (0.95, s.p95), (0.99, s.p99)):
+            want = np.quantile(exact, q, method="inverted_cdf")
+            assert abs(got - want) <= want * 0.001
+
+
+def test_lost_duplicated_and_reordered_snapshots_are_harmless() -> None:
+    per_shard, _ = run(2, seed=3)
+    want = merge(s[-1] for s in per_shard).to_dict()
+    everything = [snap for s in per_shard for snap in s]
+    rng = np.random.default_rng(0)
+    # interim snapshots shuffled, some lost, some repeated; every final one delivered
+    interim = [s for s in everything if not s.final and rng.random() > 0.3]
+    stream = interim + interim[::3] + [s[-1] for s in per_shard]
+    order = rng.permutation(len(stream))
+    m = Merger()
+    for i in order:
+        m.add(stream[i])
+    assert m.result().to_dict() == want
+
+
+def test_interim_snapshots_carry_a_window_of_seconds() -> None:
+    per_shard, _ = run(1, seed=2)
+    snaps = per_shard[0]
+    last_interim = snaps[-2]
+    assert not last_interim.final and last_interim.series_from > 0
+    assert min(last_interim.series) >= last_interim.series_from
+    assert max(last_interim.series) - min(last_interim.series) <= SERIES_WINDOW
+    assert snaps[-1].series_from == 0 and min(snaps[-1].series) == 0
+
+
+def test_snapshot_round_trips_pickle_and_json() -> None:
+    per_shard, _ = run(2, seed=9)
+    final = [s[-1] for s in per_shard]
+    want = merge(final).to_dict()
+    pickled = [pickle.loads(pickle.dumps(s)) for s in final]
+    assert merge(pickled).to_dict() == want
+    via_json = [Snapshot.from_dict(json.loads(json.dumps(s.to_dict()))) for s in final]
+    assert merge(via_json).to_dict() == want
+    # compact: non-zero buckets only, ~6 bytes each plus a small fixed part per object
+    for s in final:
+        buckets = sum(len(r.latency.sparse()[0]) + len(r.ttfb.sparse()[0])
+                      for r in s.requests.values())
+        buckets += sum(len(sec.index) for sec in s.series.values())
+        assert len(pickle.dumps(s)) < buckets * 8 + 30_000
+
+
+def test_result_dict_is_json_with_schema_version() -> None:
+    per_shard, _ = run(2, seed=4)
+    res = merge(s[-1] for s in per_shard)
+    d = json.loads(msgspec.json.encode(res.to_dict()))
+    assert d["schema_version"] == SCHEMA_VERSION and d["schema"] == "httptool.summary"
+    assert d["requests"] == res.total_requests
+    assert sum(v["requests"] for v in d["per_vu"]) == d["requests"]
+    assert set(d["per_request"]) == set(NAMES)
+    assert d["iterations"]["dropped"] == 3
+    assert d["total"]["latency"]["p95_ms"] == pytest.approx(res.total.latency.p95 / 1e6)
+
+
+def test_metric_helpers_for_thresholds() -> None:
+    per_shard, _ = run(2, seed=6)
+    res = merge(s[-1] for s in per_shard)
+    assert res.metric("p95") == res.total.latency_hist.percentile(95) / 1e6
+    assert res.metric("p95", "login") == res.requests["login"].latency.p95 / 1e6
+    assert res.metric("error_rate") == res.total_failures / res.total_requests
+    assert res.metric("rps") == pytest.approx(res.total_requests / res.duration_s)
+    assert res.metric("dropped") == 3
+    c = res.checks["login status == 200"]
+    assert res.metric("checks", "login") == c.passed / c.total
+    assert 0 < res.checks_pass_rate < 1
+    with pytest.raises(ValueError):
+        res.metric("p42x")
+
+
+def test_unaligned_buffers_are_reported() -> None:
+    rec = Recorder(t0_ns=0)
+    st = rec.request("x")
+    st.lat.append(5_000)
+    with pytest.raises(RuntimeError):
+        rec.flush()
+
+
+def test_open_model_service_time_is_kept_apart() -> None:
+    rec = Recorder(t0_ns=0)
+    st = rec.request("x")
+    for i in range(100):
+        # the scheduled start was 1 s earlier for the last 10 (a stall): CO-correct latency
+        lat = 2_000_000 + (NS if i >= 90 else 0)
+        st.record(vu=1, latency_ns=lat, end_ns=i * 10_000_000, ttfb_ns=1_000_000,
+                  service_ns=2_000_000, connect_ns=50_000 if i == 0 else None)
+    res = merge([rec.snapshot(now_ns=NS, final=True)])
+    r = res.requests["x"]
+    assert r.latency.p99 > NS and r.service is not None and r.service.p99 < 3_000_000
+    assert r.connect.count == 1
+
+
+def _hist(v: np.ndarray) -> Histogram:
+    h = Histogram()
+    h.record_many(v)
+    return h
