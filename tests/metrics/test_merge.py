@@ -151,15 +151,18 @@ def test_per_vu_rows_sum_to_the_total(shards: int) -> None:
 def test_every_interim_merge_is_consistent() -> None:
     """At any moment (snapshots so far) per-VU and per-second sums equal the total."""
     per_shard, _ = run(3, seed=11)
-    for k in range(min(len(s) for s in per_shard)):
-        res = merge(snap for s in per_shard for snap in s[: k + 1])
+    m = Merger(shards=3)
+    for snap in _interleaved(per_shard):
+        m.add(snap)
+        res = m.result()
         assert sum(v.requests for v in res.vus) == res.total_requests
-        assert sum(s.requests for s in res.series) == res.total_requests
+        if len({s.shard for s in m._latest.values()}) == 3:
+            assert sum(s.requests for s in res.series) == res.total_requests
 
 
 def test_time_series_merges_by_second() -> None:
     per_shard, truth = run(3, seed=5)
-    res = merge(s[-1] for s in per_shard)
+    res = merge(snap for s in per_shard for snap in s)
     assert [s.second for s in res.series] == sorted(truth.per_second)
     for s in res.series:
         assert [s.requests, s.failures] == truth.per_second[s.second]
@@ -170,29 +173,65 @@ def test_time_series_merges_by_second() -> None:
             assert abs(got - want) <= want * 0.001
 
 
-def test_lost_duplicated_and_reordered_snapshots_are_harmless() -> None:
-    per_shard, _ = run(2, seed=3)
-    want = merge(s[-1] for s in per_shard).to_dict()
-    everything = [snap for s in per_shard for snap in s]
-    rng = np.random.default_rng(0)
-    # interim snapshots shuffled, some lost, some repeated; every final one delivered
-    interim = [s for s in everything if not s.final and rng.random() > 0.3]
-    stream = interim + interim[::3] + [s[-1] for s in per_shard]
-    order = rng.permutation(len(stream))
-    m = Merger()
-    for i in order:
-        m.add(stream[i])
+def _interleaved(per_shard: list[list[Snapshot]]) -> list[Snapshot]:
+    """Snapshots in arrival order at the coordinator (shards take turns)."""
+    out = []
+    for k in range(max(len(s) for s in per_shard)):
+        out += [s[k] for s in per_shard if k < len(s)]
+    return out
+
+
+def test_sealing_merger_gives_the_same_result_with_bounded_state() -> None:
+    per_shard, _ = run(3, seed=8)
+    want = merge(snap for s in per_shard for snap in s).to_dict()
+    m = Merger(shards=3)
+    for snap in _interleaved(per_shard):
+        m.add(snap)
+        assert len(m._open) <= 3 * (SERIES_WINDOW + 3)
     assert m.result().to_dict() == want
 
 
-def test_interim_snapshots_carry_a_window_of_seconds() -> None:
-    per_shard, _ = run(1, seed=2)
+def test_lost_duplicated_and_reordered_snapshots_are_harmless() -> None:
+    per_shard, _ = run(2, seed=3)
+    want = merge(snap for s in per_shard for snap in s).to_dict()
+    # every third interim snapshot lost, some repeated, order shuffled; finals delivered
+    interim = [snap for s in per_shard for i, snap in enumerate(s[:-1]) if i % 3 != 1]
+    stream = interim + interim[::4] + [s[-1] for s in per_shard]
+    m = Merger()
+    for i in np.random.default_rng(0).permutation(len(stream)):
+        m.add(stream[i])
+    assert m.result().to_dict() == want
+    # totals need only the newest snapshot of each shard
+    latest = merge(s[-1] for s in per_shard).to_dict()
+    assert {k: v for k, v in latest.items() if k != "time_series"} == {
+        k: v for k, v in want.items() if k != "time_series"}
+
+
+def test_snapshots_carry_a_window_of_seconds() -> None:
+    per_shard, truth = run(1, seed=2)
     snaps = per_shard[0]
-    last_interim = snaps[-2]
-    assert not last_interim.final and last_interim.series_from > 0
-    assert min(last_interim.series) >= last_interim.series_from
-    assert max(last_interim.series) - min(last_interim.series) <= SERIES_WINDOW
-    assert snaps[-1].series_from == 0 and min(snaps[-1].series) == 0
+    for snap in snaps:
+        assert all(k >= snap.series_from for k in snap.series)
+        assert max(snap.series, default=0) - snap.series_from <= SERIES_WINDOW + 1
+    assert snaps[-1].series_from > 0
+    carried = Counter(k for snap in snaps for k in snap.series)
+    assert set(carried) == set(truth.per_second)
+    assert all(n >= SERIES_WINDOW for k, n in carried.items() if k < snaps[-1].series_from)
+
+
+def test_batches_spanning_many_seconds() -> None:
+    """A fold whose batch spans many seconds takes the sort-based path: same numbers."""
+    rec = Recorder(t0_ns=0)
+    st = rec.request("x")
+    lat = [1_000_000 + 7919 * i % 5_000_000 for i in range(4000)]
+    for i, v in enumerate(lat):
+        st.record(vu=1, latency_ns=v, end_ns=i * 10_000_000, ttfb_ns=v)  # 40 seconds
+    res = merge([rec.snapshot(now_ns=40 * NS, final=True)])
+    assert [s.requests for s in res.series] == [100] * 40
+    for s in res.series:
+        exact = np.array(lat[s.second * 100 : (s.second + 1) * 100])
+        want = np.quantile(exact, 0.95, method="inverted_cdf")
+        assert abs(s.p95 - want) <= want * 0.001
 
 
 def test_snapshot_round_trips_pickle_and_json() -> None:

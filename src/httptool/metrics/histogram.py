@@ -54,10 +54,16 @@ BUCKETS = _raw_index(HIGHEST_NS) - _OFFSET + 1
 def bucket_indices(values: np.ndarray) -> np.ndarray:
     """Dense bucket index of each value (clamped to the histogram's range), vectorised."""
     v = np.clip(values, LOWEST_NS, HIGHEST_NS).astype(np.int64, copy=False)
-    # frexp's exponent is bit_length for integers below 2**53 (HIGHEST_NS < 2**42).
-    _, exp = np.frexp((v | _SUB_MASK).astype(np.float64))
-    b = exp.astype(np.int64) - _SUB_BITS
-    return (b << _HALF_BITS) + (v >> b) - _OFFSET
+    # bit_length(x) for 0 < x < 2**53 is the float64 biased exponent - 1022 (exact here:
+    # HIGHEST_NS < 2**42); reading it from the bits is ~4x faster than np.frexp.
+    b = (v | _SUB_MASK).astype(np.float64).view(np.int64)
+    b >>= 52
+    b -= 1022 + _SUB_BITS
+    out = v >> b
+    b <<= _HALF_BITS
+    out += b
+    out -= _OFFSET
+    return out
 
 
 def _bucket_bounds(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

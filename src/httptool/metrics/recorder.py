@@ -41,9 +41,11 @@ from httptool.metrics.snapshot import RequestSnapshot, Snapshot, VUTable
 
 #: Default number of buffered requests that triggers a fold in maybe_flush (~2 MB of lists).
 FLUSH_AT = 16_384
-#: Interim snapshots carry the seconds from (latest second - SERIES_WINDOW) on: with a
-#: fold at every snapshot (~1 s) only the last one or two seconds still change, and the
-#: margin covers a lost snapshot; the final snapshot carries every second.
+#: maybe_flush counts the buffers once in this many calls.
+CHECK_EVERY = 32
+#: A second is carried by the snapshots taken while it is among the last SERIES_WINDOW + 1
+#: seconds, then dropped from the shard. With a fold at every snapshot (~1 s) only the
+#: last one or two seconds still change; the margin lets a snapshot or two go missing.
 SERIES_WINDOW = 3
 
 _VU_COLS = 5  # iterations, requests, failed, latency_sum_ns, latency_count
@@ -217,6 +219,7 @@ class Recorder:
         self.active = 0
         self._vu = np.zeros((_VU_COLS, 64), dtype=np.int64)
         self._seq = 0
+        self._countdown = CHECK_EVERY
 
     def request(self, name: str) -> RequestStats:
         """The stats of request ``name`` (created on first use; hold on to it)."""
@@ -255,7 +258,15 @@ class Recorder:
         return len(self.iter_vu) + sum(st.pending for st in self.requests.values())
 
     def maybe_flush(self) -> bool:
-        """Fold when ``flush_at`` requests are buffered; returns True if it folded."""
+        """Fold when ``flush_at`` requests are buffered; returns True if it folded.
+
+        Cheap enough to call once per iteration: it counts the buffers only every
+        ``CHECK_EVERY`` calls (~40 ns per call otherwise), so a fold may come up to that
+        many iterations late, which only bounds the buffers' size a little higher."""
+        self._countdown -= 1
+        if self._countdown > 0:
+            return False
+        self._countdown = CHECK_EVERY
         if self.pending >= self.flush_at:
             self.flush()
             return True
@@ -279,16 +290,20 @@ class Recorder:
         used = np.flatnonzero(self._vu[_ITER] | self._vu[_REQ])
         cols = self._vu[:, used]
         table = VUTable(used.astype(np.int64), *(cols[i].copy() for i in range(_VU_COLS)))
-        latest = max(self.series.seconds, default=0)
-        since = 0 if final else max(0, latest - SERIES_WINDOW)
-        return Snapshot(
+        series = self.series
+        latest = max(series.seconds, default=series.sealed)
+        snap = Snapshot(
             shard=self.shard, seq=self._seq, elapsed_ns=max(0, now - self.t0_ns), final=final,
             requests={n: st.snapshot() for n, st in self.requests.items()},
             checks={n: (c.passed, c.failed) for n, c in self.checks.items()},
             vu_table=table, completed=self.completed, dropped=self.dropped,
             interrupted=self.interrupted, vus=self.vus, vus_max=self.vus_max,
-            active=self.active, series_from=since, series=self.series.window(since),
+            active=self.active, series_from=series.sealed, series=series.window(series.sealed),
         )
+        # Seconds older than the window no longer change: they have now been sent in
+        # SERIES_WINDOW + 1 snapshots, so drop them (bounded memory on long runs).
+        series.seal(latest - SERIES_WINDOW)
+        return snap
 
 
 def origin_ns(start_wall_ns: int) -> int:

@@ -337,22 +337,41 @@ class Merger:
     """Accumulates snapshots from any number of shards, in any order, with repeats.
 
     Totals come from the newest snapshot of each shard; each second of the time series
-    from the newest snapshot of each shard that carried it.
+    from the newest snapshot of each shard that carried it. Given the number of
+    ``shards``, a second that every shard has dropped (below all their ``series_from``)
+    is reduced to its :class:`SecondResult`, so the merger's memory stays small on long
+    runs; without it, every second is kept whole until :meth:`result`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shards: int | None = None) -> None:
+        self._shards = shards
         self._latest: dict[int, Snapshot] = {}
-        self._seconds: dict[tuple[int, int], tuple[int, Second]] = {}
+        self._open: dict[tuple[int, int], tuple[int, Second]] = {}
+        self._sealed: dict[int, SecondResult] = {}
+        self._sealed_below = 0
 
     def add(self, snap: Snapshot) -> None:
         cur = self._latest.get(snap.shard)
         if cur is None or snap.seq > cur.seq:
             self._latest[snap.shard] = snap
         for sec, entry in snap.series.items():
+            if sec < self._sealed_below:
+                continue  # a stale repeat of a second already reduced
             key = (snap.shard, sec)
-            seen = self._seconds.get(key)
+            seen = self._open.get(key)
             if seen is None or snap.seq > seen[0]:
-                self._seconds[key] = (snap.seq, entry)
+                self._open[key] = (snap.seq, entry)
+        self._seal()
+
+    def _seal(self) -> None:
+        if self._shards is None or len(self._latest) < self._shards:
+            return
+        below = min(s.series_from for s in self._latest.values())
+        if below <= self._sealed_below:
+            return
+        done = [k for k in self._open if k[1] < below]
+        self._sealed.update(_reduce_seconds({k: self._open.pop(k) for k in done}))
+        self._sealed_below = below
 
     def result(self) -> RunResult:
         snaps = [self._latest[k] for k in sorted(self._latest)]
@@ -376,22 +395,23 @@ class Merger:
             res.vus_max += s.vus_max
             res.active += s.active
         res.vus = _merge_vus(snaps)
-        res.series = self._series()
+        series = {**self._sealed, **_reduce_seconds(self._open)}
+        res.series = [series[k] for k in sorted(series)]
         return res
 
-    def _series(self) -> list[SecondResult]:
-        merged: dict[int, Second] = {}
-        for (_, sec), (_, entry) in self._seconds.items():
-            if sec in merged:
-                merged[sec].add(entry)
-            else:
-                merged[sec] = entry.copy()
-        out = []
-        for sec in sorted(merged):
-            m = merged[sec]
-            p50, p95, p99 = m.percentiles()
-            out.append(SecondResult(sec, m.requests, m.failures, m.active_vus, p50, p95, p99))
-        return out
+
+def _reduce_seconds(entries: dict[tuple[int, int], tuple[int, Second]]) -> dict[int, SecondResult]:
+    merged: dict[int, Second] = {}
+    for (_, sec), (_, entry) in entries.items():
+        if sec in merged:
+            merged[sec].add(entry)
+        else:
+            merged[sec] = entry.copy()
+    out = {}
+    for sec, m in merged.items():
+        p50, p95, p99 = m.percentiles()
+        out[sec] = SecondResult(sec, m.requests, m.failures, m.active_vus, p50, p95, p99)
+    return out
 
 
 def _merge_vus(snaps: list[Snapshot]) -> list[VUResult]:
@@ -408,7 +428,10 @@ def _merge_vus(snaps: list[Snapshot]) -> list[VUResult]:
 
 
 def merge(snapshots: Iterable[Snapshot]) -> RunResult:
-    """One :class:`RunResult` from snapshots (any order; older or repeated ones ignored)."""
+    """One :class:`RunResult` from snapshots (any order; older or repeated ones ignored).
+
+    For a complete time series pass every snapshot of each shard (or at least one in
+    every few); the totals need only the newest of each shard."""
     m = Merger()
     for s in snapshots:
         m.add(s)

@@ -7,8 +7,10 @@ second of real traffic touches a few hundred buckets (a few KB). Why the same bu
 and not a coarser one: seconds from different shards then merge by plain addition,
 exactly, and their p50/p95/p99 carry the same 0.05 % bound as the run's totals.
 
-Memory grows with the run's length (one small entry per second), not with the request
-count. Seconds are counted from the recorder's origin ``t0_ns`` (monotonic clock).
+Memory stays bounded on long runs: a shard keeps only its last few seconds (older ones
+are *sealed* once sent in a snapshot, see :meth:`TimeSeries.seal`), and the coordinator's
+merger reduces a second to its :class:`~httptool.metrics.result.SecondResult` once every
+shard has sealed it. Seconds are counted from the recorder's origin ``t0_ns`` (monotonic).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from httptool.metrics.histogram import BUCKETS, quantiles_of
 
 _NS = 1_000_000_000
 _EMPTY = np.zeros(0, dtype=np.int64)
+#: Batches spanning fewer seconds than this are split by second with a dense bincount.
+_DENSE_SPAN = 8
 
 
 def add_sparse(
@@ -99,15 +103,24 @@ class Second:
 class TimeSeries:
     """Per-second entries of one shard, filled from folded batches (vectorised)."""
 
-    __slots__ = ("seconds", "t0_ns")
+    __slots__ = ("sealed", "seconds", "t0_ns")
 
     def __init__(self, t0_ns: int) -> None:
         self.t0_ns = t0_ns
         self.seconds: dict[int, Second] = {}
+        self.sealed = 0  # seconds below this were sent and dropped
 
     def second_of(self, ends_ns: np.ndarray) -> np.ndarray:
-        """Second index of each monotonic end time (times before the origin go to 0)."""
-        return np.maximum((ends_ns - self.t0_ns) // _NS, 0)
+        """Second index of each monotonic end time. Times before the origin go to 0 and
+        (should a very late value arrive) times in a sealed second to the oldest open one."""
+        return np.maximum((ends_ns - self.t0_ns) // _NS, self.sealed)
+
+    def seal(self, before: int) -> None:
+        """Drop the seconds below ``before`` (the caller has sent them)."""
+        if before > self.sealed:
+            self.sealed = before
+            for k in [k for k in self.seconds if k < before]:
+                del self.seconds[k]
 
     def _get(self, sec: int) -> Second:
         s = self.seconds.get(sec)
@@ -115,17 +128,36 @@ class TimeSeries:
             s = self.seconds[sec] = Second()
         return s
 
+    def _counts(self, secs: np.ndarray) -> list[tuple[int, int]]:
+        """(second, count) pairs of a batch; O(n) with bincount (batches span few seconds)."""
+        if len(secs) == 0:
+            return []
+        lo = int(secs.min())
+        per = np.bincount(secs - lo)
+        nz = np.flatnonzero(per)
+        return list(zip((nz + lo).tolist(), per[nz].tolist(), strict=True))
+
     def add_requests(self, secs: np.ndarray) -> None:
-        for sec, n in zip(*np.unique(secs, return_counts=True), strict=True):
-            self._get(int(sec)).requests += int(n)
+        for sec, n in self._counts(secs):
+            self._get(sec).requests += n
 
     def add_failures(self, secs: np.ndarray) -> None:
-        for sec, n in zip(*np.unique(secs, return_counts=True), strict=True):
-            self._get(int(sec)).failures += int(n)
+        for sec, n in self._counts(secs):
+            self._get(sec).failures += n
 
     def add_latencies(self, secs: np.ndarray, idx: np.ndarray) -> None:
         """Add bucket indices ``idx`` of requests that completed in seconds ``secs``."""
         if len(idx) == 0:
+            return
+        lo, hi = int(secs.min()), int(secs.max())
+        if hi - lo < _DENSE_SPAN:
+            # O(n) path: one dense row per second of the batch (the usual case)
+            rows = np.bincount((secs - lo) * BUCKETS + idx, minlength=(hi - lo + 1) * BUCKETS)
+            for off, row in enumerate(rows.reshape(hi - lo + 1, BUCKETS)):
+                nz = np.flatnonzero(row)
+                if len(nz):
+                    s = self._get(lo + off)
+                    s.index, s.counts = add_sparse(s.index, s.counts, nz, row[nz])
             return
         keys, cnt = np.unique(secs * BUCKETS + idx, return_counts=True)
         key_secs = keys // BUCKETS
@@ -136,7 +168,7 @@ class TimeSeries:
             s.index, s.counts = add_sparse(s.index, s.counts, part_keys - sec * BUCKETS, part_cnt)
 
     def sample_active(self, now_ns: int, active: int) -> None:
-        s = self._get(max((now_ns - self.t0_ns) // _NS, 0))
+        s = self._get(max((now_ns - self.t0_ns) // _NS, self.sealed))
         if active > s.active_vus:
             s.active_vus = active
 

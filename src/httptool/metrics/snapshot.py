@@ -2,11 +2,14 @@
 
 Snapshots are **cumulative** (totals since the shard started), so the coordinator only
 needs the latest one from each shard: a lost or duplicated snapshot changes nothing once
-a later one arrives. Only the time series is windowed, to keep a snapshot small on long
-runs: an interim snapshot carries the seconds from ``series_from`` on (the last few
-seconds, which are the only ones still changing), and the final snapshot carries every
-second (``series_from == 0``). The merger keeps, per (shard, second), the entry from the
-newest snapshot, so seconds merge by replacement and repeats are harmless.
+a later one arrives. Only the time series is windowed, to keep snapshots small and the
+shard's memory bounded on long runs: a snapshot carries the seconds from ``series_from``
+on (the last few, the only ones still changing); each second travels in several
+consecutive snapshots and is then dropped by the shard. So the coordinator feeds *every*
+snapshot it receives to its :class:`~httptool.metrics.result.Merger` (a pipe loses
+nothing; the margin tolerates a couple of lost ones). The merger keeps, per (shard,
+second), the entry from the newest snapshot, so seconds merge by replacement and repeats
+are harmless.
 
 Snapshots pickle compactly (histograms pickle their non-zero buckets only) and have a
 JSON-able ``to_dict``/``from_dict`` form.
