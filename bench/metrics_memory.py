@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from httptool.metrics import Merger, Recorder
+from httptool.metrics.recorder import FLUSH_AT
 
 NS = 1_000_000_000
 
@@ -35,6 +36,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=10_000_000)
     ap.add_argument("--rate", type=int, default=50_000, help="simulated requests/s")
     ap.add_argument("--vus", type=int, default=200)
+    ap.add_argument("--flush-at", type=int, default=FLUSH_AT)
     args = ap.parse_args()
 
     rng = np.random.default_rng(42)
@@ -44,7 +46,7 @@ def main() -> None:
     fail_pool = (rng.random(pool) < 0.02).tolist()
     step = NS // args.rate
 
-    rec = Recorder(shard=0, t0_ns=0)
+    rec = Recorder(shard=0, t0_ns=0, flush_at=args.flush_at)
     names = ("login", "list_items", "get_item", "checkout")
     stats = [rec.request(n) for n in names]
     checks = [rec.check(f"{n} status == 200") for n in names]
@@ -53,6 +55,8 @@ def main() -> None:
     hot_ns = 0  # time in the per-request loop body (includes the loop's own overhead)
     fold_ns = 0  # time in maybe_flush/snapshot/merge
     folds = 0
+    snap_ns = 0  # snapshot building + merger.add (excluding the fold they trigger)
+    snaps = 0
     t_sim = 0
     next_snap = NS
     print(f"{'requests':>12} {'RSS MB':>8}")
@@ -88,10 +92,17 @@ def main() -> None:
         if rec.maybe_flush():
             folds += 1
         if t_sim >= next_snap:
+            t2 = mono()
+            rec.flush()  # the snapshot's own fold, counted as fold time
+            t3 = mono()
             rec.sample_active(args.vus, now_ns=t_sim)
             merger.add(rec.snapshot(now_ns=t_sim))
+            snap_ns += mono() - t3
+            snaps += 1
+            fold_ns -= mono() - t3
             next_snap += NS
             folds += 1
+            del t2
         fold_ns += mono() - t1
         prev = done
         done += chunk
@@ -136,10 +147,13 @@ def main() -> None:
     print()
     print(f"machine: {platform.machine()} {platform.processor() or ''} "
           f"python {platform.python_version()} numpy {np.__version__}")
+    print(f"flush_at: {args.flush_at}")
     print(f"requests: {done:,}  simulated seconds: {len(res.series)}  folds: {folds}")
     print(f"wall: {wall / 1e9:.1f} s")
     print(f"loop body per request (hot path + synthetic-data loop): {hot_ns / done:.0f} ns")
-    print(f"fold per request (maybe_flush + snapshots + merge): {fold_ns / done:.0f} ns")
+    print(f"fold per request (maybe_flush + the snapshots' folds): {fold_ns / done:.0f} ns")
+    print(f"snapshot + merger.add, excluding its fold: {snap_ns / snaps / 1e6:.2f} ms each "
+          f"({snaps} snapshots, {len(names)} request names)")
     print(f"bare hot path (4 appends + 2 int increments, bound appends): {appends / n:.0f} ns")
     print(f"same through RequestStats.record(): {method / n:.0f} ns")
     print(f"fold of 2 M buffered requests: {micro_fold / (2 * n):.0f} ns per request")
