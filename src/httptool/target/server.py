@@ -1,0 +1,331 @@
+"""Starting and stopping the target: in the foreground (the CLI), in a background thread,
+or as a subprocess (what tests use, so the server has its own GIL and core).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import os
+import selectors
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from httptool.target.app import COUNTS_PATH, RESET_PATH, TargetState, create_app
+
+#: Seconds in-flight requests (a /delay, a long /bytes) get to finish on shutdown.
+SHUTDOWN_TIMEOUT = 1.0
+#: Listen backlog: load tests open hundreds of connections at once.
+BACKLOG = 2048
+LISTENING_PREFIX = "httptool target listening on "
+
+try:  # pragma: no cover - depends on the platform
+    import uvloop as _uvloop
+except ImportError:  # pragma: no cover
+    _uvloop = None  # type: ignore[assignment]
+
+
+class TargetStartError(Exception):
+    """The target could not start; the message is meant for the user as it is."""
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    return _uvloop.new_event_loop() if _uvloop is not None else asyncio.new_event_loop()
+
+
+def url_for(host: str, port: int, tls: bool = False) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{shown}:{port}"
+
+
+def tls_context(cert: str, key: str | None = None) -> ssl.SSLContext:
+    """A server context from PEM files (``key`` may be inside ``cert``)."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        ctx.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as e:
+        raise TargetStartError(f"cannot load TLS certificate/key ({cert}, {key}): {e}") from e
+    return ctx
+
+
+def _bind_error(e: OSError, host: str, port: int) -> TargetStartError:
+    where = url_for(host, port).split("://", 1)[1]
+    if e.errno == errno.EADDRINUSE:
+        why = "address already in use (another server is listening there; pick another --port)"
+    elif e.errno == errno.EACCES:
+        why = "permission denied (ports below 1024 need privileges)"
+    elif e.errno == errno.EADDRNOTAVAIL:
+        why = "address not available on this machine"
+    else:
+        why = e.strerror or str(e)
+    return TargetStartError(f"cannot listen on {where}: {why}")
+
+
+async def start_site(
+    app: web.Application, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> tuple[web.AppRunner, int]:
+    """Bind and start serving ``app``; returns the runner and the bound port."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=BACKLOG)
+    try:
+        await site.start()
+    except OSError as e:
+        await runner.cleanup()
+        raise _bind_error(e, host, port) from e
+    except (UnicodeError, ValueError) as e:
+        await runner.cleanup()
+        raise TargetStartError(f"cannot listen on {host}:{port}: {e}") from e
+    server = site._server
+    sockets = getattr(server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    return runner, bound
+
+
+def serve(
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None = None,
+    on_listening: Callable[[str], None] | None = None,
+    state: TargetState | None = None,
+) -> TargetState:
+    """Serve in the foreground until SIGINT or SIGTERM; returns the state (for a summary).
+
+    Raises :class:`TargetStartError` when the address cannot be bound.
+    """
+    state = state or TargetState()
+
+    async def main() -> None:
+        runner, bound = await start_site(create_app(state), host, port, ssl_context)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            if on_listening is not None:
+                on_listening(url_for(host, bound, ssl_context is not None))
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        try:
+            runner.run(main())
+        except KeyboardInterrupt:  # platforms without loop signal handlers
+            pass
+    return state
+
+
+def _no_proxy_opener(tls: bool) -> urllib.request.OpenerDirector:
+    """urllib without proxies from the environment (tests must stay on loopback)."""
+    handlers: list[Any] = [urllib.request.ProxyHandler({})]
+    if tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        handlers.append(urllib.request.HTTPSHandler(context=ctx))
+    return urllib.request.build_opener(*handlers)
+
+
+@dataclass
+class ThreadTarget:
+    """The target on its own event loop in a daemon thread of this process.
+
+    Cheap to start (no new interpreter) and its counters are read in memory; shares the
+    GIL with the caller, so prefer :class:`ProcessTarget` for anything load-heavy.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    ssl_context: ssl.SSLContext | None = None
+    state: TargetState = field(default_factory=TargetState)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+    _stop: asyncio.Event | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return url_for(self.host, self.port, self.ssl_context is not None)
+
+    def start(self, timeout: float = 10.0) -> ThreadTarget:
+        ready = threading.Event()
+        error: list[BaseException] = []
+
+        async def main() -> None:
+            try:
+                runner, self.port = await start_site(
+                    create_app(self.state), self.host, self.port, self.ssl_context
+                )
+            except BaseException as e:
+                error.append(e)
+                ready.set()
+                return
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            ready.set()
+            try:
+                await self._stop.wait()
+            finally:
+                await runner.cleanup()
+
+        def run() -> None:
+            with asyncio.Runner(loop_factory=new_event_loop) as r:
+                r.run(main())
+
+        self._thread = threading.Thread(target=run, name="httptool-target", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise TargetStartError("target thread did not start in time")
+        if error:
+            raise error[0]
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = self._loop = self._stop = None
+
+    def counts(self) -> dict[str, Any]:
+        return self.state.counts.snapshot()
+
+    def reset(self) -> None:
+        self.state.counts.reset()
+
+    def __enter__(self) -> ThreadTarget:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: SIGTERM the target if the test process dies without stopping it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+@dataclass
+class ProcessTarget:
+    """``httptool target`` in a child process (own interpreter, own core, own GIL).
+
+    The child is started with ``--port 0`` by default and its listening line tells the port.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    extra_args: list[str] = field(default_factory=list)
+    url: str = ""
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def command(self) -> list[str]:
+        cmd = [sys.executable, "-m", "httptool", "target", "--host", self.host,
+               "--port", str(self.port), "--quiet"]
+        if self.tls_cert:
+            cmd += ["--tls-cert", self.tls_cert]
+        if self.tls_key:
+            cmd += ["--tls-key", self.tls_key]
+        return cmd + self.extra_args
+
+    def start(self, timeout: float = 20.0) -> ProcessTarget:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self._proc = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        line = self._read_line(timeout)
+        if not line.startswith(LISTENING_PREFIX):
+            err = self._collect_stderr()
+            self.stop()
+            raise TargetStartError(f"target did not start: {(line + err).strip()!r}")
+        self.url = line[len(LISTENING_PREFIX):].strip()
+        self.port = int(self.url.rsplit(":", 1)[1])
+        # Nothing else is written to stdout; stderr is drained so a chatty child never blocks.
+        threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    def _read_line(self, timeout: float) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._proc.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline:
+                if sel.select(0.1):
+                    return self._proc.stdout.readline().decode(errors="replace")
+                if self._proc.poll() is not None:
+                    return ""
+        return ""
+
+    def _collect_stderr(self) -> str:
+        assert self._proc is not None and self._proc.stderr is not None
+        if self._proc.poll() is None:
+            return ""
+        return self._proc.stderr.read().decode(errors="replace")
+
+    def _drain(self) -> None:
+        proc = self._proc
+        if proc is None or proc.stderr is None:
+            return
+        for raw in proc.stderr:
+            sys.stderr.write(raw.decode(errors="replace"))
+
+    def _call(self, method: str, path: str) -> dict[str, Any]:
+        opener = _no_proxy_opener(self.url.startswith("https"))
+        req = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST"
+                                     else None)
+        with opener.open(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def counts(self) -> dict[str, Any]:
+        return self._call("GET", COUNTS_PATH)
+
+    def reset(self) -> None:
+        self._call("POST", RESET_PATH)
+
+    def stop(self, timeout: float = 5.0) -> int | None:
+        """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        return proc.returncode
+
+    def __enter__(self) -> ProcessTarget:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
