@@ -7,6 +7,7 @@ a load-test target is more useful when a scenario's method choice never causes a
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import random
 import uuid
@@ -15,7 +16,7 @@ from typing import Any
 
 import brotli
 import orjson
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 from httptool.target import data
 from httptool.target.echo import echo, echo_headers, json_response, multi_to_dict, request_id
@@ -290,15 +291,22 @@ async def uuid_(request: web.Request) -> web.Response:
     return json_response({"uuid": str(uuid.uuid4())})
 
 
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        text = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    login, sep, password = text.partition(":")
+    return (login, password) if sep else None
+
+
 async def basic_auth(request: web.Request) -> web.Response:
     """/basic-auth/{user}/{passwd}: 401 unless the Basic credentials match."""
     user, passwd = request.match_info["user"], request.match_info["passwd"]
-    header = request.headers.get("Authorization", "")
-    try:
-        auth = BasicAuth.decode(header) if header else None
-    except ValueError:
-        auth = None
-    if auth is None or auth.login != user or auth.password != passwd:
+    if _basic_credentials(request.headers.get("Authorization", "")) != (user, passwd):
         return json_response(
             _AUTH_FAIL, status=401, headers={"WWW-Authenticate": 'Basic realm="Fake Realm"'}
         )
