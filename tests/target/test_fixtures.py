@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import ssl
+import subprocess
+import sys
+import time
 import urllib.request
+
+import pytest
 
 
 def _get(url: str, context: ssl.SSLContext | None = None) -> dict:
@@ -42,3 +49,29 @@ def test_factory_tls_process(target_factory) -> None:
     assert t.url.startswith("https://127.0.0.1:")
     assert _get(t.url + "/uuid", context=t.client_ssl())["uuid"]
     assert t.counts()["paths"] == {"/uuid": 1}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
+def test_process_target_dies_with_its_parent() -> None:
+    """A test process killed outright does not leave a target server behind."""
+    code = (
+        "from httptool.target.server import ProcessTarget\n"
+        "import time\n"
+        "t = ProcessTarget().start()\n"
+        "print(t._proc.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("target outlived its parent")

@@ -5,6 +5,7 @@ or as a subprocess (what tests use, so the server has its own GIL and core).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import errno
 import json
@@ -19,7 +20,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -30,6 +31,8 @@ SHUTDOWN_TIMEOUT = 1.0
 #: Listen backlog: load tests open hundreds of connections at once.
 BACKLOG = 2048
 LISTENING_PREFIX = "httptool target listening on "
+
+T = TypeVar("T")
 
 try:  # pragma: no cover - depends on the platform
     import uvloop as _uvloop
@@ -201,11 +204,28 @@ class ThreadTarget:
             self._thread.join(timeout)
         self._thread = self._loop = self._stop = None
 
+    def _on_loop(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the server's loop thread (where the counters are incremented), so a
+        reset never races with a request being counted."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return fn()
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as e:
+                fut.set_exception(e)
+
+        loop.call_soon_threadsafe(call)
+        return fut.result(10)
+
     def counts(self) -> dict[str, Any]:
-        return self.state.counts.snapshot()
+        return self._on_loop(self.state.counts.snapshot)
 
     def reset(self) -> None:
-        self.state.counts.reset()
+        self._on_loop(self.state.counts.reset)
 
     def __enter__(self) -> ThreadTarget:
         return self.start()
@@ -214,15 +234,24 @@ class ThreadTarget:
         self.stop()
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: SIGTERM the target if the test process dies without stopping it."""
+def _parent_death_signal() -> Callable[[], None] | None:
+    """Linux: a pre-exec hook that SIGTERMs the child if the test process dies without
+    stopping it. ctypes is loaded here, in the parent: after fork only the C call runs."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+    term = int(signal.SIGTERM)
+
+    def hook() -> None:  # pragma: no cover - runs in the child before exec
+        prctl(pr_set_pdeathsig, term)
+
+    return hook
 
 
 @dataclass
@@ -257,7 +286,7 @@ class ProcessTarget:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=_parent_death_signal(),
         )
         line = self._read_line(timeout)
         if not line.startswith(LISTENING_PREFIX):
