@@ -233,6 +233,13 @@ def test_stream_bytes_is_chunked(target) -> None:
     assert "Content-Length" not in r.headers
     assert len(r.body) == 50000
     assert r.body == call("GET", target.url + "/stream-bytes/50000").body
+    # one byte sequence per seed, whatever the endpoint, size or chunking
+    big = call("GET", target.url + "/bytes/200000?seed=9").body
+    r = call("GET", target.url + "/stream-bytes/200000?seed=9&chunk_size=999")
+    assert r.body == big
+    assert call("GET", target.url + "/bytes/70000?seed=9").body == big[:70000]
+    assert call("GET", target.url + "/bytes/100?seed=9").body == big[:100]
+    assert call("GET", target.url + "/bytes/10?seed=-1").status == 400
 
 
 def test_chunked_json(target) -> None:
