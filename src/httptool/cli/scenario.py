@@ -1,10 +1,332 @@
-"""``httptool scenario validate|run|convert``."""
+"""``httptool scenario validate|run|convert``.
+
+Diagnostics go to stderr (``FILE:LINE:COL: error: MESSAGE``, source line, caret, count);
+results to stdout. Exit 2 for an unreadable or invalid file or a bad command line.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
 import click
+
+from httptool.dsl import ScenarioFileError, load_plan
+from httptool.dsl.diagnostics import Diagnostics
+from httptool.plan import (
+    BasicAuth,
+    Foreach,
+    If,
+    LoadSpec,
+    MultipartBody,
+    Parallel,
+    Plan,
+    Repeat,
+    RequestSpec,
+    Run,
+    ScenarioPlan,
+    SharedPush,
+    Step,
+    Template,
+    TextBody,
+    Think,
+    UseRow,
+    to_jsonable,
+)
+
+EXIT_INVALID = 2
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+MASK = "****"
 
 
 @click.group()
 def scenario() -> None:
     """Validate, dry-run, convert and run .httpx scenario files."""
+
+
+def _load(file: str, scenario_name: str | None = None) -> tuple[Plan, Diagnostics, str]:
+    """Compile ``file``; on errors print them and exit 2. Warnings go to stderr."""
+    try:
+        plan, diags, text = load_plan(file, scenario_name)
+    except ScenarioFileError as e:
+        click.echo(f"httptool: {e}", err=True)
+        sys.exit(EXIT_INVALID)
+    if diags.items:
+        click.echo(diags.render(text), err=True)
+    if plan is None:
+        sys.exit(EXIT_INVALID)
+    return plan, diags, text
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@scenario.command("validate")
+@click.argument("file", metavar="FILE")
+def validate(file: str) -> None:
+    """Check a scenario file and print what it defines.
+
+    Reports every problem in one pass as FILE:LINE:COL: error|warning: MESSAGE with the
+    source line and a caret. Exit 0 when valid (warnings allowed), 2 on any error.
+    """
+    plan, _, _ = _load(file)
+    click.echo("✓ Scenario file is valid")
+    click.echo(f"  Variables: {len(plan.variables)}")
+    click.echo(f"  Requests: {len(plan.requests)}")
+    click.echo(f"  Scenarios: {len(plan.scenarios)}")
+    click.echo("")
+    click.echo("Scenarios:")
+    for s in plan.scenarios:
+        click.echo(f"  - {s.name}")
+
+
+# --------------------------------------------------------------------------- convert
+
+
+@scenario.command("convert")
+@click.argument("file", metavar="FILE")
+@click.option("-o", "--output", metavar="OUT.json", help="Write the JSON here instead of stdout.")
+def convert(file: str, output: str | None) -> None:
+    """Print the compiled plan of a scenario file as JSON.
+
+    The JSON is exactly what the engine runs: requests with their interpolation parts,
+    flow tree, load shape and thresholds (durations in seconds, latencies in ms).
+    """
+    plan, _, _ = _load(file)
+    text = json.dumps(to_jsonable(plan), indent=2, ensure_ascii=False)
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    except OSError as e:
+        click.echo(f"httptool: cannot write {output}: {e.strerror or e}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"Wrote {output}", err=True)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``scenario run`` options, kept apart so the engine's run can extend them."""
+    fn = click.option("--dry-run", is_flag=True,
+                      help="Show the load shape, flow and requests; send nothing.")(fn)
+    fn = click.option("--scenario", "scenario_name", metavar="NAME",
+                      help="Which scenario to run (default: the first in the file).")(fn)
+    return click.argument("file", metavar="FILE")(fn)
+
+
+@scenario.command("run")
+@run_options
+def run(file: str, scenario_name: str | None, dry_run: bool) -> None:
+    """Run a scenario of FILE (with --dry-run: show what would be sent, send nothing)."""
+    plan, _, _ = _load(file, scenario_name)
+    if not plan.scenarios:
+        click.echo(f"httptool: {file} defines no scenario to run", err=True)
+        sys.exit(EXIT_INVALID)
+    chosen = plan.scenario(scenario_name)
+    if not dry_run:
+        click.echo("httptool: running scenarios arrives with the engine; use --dry-run for "
+                   "now", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(dry_run_text(plan, chosen, scenario_name is None))
+
+
+def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:
+    """The dry-run report: scenario, load shape, flow tree, the requests it uses."""
+    out = [f"Scenario: {sc.name}"]
+    others = [s.name for s in plan.scenarios if s.name != sc.name]
+    if defaulted and others:
+        out.append(f"  (first of {len(plan.scenarios)}; others: {', '.join(others)} — "
+                   "choose with --scenario NAME)")
+    out.append(f"Load: {describe_load(sc.load)}")
+    if sc.think_time:
+        out.append(f"Think time: {describe_think(sc.think_time)}")
+    if sc.cookies != "vu":
+        out.append(f"Cookies: {sc.cookies}")
+    if sc.thresholds:
+        out.append("Thresholds: " + ", ".join(t.text for t in sc.thresholds))
+    if plan.variables:
+        out.append("Variables:")
+        for v in plan.variables:
+            shown = v.value.static_text if isinstance(v.value, Template) else v.value
+            out.append(f"  {v.name} = {json.dumps(shown, ensure_ascii=False)}")
+    if plan.setup:
+        out.append("Setup:")
+        out.extend(flow_lines(plan.setup, 1))
+    out.append("Flow:")
+    out.extend(flow_lines(sc.flow, 1))
+    if plan.teardown:
+        out.append("Teardown:")
+        out.extend(flow_lines(plan.teardown, 1))
+    used: list[str] = []
+    for steps in (plan.setup, sc.flow, plan.teardown):
+        _collect_requests(steps, used)
+    out.append("Requests:")
+    for name in used:
+        try:
+            out.extend(request_lines(plan.request(name)))
+        except KeyError:
+            continue
+    out.append("Dry run: nothing was sent.")
+    return "\n".join(out)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    if seconds < 1 and seconds != 0:
+        return f"{seconds * 1000:g}ms"
+    s = round(seconds, 3)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    parts = []
+    if h:
+        parts.append(f"{int(h)}h")
+    if m:
+        parts.append(f"{int(m)}m")
+    if sec or not parts:
+        parts.append(f"{sec:g}s")
+    return "".join(parts)
+
+
+def describe_load(ld: LoadSpec) -> str:
+    if ld.model == "iterations":
+        text = f"{ld.iterations} iterations shared by {ld.vus} VU{'s' if ld.vus != 1 else ''}"
+        if ld.duration:
+            text += f" (at most {fmt_duration(ld.duration)})"
+    elif ld.stages:
+        unit = "VUs" if ld.model == "vus" else "iterations/s"
+        stages = ", ".join(f"{fmt_duration(s.duration)} → {s.target:g} {unit}"
+                           for s in ld.stages)
+        text = f"stages ({'closed' if ld.model == 'vus' else 'open'} model): {stages}; " \
+               f"total {fmt_duration(ld.total_duration)}"
+    elif ld.model == "rps":
+        text = f"{ld.rps:g} iterations/s for {fmt_duration(ld.duration)} (open model)"
+    else:
+        text = f"{ld.vus} VUs for {fmt_duration(ld.duration)} (closed model)"
+    extras = []
+    if ld.ramp_up:
+        extras.append(f"ramp-up {fmt_duration(ld.ramp_up)}")
+    if ld.max_vus:
+        extras.append(f"max {ld.max_vus} VUs")
+    if ld.model == "rps" and ld.vus:
+        extras.append(f"{ld.vus} VUs pre-allocated")
+    return text + (", " + ", ".join(extras) if extras else "")
+
+
+def describe_think(t: Think) -> str:
+    if t.low == t.high:
+        return fmt_duration(t.low)
+    return f"{fmt_duration(t.low)}..{fmt_duration(t.high)}"
+
+
+def flow_lines(steps: tuple[Step, ...], depth: int) -> list[str]:
+    pad = "  " * depth
+    out: list[str] = []
+    for s in steps:
+        if isinstance(s, Run):
+            out.append(f"{pad}run {s.request}")
+            if s.children:
+                out.append(f"{pad}  (only if {s.request} succeeded:)")
+                out.extend(flow_lines(s.children, depth + 2))
+        elif isinstance(s, Parallel):
+            out.append(f"{pad}parallel:")
+            for i, b in enumerate(s.branches, 1):
+                out.append(f"{pad}  branch {i}:")
+                out.extend(flow_lines(b, depth + 2))
+        elif isinstance(s, If):
+            for i, br in enumerate(s.branches):
+                out.append(f"{pad}{'if' if i == 0 else 'else if'} {br.cond.text}:")
+                out.extend(flow_lines(br.body, depth + 1))
+            if s.orelse:
+                out.append(f"{pad}else:")
+                out.extend(flow_lines(s.orelse, depth + 1))
+        elif isinstance(s, Foreach):
+            lim = f" (limit {s.limit})" if s.limit is not None else ""
+            out.append(f"{pad}foreach {s.var} in {s.source}{lim}:")
+            out.extend(flow_lines(s.body, depth + 1))
+        elif isinstance(s, Repeat):
+            out.append(f"{pad}repeat {s.count} times:")
+            out.extend(flow_lines(s.body, depth + 1))
+        elif isinstance(s, Think):
+            out.append(f"{pad}think {describe_think(s)}")
+        elif isinstance(s, SharedPush):
+            out.append(f"{pad}shared.{s.pool}.push({s.value.static_text})")
+        elif isinstance(s, UseRow):
+            mode = {"sequential": "", "random": " random", "per_vu": " per vu"}[s.mode]
+            out.append(f"{pad}use {s.var} from {s.data}{mode}")
+    return out
+
+
+def _collect_requests(steps: tuple[Step, ...], acc: list[str]) -> None:
+    for s in steps:
+        if isinstance(s, Run):
+            if s.request not in acc:
+                acc.append(s.request)
+            _collect_requests(s.children, acc)
+        elif isinstance(s, Parallel):
+            for b in s.branches:
+                _collect_requests(b, acc)
+        elif isinstance(s, If):
+            for br in s.branches:
+                _collect_requests(br.body, acc)
+            _collect_requests(s.orelse, acc)
+        elif isinstance(s, Foreach | Repeat):
+            _collect_requests(s.body, acc)
+
+
+def mask_header(name: str, value: Template) -> str:
+    """Secret header values hidden: ``Bearer ****``; cookie values ``a=****; b=****``."""
+    text = value.static_text
+    low = name.lower()
+    if low not in SECRET_HEADERS:
+        return text
+    if low in ("cookie", "set-cookie"):
+        return mask_cookies(text)
+    scheme, sep, _ = text.partition(" ")
+    return f"{scheme} {MASK}" if sep else MASK
+
+
+def mask_cookies(text: str) -> str:
+    parts = []
+    for c in text.split(";"):
+        name, eq, _ = c.strip().partition("=")
+        parts.append(f"{name}={MASK}" if eq else MASK)
+    return "; ".join(p for p in parts if p)
+
+
+def request_lines(r: RequestSpec) -> list[str]:
+    out = [f"  {r.name}: {r.method} {r.url.static_text}"]
+    for h in r.headers:
+        if not h.value.parts:
+            out.append(f"    {h.name}: (removed)")
+        else:
+            out.append(f"    {h.name}: {mask_header(h.name, h.value)}")
+    if r.cookies is not None:
+        out.append(f"    Cookie: {mask_cookies(r.cookies.static_text)}")
+    if isinstance(r.auth, BasicAuth):
+        out.append(f"    Authorization: Basic {MASK} (user {r.auth.user.static_text})")
+    if isinstance(r.body, TextBody):
+        body = r.body.content.static_text
+        shown = body if len(body) <= 200 else body[:200] + "…"
+        out.append(f"    body: {shown}")
+    elif isinstance(r.body, MultipartBody):
+        names = ", ".join(p.name + ("=@" + (p.filename or "file") if p.file_path else "")
+                          for p in r.body.parts)
+        out.append(f"    body: multipart form ({names})")
+    for a in r.asserts:
+        out.append(f"    assert {a.text}")
+    for e in r.extracts:
+        src = e.expr if e.source == "jsonpath" else (
+            f"{e.source}:{e.expr}" if e.expr else e.source)
+        out.append(f"    extract {e.name} = {src}")
+    if r.retry is not None:
+        rt = r.retry
+        out.append(f"    retry: {rt.max_attempts} attempts, {rt.backoff} backoff from "
+                   f"{fmt_duration(rt.base_delay)} to {fmt_duration(rt.max_delay)}")
+    return out
