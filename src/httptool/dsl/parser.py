@@ -947,8 +947,12 @@ class Parser:
 
     # ------------------------------------------------------------------ flow statements
     def step_block(self) -> list[Any]:
+        return [s for group in self.step_groups() for s in group]
+
+    def step_groups(self) -> list[list[Any]]:
+        """A ``{ ... }`` block, one list of steps per statement (a chain gives several)."""
         open_ = self.expect("PUNCT", "{", "'{'")
-        out: list[Any] = []
+        out: list[list[Any]] = []
         while True:
             self.skip_nl()
             t = self.peek()
@@ -960,7 +964,7 @@ class Parser:
                                  t.line, t.col)
                 return out
             try:
-                out.extend(self.statement())
+                out.append(self.statement())
                 self.end_statement(("}",))
             except DiagnosticError:
                 self.sync()
@@ -975,8 +979,8 @@ class Parser:
             self.next()
             if self.at("PUNCT", "("):
                 return [self.parallel_args(t)]
-            body = self.step_block()
-            return [A.ParallelStep([[s] for s in body], t.line, t.col)]
+            groups = [g for g in self.step_groups() if g]
+            return [A.ParallelStep(groups, t.line, t.col)]
         if word == "if":
             return [self.if_stmt()]
         if word == "foreach":
