@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (single-line styles are long by nature)
 """Every style of DSL.md compiles the same scenario to an *equal* Plan."""
 
 from __future__ import annotations

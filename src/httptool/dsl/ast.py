@@ -221,6 +221,7 @@ class ScenarioDecl:
     style: str
     line: int
     col: int
+    had_errors: bool = False  # a statement of it failed to parse
 
 
 @dataclass(slots=True)

@@ -468,7 +468,7 @@ class Compiler:
             else:
                 cookies = str(c)
         flow = tuple(self.steps(s.flow))
-        if not flow:
+        if not flow and not s.had_errors:
             self.err(f"scenario '{s.name}' runs nothing (add: run REQUEST)", s.line, s.col)
         return ScenarioPlan(s.name, load, flow, think, thresholds, cookies,  # type: ignore[arg-type]
                             s.line, s.col)
@@ -534,7 +534,7 @@ class Compiler:
                 v = pos[key].value
                 what = "VUs" if key in ("vus", "max_vus") else key
                 self.err(f"impossible load: 0 {what}", v.line, v.col)
-        has_time = "duration" in kw or bool(d.stages)
+        has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
         if model == "rps" and not has_time:
             self.err("impossible load: rps needs a duration (load 100 rps for 30s)",
                      d.line, d.col)

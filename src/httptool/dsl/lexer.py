@@ -194,17 +194,17 @@ class Lexer:
                 if m:
                     i = m.end()
             elif c == "[":
-                depth, i = 0, i
+                depth, open_at = 0, i
                 while i < n:
                     ch = text[i]
                     if ch in "'\"":
                         close = text.find(ch, i + 1)
                         if close < 0 or "\n" in text[i:close]:
-                            return i
+                            return self._blank_after(open_at)
                         i = close + 1
                         continue
                     if ch == "\n":
-                        return i
+                        return self._blank_after(open_at)
                     if ch == "[":
                         depth += 1
                     elif ch == "]":
@@ -213,9 +213,16 @@ class Lexer:
                             i += 1
                             break
                     i += 1
+                else:
+                    return self._blank_after(open_at)
             else:
                 break
         return i
+
+    def _blank_after(self, i: int) -> int:
+        """An unclosed ``[`` ends the path at the next blank (so a ``}`` after it stays)."""
+        m = re.compile(r"[^\s}]*").match(self.text, i)
+        return m.end() if m else i
 
     def scan_re(self, pattern: re.Pattern[str]) -> Token | None:
         """Match ``pattern`` right after blanks at the raw position (look-ahead dropped)."""

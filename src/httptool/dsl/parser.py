@@ -689,6 +689,12 @@ class Parser:
         return A.ScenarioDecl(str(name.value), None, None, [], None, [], style, at.line, at.col)
 
     def scenario_decl(self) -> A.ScenarioDecl:
+        before = len(self.diags.errors)
+        sc = self._scenario_decl()
+        sc.had_errors = len(self.diags.errors) > before
+        return sc
+
+    def _scenario_decl(self) -> A.ScenarioDecl:
         kw = self.next()
         name = self.name_token("a scenario name")
         if self.accept("PUNCT", ":"):
@@ -703,9 +709,11 @@ class Parser:
         return sc
 
     def scenario_decorated(self, at: Token) -> A.ScenarioDecl:
+        before = len(self.diags.errors)
         name = self.name_token("a scenario name")
         sc = self.new_scenario(name, "decorator", at)
         self.scenario_items(sc, "end", at)
+        sc.had_errors = len(self.diags.errors) > before
         return sc
 
     def scenario_items(self, sc: A.ScenarioDecl, closer: str, open_: Token) -> None:
