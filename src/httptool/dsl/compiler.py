@@ -15,6 +15,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from httptool.dsl import ast as A
@@ -84,6 +85,7 @@ def fmt_value(v: Value, latency: bool = False) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+@lru_cache(maxsize=4096)
 def check_jsonpath(expr: str) -> str | None:
     """None when python-jsonpath accepts ``expr`` (dashed keys allowed), else the reason."""
     import jsonpath

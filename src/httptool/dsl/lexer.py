@@ -37,6 +37,7 @@ _SQ = re.compile(r"'([^'\n]*)'")
 _BT = re.compile(r"`([^`]*)`")
 _REF = re.compile(r"\$\{[^}\n]*\}")
 _OPS = ("->", ">>", "==", "!=", "<=", ">=", "+/-", "+-", "..", "<", ">", "=", "±", "|", "-")
+_OP_RE = re.compile("|".join(re.escape(op) for op in _OPS))
 _PUNCT = frozenset("{}[](),:.@;")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r", "$": "\\$"}
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -93,6 +94,9 @@ class Lexer:
 
     # ------------------------------------------------------------------ token stream
     def peek(self, k: int = 0) -> Token:
+        buf = self.buf
+        if k < len(buf):
+            return buf[k]
         while len(self.buf) <= k:
             self.buf.append(self._lex())
         return self.buf[k]
@@ -168,9 +172,9 @@ class Lexer:
             if m:
                 return self._tok("STR", m.group(1), p, m.end(), "`")
             return self._unterminated(p, "`")
-        for op in _OPS:
-            if text.startswith(op, p):
-                return self._tok("OP", op, p, p + len(op))
+        m = _OP_RE.match(text, p)
+        if m:
+            return self._tok("OP", m.group(), p, m.end())
         if c in _PUNCT:
             return self._tok("PUNCT", c, p, p + 1)
         return self._tok("ERR", f"unexpected character {c!r}", p, p + 1)

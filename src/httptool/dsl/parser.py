@@ -45,7 +45,8 @@ class Parser:
         return self.lx.next()
 
     def at(self, kind: str, value: object = None, k: int = 0) -> bool:
-        return self.lx.peek(k).is_(kind, value)
+        t = self.lx.peek(k)
+        return t.kind == kind and (value is None or t.value == value)
 
     def at_word(self, word: str, k: int = 0) -> bool:
         return self.lx.peek(k).is_("IDENT", word)
@@ -74,12 +75,22 @@ class Parser:
         return self.expect("IDENT", None, what)
 
     def skip_nl(self) -> None:
-        while self.peek().kind == "NL" or self.at("PUNCT", ";"):
-            self.next()
+        lx = self.lx
+        while True:
+            t = lx.peek()
+            if t.kind == "NL" or (t.kind == "PUNCT" and t.value == ";"):
+                lx.next()
+            else:
+                return
 
     def skip_seps(self) -> None:
-        while self.peek().kind == "NL" or self.at("PUNCT", ",") or self.at("PUNCT", ";"):
-            self.next()
+        lx = self.lx
+        while True:
+            t = lx.peek()
+            if t.kind == "NL" or (t.kind == "PUNCT" and t.value in (",", ";")):
+                lx.next()
+            else:
+                return
 
     def sync(self, top: bool = False) -> None:
         """Skip the rest of a bad statement: to the end of its line (brackets and braces
