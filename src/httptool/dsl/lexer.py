@@ -28,17 +28,25 @@ from dataclasses import dataclass
 from httptool.dsl.diagnostics import Diagnostics
 
 _SKIP = re.compile(r"(?:[ \t\r\f\v]+|\\\r?\n|#[^\n]*)+")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+(?![A-Za-z0-9_])")
 _DUR_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DQ = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-_SQ = re.compile(r"'([^'\n]*)'")
-_BT = re.compile(r"`([^`]*)`")
-_REF = re.compile(r"\$\{[^}\n]*\}")
 _OPS = ("->", ">>", "==", "!=", "<=", ">=", "+/-", "+-", "..", "<", ">", "=", "±", "|", "-")
-_OP_RE = re.compile("|".join(re.escape(op) for op in _OPS))
-_PUNCT = frozenset("{}[](),:.@;")
+_MASTER = re.compile(
+    r"(?:[ \t\r\f\v]+|\\\r?\n|\#[^\n]*)*+"
+    r"(?:(?P<nl>\n)"
+    r"|(?P<dur>(?:\d+(?:\.\d+)?(?:ms|h|m|s))+(?![A-Za-z0-9_]))"
+    r"|(?P<pct>\d+(?:\.\d+)?%)"
+    r"|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<ref>\$\{[^}\n]*\})"
+    r'|(?P<dq>"(?:[^"\\\n]|\\.)*")'
+    r"|(?P<sq>'[^'\n]*')"
+    r"|(?P<bt>`[^`]*`)"
+    r"|(?P<op>" + "|".join(re.escape(op) for op in _OPS) + ")"
+    r"|(?P<punct>[{}\[\](),:.@;])"
+    r"|(?=[^\n]))"
+)
 _DQ_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r", "$": "\\$"}
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PATH_KEY = re.compile(r"\*|[A-Za-z0-9_\-]+")
@@ -127,56 +135,49 @@ class Lexer:
 
     def _lex(self) -> Token:
         text = self.text
-        self.skip_blanks()
         p = self.pos
+        m = _MASTER.match(text, p)
+        if m is None:  # only blanks/comments up to the end
+            self.skip_blanks()
+            return self._tok("EOF", None, self.pos, self.pos)
+        kind = m.lastgroup
+        s, e = m.start(kind) if kind else m.end(), m.end()
+        if kind == "nl":
+            return self._tok("NL", None, s, e)
+        if kind == "ident":
+            return self._tok("IDENT", m.group(kind), s, e)
+        if kind == "punct":
+            return self._tok("PUNCT", m.group(kind), s, e)
+        if kind == "op":
+            return self._tok("OP", m.group(kind), s, e)
+        if kind == "num":
+            g = m.group(kind)
+            num: float | int = float(g) if "." in g else int(g)
+            return self._tok("NUM", num, s, e)
+        if kind == "pct":
+            return self._tok("PCT", float(m.group(kind)[:-1]) / 100.0, s, e)
+        if kind == "dur":
+            return self._tok("DUR", parse_duration(m.group(kind)), s, e)
+        if kind == "ref":
+            return self._tok("REF", m.group(kind)[2:-1], s, e)
+        if kind == "dq":
+            return self._tok("STR", _unescape_dq(m.group(kind)[1:-1]), s, e, '"')
+        if kind == "sq":
+            return self._tok("STR", m.group(kind)[1:-1], s, e, "'")
+        if kind == "bt":
+            return self._tok("STR", m.group(kind)[1:-1], s, e, "`")
+        # rest: a '$' path, an unterminated quote or reference, an unknown character
+        p = e
         if p >= len(text):
             return self._tok("EOF", None, p, p)
         c = text[p]
-        if c == "\n":
-            return self._tok("NL", None, p, p + 1)
-        if c.isdigit():
-            m = _DURATION.match(text, p)
-            if m:
-                return self._tok("DUR", parse_duration(m.group()), p, m.end())
-            m = _NUMBER.match(text, p)
-            assert m is not None
-            s = m.group()
-            num: float | int = float(s) if "." in s else int(s)
-            if text.startswith("%", m.end()):
-                return self._tok("PCT", float(num) / 100.0, p, m.end() + 1)
-            return self._tok("NUM", num, p, m.end())
-        if c.isalpha() or c == "_":
-            m = _IDENT.match(text, p)
-            if m:
-                return self._tok("IDENT", m.group(), p, m.end())
         if c == "$":
             if text.startswith("${", p):
-                m = _REF.match(text, p)
-                if m:
-                    return self._tok("REF", m.group()[2:-1], p, m.end())
                 return self._tok("ERR", "unterminated '${': missing '}'", p, p + 2)
             end = self.path_end(p)
             return self._tok("PATH", text[p:end], p, end)
-        if c == '"':
-            m = _DQ.match(text, p)
-            if m:
-                return self._tok("STR", _unescape_dq(m.group(1)), p, m.end(), '"')
-            return self._unterminated(p, '"')
-        if c == "'":
-            m = _SQ.match(text, p)
-            if m:
-                return self._tok("STR", m.group(1), p, m.end(), "'")
-            return self._unterminated(p, "'")
-        if c == "`":
-            m = _BT.match(text, p)
-            if m:
-                return self._tok("STR", m.group(1), p, m.end(), "`")
-            return self._unterminated(p, "`")
-        m = _OP_RE.match(text, p)
-        if m:
-            return self._tok("OP", m.group(), p, m.end())
-        if c in _PUNCT:
-            return self._tok("PUNCT", c, p, p + 1)
+        if c in "\"'`":
+            return self._unterminated(p, c)
         return self._tok("ERR", f"unexpected character {c!r}", p, p + 1)
 
     def _unterminated(self, p: int, q: str) -> Token:
