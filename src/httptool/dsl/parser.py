@@ -22,6 +22,10 @@ _COMPARE = ("==", "!=", "<=", ">=", "<", ">")
 _CMP_PREFIX = re.compile(r"\s*(==|!=|<=|>=|<|>|=)")
 
 
+class _GiveUp(Exception):
+    """Too many diagnostics: stop instead of reporting the same problem forever."""
+
+
 def _describe(t: Token) -> str:
     if t.kind == "NL":
         return "end of line"
@@ -36,6 +40,7 @@ class Parser:
     def __init__(self, text: str, diags: Diagnostics) -> None:
         self.diags = diags
         self.lx = Lexer(text, diags)
+        self.max_diags = 1000 + len(text)
 
     # ------------------------------------------------------------------ basics
     def peek(self, k: int = 0) -> Token:
@@ -59,6 +64,8 @@ class Parser:
     def fail(self, message: str, t: Token | None = None) -> DiagnosticError:
         t = t or self.peek()
         self.diags.error(message, t.line, t.col)
+        if len(self.diags.items) > self.max_diags:  # a safety net, never reached in tests
+            raise _GiveUp
         return DiagnosticError(message)
 
     def expect(self, kind: str, value: object = None, what: str = "") -> Token:
@@ -115,6 +122,16 @@ class Parser:
             elif t.kind == "NL" and depth == 0:
                 return
 
+    def recover(self, closer: str, start: Token) -> None:
+        """:meth:`sync`, then make sure the loop that owns ``closer`` moves on: a ``}`` that
+        does not close it is dropped, and so is a token the failed item started at."""
+        self.sync()
+        t = self.peek()
+        if t.kind == "EOF":
+            return
+        if (t.is_("PUNCT", "}") and closer != "}") or t.pos == start.pos:
+            self.lx.buf.pop(0)
+
     def end_statement(self, closers: tuple[str, ...] = ("}",)) -> None:
         t = self.peek()
         if t.kind in ("NL", "EOF"):
@@ -153,6 +170,14 @@ class Parser:
     # ------------------------------------------------------------------ file
     def parse_file(self) -> A.File:
         f = A.File()
+        try:
+            self._parse_file(f)
+        except _GiveUp:
+            t = self.peek()
+            self.diags.error("too many errors; stopped here", t.line, t.col)
+        return f
+
+    def _parse_file(self, f: A.File) -> A.File:
         while True:
             self.skip_nl()
             t = self.peek()
@@ -372,7 +397,7 @@ class Parser:
                 self.request_item(req, "block" if closer == "}" else "line")
                 self.end_statement((closer,))
             except DiagnosticError:
-                self.sync()
+                self.recover(closer, t)
         self.check_request(req)
 
     def check_request(self, req: A.RequestDecl) -> None:
@@ -492,7 +517,7 @@ class Parser:
                     out.append(item())
                     self.end_statement(("}",))
                 except DiagnosticError:
-                    self.sync()
+                    self.recover("}", t)
         out.append(item())
         while self.accept("PUNCT", ","):
             out.append(item())
@@ -676,7 +701,7 @@ class Parser:
                     else:
                         out.append(self.kv_item())
                 except DiagnosticError:
-                    self.sync()
+                    self.recover(close, t)
         out.append(self.kv_item())
         while self.accept("PUNCT", ","):
             out.append(self.kv_item())
@@ -743,7 +768,7 @@ class Parser:
                 self.scenario_item(sc)
                 self.end_statement((closer,))
             except DiagnosticError:
-                self.sync()
+                self.recover(closer, t)
 
     def scenario_item(self, sc: A.ScenarioDecl) -> None:
         t = self.peek()
@@ -918,7 +943,7 @@ class Parser:
                 try:
                     out.append(self.threshold_item())
                 except DiagnosticError:
-                    self.sync()
+                    self.recover(close, t)
         while self.peek().kind not in ("NL", "EOF") and not self.at("OP", "|") \
                 and not self.at("PUNCT", "}"):
             out.append(self.threshold_item())
@@ -986,7 +1011,7 @@ class Parser:
                 out.append(self.statement())
                 self.end_statement(("}",))
             except DiagnosticError:
-                self.sync()
+                self.recover("}", t)
 
     def statement(self) -> list[Any]:
         t = self.peek()
