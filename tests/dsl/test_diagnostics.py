@@ -181,3 +181,26 @@ def test_recovery_keeps_later_statements() -> None:
     plan, diags = compile_source(src, "f.httpx")
     assert [f"{d.line}:{d.col}" for d in diags.items] == ["3:3"]
     assert plan is None
+
+
+# Found by the long fuzz run: a '}' inside a block closed by ')', ']' or 'end' made recovery
+# loop forever. Each must end with located errors.
+STRAY_BRACES = [
+    ("x = curl http://h >> retry(max_attempts=1 }",
+     ["1:43: error: expected a setting name, found '}'",
+      "1:44: error: missing ')' (opened at line 1)"]),
+    ("@request a\n curl http://h\n}\nend\n",
+     ["3:1: error: expected curl, extract, assert or retry in request 'a', found '}'"]),
+    ("scenario s { thresholds [ } ] }",
+     ["1:27: error: expected a threshold metric (p95, error_rate, checks, ...), found '}'"]),
+    ("@scenario s\n}\nend\n",
+     ["2:1: error: expected a flow statement (run, parallel, if, foreach, repeat, think, use, "
+      "shared.POOL.push) or a scenario setting, found '}'"]),
+]
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(("source", "expected"), STRAY_BRACES)
+def test_stray_brace_recovery_terminates(source: str, expected: list[str]) -> None:
+    _, diags = compile_source(source, "f.httpx")
+    assert [f"{d.line}:{d.col}: {d.severity}: {d.message}" for d in diags.sorted()] == expected
