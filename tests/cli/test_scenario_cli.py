@@ -1,13 +1,21 @@
-"""``httptool scenario validate|run --dry-run|convert`` as a user runs them (subprocess)."""
+"""``httptool scenario validate|run --dry-run|convert`` as a user runs them.
+
+Most tests call the click app in-process (fast); a few run the real entry point in a
+subprocess to prove exit codes and that no traceback reaches the user.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from httptool.cli.app import cli
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -16,7 +24,21 @@ CORPUS = REPO / ".." / "shared" / "examples" / "original"
 DEMO = REPO / "examples" / "scenarios" / "demo.httpx"
 
 
-def httptool(*args: str) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def httptool(*args: str) -> Result:
+    r = CliRunner().invoke(cli, list(args))
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return Result(r.exit_code, r.stdout, r.stderr)
+
+
+def httptool_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "httptool", *args], capture_output=True,
                           text=True, timeout=50, cwd=REPO)
 
@@ -93,7 +115,7 @@ def test_unknown_scenario_is_an_error() -> None:
 def test_invalid_file_exit_2_with_diagnostics(tmp_path: Path) -> None:
     f = tmp_path / "bad.httpx"
     f.write_text("request a {\n  curl http://h/a --nope\n}\nscenario s {\n  run b\n}\n")
-    r = httptool("scenario", "validate", str(f))
+    r = httptool_process("scenario", "validate", str(f))
     assert r.returncode == 2
     assert r.stdout == ""
     lines = r.stderr.splitlines()
@@ -107,7 +129,7 @@ def test_invalid_file_exit_2_with_diagnostics(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cmd", ["validate", "convert", "run"])
 def test_missing_file_one_line(cmd: str, tmp_path: Path) -> None:
-    r = httptool("scenario", cmd, str(tmp_path / "none.httpx"))
+    r = httptool_process("scenario", cmd, str(tmp_path / "none.httpx"))
     assert r.returncode == 2
     assert r.stderr == f"httptool: {tmp_path / 'none.httpx'}: no such file\n"
     r = httptool("scenario", cmd, str(tmp_path))
