@@ -181,3 +181,9 @@ scenario r {
     assert (ld.model, ld.ramp_up, ld.max_vus, ld.graceful_stop) == ("vus", 30.0, 200, 10.0)
     assert ld.total_duration == 70.0
     assert plan.scenarios[1].load.model == "rps"
+
+
+def test_crlf_line_endings_compile_the_same() -> None:
+    src = VAR + REQUEST_STYLES["block"] + REQUEST_STYLES["decorator"].replace("login", "l2") \
+        + GET + SCENARIO_STYLES["chain_lines"]
+    assert compile_ok(src.replace("\n", "\r\n")) == compile_ok(src)

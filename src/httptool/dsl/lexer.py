@@ -274,7 +274,7 @@ class Lexer:
                 end = i
                 break
             if c == "\\":
-                i += 2
+                i += 3 if text.startswith("\r\n", i + 1) else 2
                 continue
             if c == "'" or c == '"' or (c == "$" and text.startswith("$'", i)):
                 j = self._quote_end(i)
