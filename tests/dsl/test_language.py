@@ -252,3 +252,10 @@ def test_comment_and_hash_in_quoted_curl_argument() -> None:
     plan = ok('request a {\n  curl "http://h/x#frag" # a comment\n}\n'
               "scenario s: load 1 vus for 1s | run a\n")
     assert plan.request("a").url.static_text.startswith("http://h/x")
+
+
+def test_statements_may_share_a_line_inside_blocks() -> None:
+    f = flow("  parallel { run a  run b -> c }\n  run a run b")
+    assert isinstance(f[0], Parallel)
+    assert [[s.request for s in br] for br in f[0].branches] == [["a"], ["b", "c"]]
+    assert [s.request for s in f[1:]] == ["a", "b"]

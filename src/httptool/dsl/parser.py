@@ -132,9 +132,11 @@ class Parser:
         if (t.is_("PUNCT", "}") and closer != "}") or t.pos == start.pos:
             self.lx.buf.pop(0)
 
-    def end_statement(self, closers: tuple[str, ...] = ("}",)) -> None:
+    def end_statement(self, closers: tuple[str, ...] = ("}",), next_word: bool = False) -> None:
+        """After a statement: a newline, ``;``/``,``, a closer, or (in blocks, where
+        ``parallel { run x  run y }`` is one line) the next statement's keyword."""
         t = self.peek()
-        if t.kind in ("NL", "EOF"):
+        if t.kind in ("NL", "EOF") or (next_word and t.kind == "IDENT"):
             return
         if t.kind == "PUNCT" and t.value in (";", ","):
             self.next()
@@ -395,7 +397,7 @@ class Parser:
                 break
             try:
                 self.request_item(req, "block" if closer == "}" else "line")
-                self.end_statement((closer,))
+                self.end_statement((closer,), next_word=True)
             except DiagnosticError:
                 self.recover(closer, t)
         self.check_request(req)
@@ -766,7 +768,7 @@ class Parser:
                 return
             try:
                 self.scenario_item(sc)
-                self.end_statement((closer,))
+                self.end_statement((closer,), next_word=True)
             except DiagnosticError:
                 self.recover(closer, t)
 
@@ -1009,7 +1011,7 @@ class Parser:
                 return out
             try:
                 out.append(self.statement())
-                self.end_statement(("}",))
+                self.end_statement(("}",), next_word=True)
             except DiagnosticError:
                 self.recover("}", t)
 
