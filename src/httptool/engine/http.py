@@ -73,6 +73,11 @@ class Response:
         return self.end_ns - self.start_ns
 
     @property
+    def latency_ms(self) -> float:
+        """Start of the request to its end, in ms (what ``assert latency`` compares)."""
+        return (self.end_ns - self.start_ns) / 1e6
+
+    @property
     def ok(self) -> bool:
         return self.error is None
 

@@ -215,6 +215,8 @@ class Recorder:
         self.completed = 0
         self.dropped = 0
         self.interrupted = 0
+        #: steps skipped because their parent failed, by request name (not requests)
+        self.skipped: dict[str, int] = {}
         # gauges the shard keeps current
         self.vus = 0
         self.vus_max = 0
@@ -301,6 +303,7 @@ class Recorder:
             vu_table=table, completed=self.completed, dropped=self.dropped,
             interrupted=self.interrupted, vus=self.vus, vus_max=self.vus_max,
             active=self.active, series_from=series.sealed, series=series.window(series.sealed),
+            skipped=dict(self.skipped),
         )
         # Seconds older than the window no longer change: they have now been sent in
         # SERIES_WINDOW + 1 snapshots, so drop them (bounded memory on long runs).

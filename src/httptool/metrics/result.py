@@ -218,6 +218,8 @@ class RunResult:
     vus_max: int = 0
     active: int = 0
     series: list[SecondResult] = field(default_factory=list)
+    #: steps skipped because their parent request failed, by request name
+    skipped: dict[str, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers
 
@@ -311,6 +313,7 @@ class RunResult:
             "iterations": {"completed": self.completed, "dropped": self.dropped,
                            "interrupted": self.interrupted},
             "vus": {"created": self.vus_created, "max": self.vus_max},
+            "skipped": dict(self.skipped),
             "total": self.total.to_dict(),
             "per_request": {n: r.to_dict() for n, r in self.requests.items()},
             "checks": {
@@ -391,6 +394,8 @@ class Merger:
             res.completed += s.completed
             res.dropped += s.dropped
             res.interrupted += s.interrupted
+            for name, n in s.skipped.items():
+                res.skipped[name] = res.skipped.get(name, 0) + n
             res.vus_created += s.vus
             res.vus_max += s.vus_max
             res.active += s.active

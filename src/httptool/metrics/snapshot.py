@@ -129,6 +129,8 @@ class Snapshot:
     vus_max: int = 0
     active: int = 0
     series_from: int = 0
+    #: steps not run because their parent request failed, by request name
+    skipped: dict[str, int] = field(default_factory=dict)
     series: dict[int, Second] = field(default_factory=dict)
 
     @property
@@ -149,6 +151,7 @@ class Snapshot:
             "completed": self.completed, "dropped": self.dropped,
             "interrupted": self.interrupted, "vus": self.vus, "vus_max": self.vus_max,
             "active": self.active, "series_from": self.series_from,
+            "skipped": dict(self.skipped),
             "series": [[k, v.to_dict()] for k, v in sorted(self.series.items())],
         }
 
@@ -162,6 +165,6 @@ class Snapshot:
             vu_table=VUTable.from_dict(d["vu_table"]),
             completed=d["completed"], dropped=d["dropped"], interrupted=d["interrupted"],
             vus=d["vus"], vus_max=d["vus_max"], active=d["active"],
-            series_from=d["series_from"],
+            series_from=d["series_from"], skipped=dict(d.get("skipped", {})),
             series={int(k): Second.from_dict(v) for k, v in d["series"]},
         )
