@@ -15,12 +15,19 @@ worker process, or on a Dask worker. It talks to the coordinator only through th
 
 from __future__ import annotations
 
+import asyncio
+import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from httptool.engine.executors import ShardSpec
-from httptool.plan import Plan
+from httptool.engine import loop
+from httptool.engine.events import Event
+from httptool.engine.executors import Executor, LoadState, ShardSpec
+from httptool.engine.vu import VU, Runtime
+from httptool.metrics.recorder import Recorder, origin_ns
+from httptool.plan import LoadSpec, Plan, ScenarioPlan, Step
 
 
 class Flag(Protocol):
@@ -55,8 +62,125 @@ class RunOptions:
 class ShardConfig:
     plan: Plan
     scenario: str
-    shard: ShardSpec = ShardSpec()
+    shard: ShardSpec = field(default_factory=ShardSpec)
     #: run-wide start, ``time.time_ns()`` taken once by the coordinator; every shard starts
     #: its load at this instant and counts its time series from it
     start_wall_ns: int = 0
-    options: RunOptions = RunOptions()
+    options: RunOptions = field(default_factory=RunOptions)
+
+
+# --------------------------------------------------------------------------- running
+
+#: How often the shard polls the stop flags, samples active VUs and ships events (s).
+TICK = 0.05
+
+
+def _recorder_state(rec: Recorder, st: LoadState) -> None:
+    """Copy the executor's counters into the recorder before a snapshot."""
+    rec.dropped = st.dropped
+    rec.interrupted = st.interrupted
+    rec.vus = st.vus
+    rec.vus_max = max(rec.vus_max, st.vus_max)
+
+
+class _Events:
+    """VU events buffered in a list (one append per event on the hot path) and shipped to
+    the coordinator every tick; ``send`` may block, which is verbose mode's back-pressure."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.buf: list[Event] = []
+
+    def ship(self) -> None:
+        if self.buf:
+            batch, self.buf = self.buf, []
+            self.channel.send(("events", batch))
+
+
+def run_shard(config: ShardConfig, channel: Channel) -> None:
+    """Run this shard's share of the load to the end (blocking). Never raises: a failure
+    of the shard itself is sent as ``("error", index, text)``; ``("done", index)`` is
+    always the last message."""
+    index = config.shard.index
+    try:
+        loop.run(_shard_main(config, channel))
+    except BaseException:  # reported to the coordinator, never lost
+        channel.send(("error", index, traceback.format_exc()))
+    finally:
+        channel.send(("done", index))
+
+
+async def _shard_main(config: ShardConfig, channel: Channel) -> None:
+    plan, opts, shard = config.plan, config.options, config.shard
+    scenario = plan.scenario(config.scenario)
+    start_wall = config.start_wall_ns or time.time_ns()
+    t0 = origin_ns(start_wall)
+    rec = Recorder(shard=shard.index, t0_ns=t0)
+    events = _Events(channel) if opts.events else None
+    rt = Runtime(plan, scenario, rec, shard_index=shard.index, shard_count=shard.count,
+                 base_url_map=opts.base_url_map, cookies=opts.cookies,
+                 emit=events.buf.append if events is not None else None,
+                 setup_values=opts.setup_values, env=opts.env)
+    if events is not None:
+        # the buffer list is replaced on every ship: VUs must append to the current one
+        rt.emit = lambda ev: events.buf.append(ev)
+    state = LoadState()
+    stop, hard = asyncio.Event(), asyncio.Event()
+    executor = Executor(scenario.load, lambda vu_id: VU(rt, vu_id), shard, state, stop, hard)
+    run = asyncio.ensure_future(executor.run(start_ns=max(t0, time.monotonic_ns())))
+    next_snap = time.monotonic() + opts.snapshot_interval
+    try:
+        while not run.done():
+            await asyncio.wait([run], timeout=TICK)
+            if channel.stop.is_set():
+                stop.set()
+            if channel.hard_stop.is_set():
+                stop.set()
+                hard.set()
+            rec.sample_active(state.active)
+            if events is not None:
+                events.ship()
+            if time.monotonic() >= next_snap:
+                _recorder_state(rec, state)
+                channel.send(("snapshot", rec.snapshot()))
+                next_snap = time.monotonic() + opts.snapshot_interval
+        run.result()
+    finally:
+        if not run.done():
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
+        if events is not None:
+            events.ship()
+        rec.sample_active(0)
+        _recorder_state(rec, state)
+        channel.send(("snapshot", rec.snapshot(final=True)))
+
+
+def run_flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions, channel: Channel,
+                  shard_index: int, start_wall_ns: int = 0) -> dict[str, Any]:
+    """Run ``steps`` (``setup`` or ``teardown``) once with one VU (number 0) and return
+    the variables it extracted. Its metrics go out as a final ``("snapshot", ...)`` of
+    shard ``shard_index`` (and events, when enabled); no ``("done", ...)`` is sent."""
+    return loop.run(_flow_once(plan, steps, options, channel, shard_index, start_wall_ns))
+
+
+async def _flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions,
+                     channel: Channel, shard_index: int, start_wall_ns: int) -> dict[str, Any]:
+    rec = Recorder(shard=shard_index,
+                   t0_ns=origin_ns(start_wall_ns) if start_wall_ns else None)
+    buf: list[Event] = []
+    scenario = ScenarioPlan("setup", LoadSpec("iterations", vus=1, iterations=1), steps)
+    rt = Runtime(plan, scenario, rec, shard_index=0, shard_count=1,
+                 base_url_map=options.base_url_map, cookies=options.cookies,
+                 emit=buf.append if options.events else None,
+                 setup_values=options.setup_values, env=options.env)
+    vu = VU(rt, 0)
+    try:
+        await vu.iteration(None)
+    finally:
+        await vu.close()
+        if buf:
+            channel.send(("events", buf))
+        rec.vus = rec.vus_max = 1
+        channel.send(("snapshot", rec.snapshot(final=True)))
+    return dict(vu.scope.extracted)

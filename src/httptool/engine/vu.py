@@ -1,0 +1,577 @@
+"""A virtual user: one simulated user walking a scenario's flow.
+
+A :class:`VU` has its own variables (:class:`~httptool.engine.interpolate.Scope`), cookie
+jar and keep-alive connections, all kept across its iterations, as a browser keeps them.
+Everything a shard's VUs share lives in one :class:`Runtime`: the compiled requests, the
+metrics recorder, data-row cursors, ``shared`` pools, the ``${COUNTER}`` sequence and the
+event hook.
+
+One request step (:meth:`VU.request`) = render -> send -> extract -> assert, repeated by
+``retry``; each attempt is a real request in the metrics. A request fails when it has a
+transport error, a failed extraction or assertion, or — with no assertion on ``status`` —
+a status of 400 or more (DESIGN.md). Each failed request is counted once, by the first
+kind that applies in the order ``variable``/transport kind, ``status``, ``assertion``,
+``extraction``.
+
+The flow is walked by plain recursion over the Plan's steps (:meth:`VU.steps`); this is
+the product's core, so it is hand-written and kept lean: the common case (one ``run``
+after another, static request, warm connection) costs a few attribute look-ups, the
+client call and seven list appends.
+
+Decisions where DSL.md is silent (docs/language.md repeats them):
+
+* extracted variables stay with the VU across iterations until overwritten (like its
+  cookies); ``foreach``/``use`` rows last for the iteration (or the loop body);
+* a condition that refers to an undefined variable is false;
+* ``foreach`` over something that is not an array runs nothing and counts the body's
+  requests as skipped;
+* ``retry`` without ``on`` retries any failed attempt (transport error, status, assertion,
+  extraction); jitter scales each delay by a random factor in [0.5, 1.5);
+* the scenario's ``think_time`` pauses before every request step but the first of the
+  iteration, unless an explicit ``think`` came right before it;
+* ``shared`` pools live in one process (one shard): VUs of other processes do not see
+  each other's pushes; a pool keeps its last :data:`POOL_LIMIT` values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+from httptool.engine.checks import (
+    Check,
+    ExtractionError,
+    Extractor,
+    ResponseView,
+    compile_checks,
+    compile_extracts,
+    evaluate_condition,
+    has_status_check,
+    is_truthy,
+)
+from httptool.engine.client import ClientContext, ConnectionPool
+from httptool.engine.cookies import CookieMode, jar_factory
+from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind
+from httptool.engine.events import ITERATION, REQUEST, VU_DONE, VU_START, Emit, mask_url
+from httptool.engine.http import Response
+from httptool.engine.interpolate import (
+    Renderer,
+    RenderError,
+    Scope,
+    compile_template,
+    init_globals,
+)
+from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
+from httptool.plan import (
+    Foreach,
+    If,
+    MultipartBody,
+    Parallel,
+    Plan,
+    Repeat,
+    RequestSpec,
+    RetrySpec,
+    Run,
+    ScenarioPlan,
+    SharedPush,
+    Step,
+    Template,
+    TextBody,
+    Think,
+    UseRow,
+    Value,
+)
+
+#: A ``shared`` pool keeps at most this many values (the oldest are dropped).
+POOL_LIMIT = 100_000
+
+
+# --------------------------------------------------------------------------- metrics sink
+
+
+class StatsSink(Protocol):
+    """What a VU writes a request's numbers into (metrics.recorder.RequestStats)."""
+
+    lat: list[int]
+    end: list[int]
+    vu: list[int]
+    ttfb: list[int]
+    conn: list[int]
+    svc: list[int]
+    bytes_sent: int
+    bytes_received: int
+
+    def fail(self, kind: str, vu: int, end_ns: int) -> None: ...
+
+    def error(self, kind: str, vu: int, end_ns: int) -> None: ...
+
+
+class CheckSink(Protocol):
+    passed: int
+    failed: int
+
+
+class RecorderLike(Protocol):
+    """The shard's recorder as the engine sees it (metrics.recorder.Recorder); the engine
+    does not import the metrics layer."""
+
+    iter_vu: list[int]
+    skipped: dict[str, int]
+
+    def request(self, name: str) -> Any: ...
+
+    def check(self, name: str) -> Any: ...
+
+    def maybe_flush(self) -> bool: ...
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def map_url(url: str, base_url_map: Sequence[tuple[str, str]]) -> str:
+    """``--base-url-map FROM=TO``: the first FROM that starts ``url`` is replaced by TO."""
+    for frm, to in base_url_map:
+        if url.startswith(frm):
+            return to + url[len(frm):]
+    return url
+
+
+class CompiledRequest:
+    """A :class:`RequestSpec` ready to send: renderers for what varies, the prepared bytes
+    when nothing does, compiled extractions and checks, and its metrics sinks."""
+
+    __slots__ = (
+        "auth", "body", "check_stats", "checks", "cookies", "extractors", "headers",
+        "keep_body", "method", "name", "options", "prepared", "retry", "spec", "stats",
+        "status_rule", "url", "url_map",
+    )
+
+    def __init__(self, spec: RequestSpec, recorder: RecorderLike,
+                 url_map: Sequence[tuple[str, str]] = ()) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.method = spec.method
+        self.options = spec.options
+        self.url_map = tuple(url_map)
+        self.url: Renderer = compile_template(spec.url)
+        self.headers: tuple[tuple[str, Renderer | None], ...] = tuple(
+            (h.name, compile_template(h.value, header=True) if h.value.parts else None)
+            for h in spec.headers
+        )
+        self.cookies = (compile_template(spec.cookies, header=True)
+                        if spec.cookies is not None else None)
+        self.auth = ((compile_template(spec.auth.user), compile_template(spec.auth.password))
+                     if spec.auth is not None else None)
+        self.body = spec.body
+        self.extractors: tuple[Extractor, ...] = compile_extracts(spec.extracts)
+        self.checks: tuple[Check, ...] = compile_checks(spec.asserts)
+        self.status_rule = not has_status_check(spec.asserts)
+        self.keep_body = (any(e.source in ("jsonpath", "regex", "body") for e in spec.extracts)
+                          or any(a.subject in ("body", "json", "size") for a in spec.asserts))
+        self.retry: RetrySpec | None = spec.retry
+        self.stats: StatsSink = recorder.request(spec.name)
+        self.check_stats: tuple[CheckSink, ...] = tuple(
+            recorder.check(f"{spec.name} {a.text}") for a in spec.asserts)
+        self.prepared: PreparedRequest | None = None
+        if self._static():
+            try:
+                self.prepared = self._build(Scope())
+            except (InvalidRequest, RenderError):
+                self.prepared = None  # reported per attempt by prepare()
+
+    def _static(self) -> bool:
+        s = self.spec
+        temps: list[Template] = [s.url, *(h.value for h in s.headers)]
+        if s.auth is not None:
+            temps += [s.auth.user, s.auth.password]
+        if isinstance(s.body, TextBody):
+            temps.append(s.body.content)
+        elif isinstance(s.body, MultipartBody):
+            temps += [p.value for p in s.body.parts if p.value is not None]
+        return all(t.is_static for t in temps)
+
+    def _build(self, scope: Scope) -> PreparedRequest:
+        url = self.url.render(scope)
+        if self.url_map:
+            url = map_url(url, self.url_map)
+        headers = tuple((n, None if r is None else r.render(scope)) for n, r in self.headers)
+        body = self.body
+        if body is None:
+            data = b""
+        elif isinstance(body, TextBody):
+            data = compile_template(body.content).render(scope).encode("utf-8")
+        else:
+            data = encode_body(body, lambda t: compile_template(t).render(scope))
+        auth = None
+        if self.auth is not None:
+            auth = (self.auth[0].render(scope), self.auth[1].render(scope))
+        return build_request(self.method, url, headers, data, self.options, auth)
+
+    def prepare(self, scope: Scope) -> tuple[PreparedRequest, str | None]:
+        """The request bytes and the ``-b`` cookie string for ``scope``.
+
+        Raises :class:`RenderError` (undefined variable, header injection) or
+        :class:`InvalidRequest` (e.g. the rendered URL is not a URL)."""
+        cookies = self.cookies.render(scope) if self.cookies is not None else None
+        prepared = self.prepared
+        if prepared is None:
+            prepared = self._build(scope)
+        return prepared, cookies
+
+    def shown_url(self, scope: Scope) -> str:
+        """The URL for a log line when the request could not be built."""
+        try:
+            return map_url(self.url.render(scope), self.url_map)
+        except RenderError:
+            return map_url(self.spec.url.static_text, self.url_map)
+
+
+# --------------------------------------------------------------------------- runtime
+
+
+class Runtime:
+    """Everything one shard's VUs share. Numbers that must be unique run-wide (VU ids,
+    ``${COUNTER}``, sequential data rows) are dealt round-robin: shard ``index`` of
+    ``count`` takes ``index``, ``index + count``, ..."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        scenario: ScenarioPlan,
+        recorder: RecorderLike,
+        *,
+        shard_index: int = 0,
+        shard_count: int = 1,
+        base_url_map: Sequence[tuple[str, str]] = (),
+        cookies: CookieMode | None = None,
+        emit: Emit | None = None,
+        setup_values: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        client: ClientContext | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.plan = plan
+        self.scenario = scenario
+        self.recorder = recorder
+        self.emit = emit
+        self.setup_values: Mapping[str, Any] = dict(setup_values or {})
+        self.env = env
+        self.client = client or ClientContext()
+        self.cookie_mode: CookieMode = cookies or scenario.cookies
+        self.new_jar = jar_factory(self.cookie_mode)
+        self.rng = random.Random(seed)
+        self.pools: dict[str, list[Any]] = {name: [] for name in plan.shared}
+        local = itertools.count()
+        self.next_counter: Callable[[], int] = (
+            lambda: next(local) * shard_count + shard_index + 1)
+        self._rows = itertools.count()
+        self._row_of: Callable[[], int] = lambda: next(self._rows) * shard_count + shard_index
+        self.url_map = tuple(base_url_map)
+        self.requests: dict[str, CompiledRequest] = {
+            r.name: CompiledRequest(r, recorder, self.url_map) for r in plan.requests}
+        self.datasets = {d.name: d.rows for d in plan.data}
+        self.think_time = scenario.think_time
+
+    def next_row_index(self) -> int:
+        """The next run-wide sequential row number (0-based)."""
+        return self._row_of()
+
+
+# --------------------------------------------------------------------------- the VU
+
+
+def _retry_delay(spec: RetrySpec, attempt: int, rng: random.Random) -> float:
+    """Pause before attempt ``attempt + 1`` (``attempt`` >= 1 attempts made so far)."""
+    if spec.backoff == "constant":
+        d = spec.base_delay
+    elif spec.backoff == "linear":
+        d = spec.base_delay * attempt
+    else:
+        d = spec.base_delay * (2 ** (attempt - 1))
+    d = min(d, spec.max_delay)
+    if spec.jitter:
+        d *= 0.5 + rng.random()
+        d = min(d, spec.max_delay)
+    return max(d, 0.0)
+
+
+def _retry_wanted(spec: RetrySpec, status: int, error: ErrorKind | None) -> bool:
+    """Whether a failed attempt is retried under ``on = [...]`` (empty: any failure)."""
+    if not spec.on:
+        return True
+    for item in spec.on:
+        if isinstance(item, int):
+            if error is None and status == item:
+                return True
+        elif item == "timeout":
+            if error in TIMEOUT_KINDS:
+                return True
+        elif item == "error" and error is not None:
+            return True
+    return False
+
+
+class VU:
+    """One virtual user. ``iteration()`` runs the scenario's flow once (the executor calls
+    it); ``close()`` releases its connections."""
+
+    __slots__ = ("_closed", "_started", "client", "emit", "id", "iter", "jar", "lag_ns",
+                 "open_model", "paused", "requested", "rt", "scope")
+
+    def __init__(self, rt: Runtime, vu_id: int) -> None:
+        self.rt = rt
+        self.id = vu_id
+        self.iter = 0
+        self.emit = rt.emit
+        self.jar = rt.new_jar()
+        self.client = ConnectionPool(rt.client, None if rt.cookie_mode == "off" else self.jar)
+        kwargs: dict[str, Any] = {}
+        if rt.env is not None:
+            kwargs["env"] = rt.env
+        self.scope = Scope(vu=vu_id, iter=0, setup=rt.setup_values, pools=rt.pools,
+                           next_counter=rt.next_counter, rng=rt.rng, **kwargs)
+        init_globals(self.scope, rt.plan.variables)
+        self.lag_ns = 0
+        self.open_model = False
+        self.requested = False  # a request step ran in this iteration (think_time)
+        self.paused = False  # an explicit think just ran (no think_time on top of it)
+        self._started = False
+        self._closed = False
+
+    # ------------------------------------------------------------------ iterations
+    async def iteration(self, scheduled_ns: int | None = None) -> None:
+        emit = self.emit
+        self.iter += 1
+        if scheduled_ns is not None:
+            # open model: every latency of this iteration includes its start delay
+            self.open_model = True
+            self.lag_ns = max(0, perf_counter_ns() - scheduled_ns)
+        if emit is not None:
+            now = time.time()
+            if not self._started:
+                emit((VU_START, now, self.id))
+            emit((ITERATION, now, self.id, self.iter))
+        self._started = True
+        self.requested = self.paused = False
+        base = self.scope
+        scope = Scope(self.id, self.iter, base.globals, base.setup, base.extracted, {},
+                      base.pools, base.next_counter, base.rng, base.env)
+        await self.steps(self.rt.scenario.flow, scope)
+        rec = self.rt.recorder
+        rec.iter_vu.append(self.id)
+        rec.maybe_flush()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.client.close()
+        if self.emit is not None and self._started:
+            self.emit((VU_DONE, time.time(), self.id))
+
+    # ------------------------------------------------------------------ flow walking
+    async def steps(self, steps: Sequence[Step], scope: Scope) -> None:
+        for step in steps:
+            if type(step) is Run:
+                ok = await self.request(self.rt.requests[step.request], scope)
+                if step.children:
+                    if ok:
+                        await self.steps(step.children, scope)
+                    else:
+                        self._skip(step.children)
+            else:
+                await self._other(step, scope)
+
+    async def _other(self, step: Step, scope: Scope) -> None:
+        if isinstance(step, Think):
+            self.paused = True
+            await self._pause(step.low, step.high)
+        elif isinstance(step, Parallel):
+            await asyncio.gather(*(self.steps(b, scope.bind()) for b in step.branches))
+        elif isinstance(step, If):
+            for br in step.branches:
+                if self._condition(br.cond, scope):
+                    await self.steps(br.body, scope)
+                    return
+            if step.orelse:
+                await self.steps(step.orelse, scope)
+        elif isinstance(step, Foreach):
+            items = self._items(step.source, scope)
+            if items is None:
+                self._skip(step.body)
+                return
+            if step.limit is not None:
+                items = items[: step.limit]
+            for item in items:
+                await self.steps(step.body, scope.bind(**{step.var: item}))
+        elif isinstance(step, Repeat):
+            for _ in range(step.count):
+                await self.steps(step.body, scope)
+        elif isinstance(step, UseRow):
+            rows = self.rt.datasets.get(step.data, ())
+            if rows:
+                if step.mode == "random":
+                    row = rows[self.rt.rng.randrange(len(rows))]
+                elif step.mode == "per_vu":
+                    row = rows[(self.id - 1) % len(rows)]
+                else:
+                    row = rows[self.rt.next_row_index() % len(rows)]
+                scope.rows[step.var] = row
+        elif isinstance(step, SharedPush):
+            try:
+                value = compile_template(step.value).value(scope)
+            except RenderError:
+                return
+            pool = self.rt.pools.setdefault(step.pool, [])
+            pool.append(value)
+            if len(pool) > POOL_LIMIT:
+                del pool[: len(pool) - POOL_LIMIT]
+        elif isinstance(step, Run):  # pragma: no cover - handled in steps()
+            await self.steps((step,), scope)
+
+    def _skip(self, steps: Sequence[Step]) -> None:
+        """Count every request step below ``steps`` as skipped (its parent failed)."""
+        skipped = self.rt.recorder.skipped
+        for step in steps:
+            if isinstance(step, Run):
+                skipped[step.request] = skipped.get(step.request, 0) + 1
+                self._skip(step.children)
+            elif isinstance(step, Parallel):
+                for b in step.branches:
+                    self._skip(b)
+            elif isinstance(step, If):
+                for br in step.branches:
+                    self._skip(br.body)
+                self._skip(step.orelse)
+            elif isinstance(step, Foreach | Repeat):
+                self._skip(step.body)
+
+    def _condition(self, cond: Any, scope: Scope) -> bool:
+        def render(v: Value) -> Any:
+            return compile_template(v).value(scope) if isinstance(v, Template) else v
+
+        try:
+            if cond.op == "truthy":
+                return is_truthy(render(cond.left))
+            return evaluate_condition(cond, render)
+        except RenderError:
+            return False
+
+    def _items(self, source: str, scope: Scope) -> list[Any] | None:
+        """The rows of data set ``source``, or the array held by variable ``source``
+        (dotted access allowed: ``page.items``); None when it is not an array."""
+        rows = self.rt.datasets.get(source)
+        if rows is not None:
+            return list(rows)
+        head, *rest = source.split(".")
+        v: Any = scope.lookup(head)
+        for key in rest:
+            v = v.get(key) if isinstance(v, dict) else None
+        return v if isinstance(v, list) else None
+
+    async def _pause(self, low: float, high: float) -> None:
+        d = low if high <= low else self.rt.rng.uniform(low, high)
+        if d > 0:
+            await asyncio.sleep(d)
+
+    # ------------------------------------------------------------------ one request step
+    async def request(self, cr: CompiledRequest, scope: Scope) -> bool:
+        """Run one request step (with its retries); True when the last attempt passed."""
+        think = self.rt.think_time
+        if think is not None:
+            if self.requested and not self.paused:
+                await self._pause(think.low, think.high)
+            self.requested = True
+        self.paused = False
+        retry = cr.retry
+        attempts = retry.max_attempts if retry is not None else 1
+        attempt = 0
+        while True:
+            attempt += 1
+            ok, status, error = await self._attempt(cr, scope)
+            if ok or retry is None or attempt >= attempts:
+                return ok
+            if not _retry_wanted(retry, status, error):
+                return False
+            await asyncio.sleep(_retry_delay(retry, attempt, self.rt.rng))
+
+    async def _attempt(self, cr: CompiledRequest, scope: Scope
+                       ) -> tuple[bool, int, ErrorKind | None]:
+        st = cr.stats
+        vu = self.id
+        emit = self.emit
+        try:
+            req, cookies = cr.prepare(scope)
+        except (RenderError, InvalidRequest) as e:
+            kind = "variable" if isinstance(e, RenderError) else ErrorKind.INVALID.value
+            st.error(kind, vu, perf_counter_ns())
+            if emit is not None:
+                emit((REQUEST, time.time(), vu, self.iter, cr.name, cr.method,
+                      mask_url(cr.shown_url(scope)), 0, 0.0, False, str(e)))
+            return False, 0, ErrorKind.INVALID
+        resp: Response = await self.client.send(req, keep_body=cr.keep_body, cookies=cookies)
+        error = resp.error
+        end = resp.end_ns or perf_counter_ns()
+        if error is not None:
+            st.error(error.value, vu, end)
+            if emit is not None:
+                emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
+                      mask_url(req.url_text), 0, (end - resp.start_ns) / 1e6, False,
+                      resp.reason or error.value))
+            return False, 0, error
+        service = end - resp.start_ns
+        if self.open_model:
+            st.lat.append(service + self.lag_ns)
+            st.svc.append(service)
+        else:
+            st.lat.append(service)
+        st.end.append(end)
+        st.vu.append(vu)
+        st.ttfb.append(resp.ttfb_ns)
+        st.bytes_sent += resp.bytes_sent
+        st.bytes_received += resp.bytes_received
+        if resp.new_connection:
+            st.conn.append(resp.connect_ns)
+        status = resp.status
+        reason = ""
+        kind = ""
+        if cr.status_rule and status >= 400:
+            kind = "status"
+            reason = f"status {status} (400 or above, and no assertion on status)"
+        if cr.extractors or cr.checks:
+            view = ResponseView(resp, self.jar, req.url.host)
+            for ex in cr.extractors:
+                try:
+                    scope.extracted[ex.name] = ex.run(view)
+                except ExtractionError as e:
+                    if not kind:
+                        kind, reason = "extraction", str(e)
+            if cr.checks:
+                def render(v: Value) -> Any:
+                    return compile_template(v).value(scope) if isinstance(v, Template) else v
+
+                first_fail = ""
+                for check, cs in zip(cr.checks, cr.check_stats, strict=True):
+                    try:
+                        why = check.evaluate(view, render)
+                    except RenderError as e:
+                        why = f"{check.text} failed: {e}"
+                    if why is None:
+                        cs.passed += 1
+                    else:
+                        cs.failed += 1
+                        if not first_fail:
+                            first_fail = why
+                if first_fail and kind in ("", "extraction"):
+                    kind, reason = "assertion", first_fail
+        if kind:
+            st.fail(kind, vu, end)
+        if emit is not None:
+            emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
+                  mask_url(req.url_text), status, service / 1e6, not kind, reason))
+        return not kind, status, None
