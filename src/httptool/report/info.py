@@ -1,0 +1,44 @@
+"""What the reporters need to know about a run besides its metrics.
+
+The CLI builds one :class:`RunInfo` before the run starts (sets ``interrupted`` after a
+Ctrl-C) and hands it to the summary header, the live panel, the summary JSON and JUnit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from httptool.plan import ScenarioPlan
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """The run's identity and plan, for headers and outputs.
+
+    ``load`` is the human description of the load shape (``cli.scenario.describe_load``);
+    ``started_at`` is wall-clock Unix seconds; ``planned_duration`` (seconds) and
+    ``planned_iterations`` drive the live panel's progress bar (iterations model: by
+    iterations; otherwise by duration); either may be None when the plan has none.
+    """
+
+    file: str
+    scenario: str
+    load: str
+    workers: int = 1
+    started_at: float = 0.0
+    planned_duration: float | None = None
+    planned_iterations: int | None = None
+    interrupted: bool = False
+
+    @classmethod
+    def from_plan(cls, file: str, scenario: ScenarioPlan, load: str, workers: int = 1,
+                  started_at: float = 0.0) -> RunInfo:
+        """Fill the planned duration/iterations from the scenario's load spec."""
+        ld = scenario.load
+        iterations = ld.iterations if ld.model == "iterations" else None
+        return cls(file, scenario.name, load, workers, started_at, ld.total_duration,
+                   iterations)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,258 @@
+"""The end-of-run summary (k6-class): what ran, how much, how it failed, how fast.
+
+Layout, top to bottom: the run (scenario, load, start, duration), the counts (VUs,
+iterations, requests, failures by kind with the requests they hit, skipped steps,
+checks, data), the checks table, the per-request table, the latency table (overall and
+per request; TTFB, connect and, in the open model, service time), then the thresholds and
+their verdict. Columns are padded on the plain text and coloured afterwards, so the
+layout is identical with and without colour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from httptool.metrics.result import LatencyStats, RunResult
+from httptool.report.info import RunInfo
+from httptool.report.style import Style
+from httptool.report.thresholds import ThresholdOutcome
+from httptool.report.units import (
+    fmt_bytes,
+    fmt_duration,
+    fmt_elapsed,
+    fmt_latency_ns,
+    fmt_pct,
+    fmt_rate,
+)
+
+INDENT = "  "
+#: Columns of the latency tables, in order (LatencyStats attribute names).
+LATENCY_COLUMNS = ("avg", "min", "med", "max", "p90", "p95", "p99")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell: plain ``text`` (measured for padding) and the styles painted on it,
+    or ``shown``: the same text already painted (for cells coloured in parts)."""
+
+    text: str
+    styles: tuple[str, ...] = ()
+    shown: str | None = None
+
+
+def _cell(x: str | Cell) -> Cell:
+    return x if isinstance(x, Cell) else Cell(x)
+
+
+def table(groups: Sequence[Sequence[Sequence[str | Cell]]], align: str, style: Style,
+          gap: str = "  ") -> list[str]:
+    """Rows (in groups separated by a blank line) padded to common column widths.
+
+    ``align`` has one letter per column, ``l`` or ``r``; the first row of the first group
+    is the header (painted bold). Trailing spaces are stripped.
+    """
+    rows = [[_cell(c) for c in row] for g in groups for row in g]
+    widths = [0] * len(align)
+    for row in rows:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c.text))
+    out: list[str] = []
+    first = True
+    for g in groups:
+        if out:
+            out.append("")
+        for row in g:
+            parts = []
+            for i, raw in enumerate(row):
+                c = _cell(raw)
+                pad = " " * (widths[i] - len(c.text))
+                styles = ("bold",) if first else c.styles
+                painted = c.shown if c.shown is not None and not first else \
+                    style.paint(c.text, *styles)
+                parts.append(painted + pad if align[i] == "l" else pad + painted)
+            out.append((INDENT + gap.join(parts)).rstrip())
+            first = False
+    return out
+
+
+def _kv_width(*blocks: Sequence[tuple[int, str, str]]) -> int:
+    return max(2 * ind + len(label) for rows in blocks for ind, label, _ in rows) + 2
+
+
+def _kv_lines(rows: Sequence[tuple[int, str, str]], style: Style, width: int) -> list[str]:
+    """``label ......: value`` rows with the colons in one column; ``(indent, label,
+    value)``, indent in levels of two spaces; ``width`` from :func:`_kv_width`."""
+    out = []
+    for ind, label, value in rows:
+        dots = "." * (width - 2 * ind - len(label))
+        out.append(f"{INDENT}{'  ' * ind}{label} {style.paint(dots, 'dim')}: {value}")
+    return out
+
+
+def _lat(stats: LatencyStats) -> list[str | Cell]:
+    if stats.count == 0:
+        return ["-"] * len(LATENCY_COLUMNS) + ["0"]
+    return [fmt_latency_ns(getattr(stats, c)) for c in LATENCY_COLUMNS] + [str(stats.count)]
+
+
+def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int, str, str]]:
+    rows = [(0, "scenario", f"{info.scenario} ({info.file})" if info.file else info.scenario)]
+    workers = f", {info.workers} worker{'s' if info.workers != 1 else ''}"
+    rows.append((0, "load", info.load + workers))
+    if info.started_at:
+        rows.append((0, "started", time.strftime("%Y-%m-%d %H:%M:%S",
+                                                 time.localtime(info.started_at))))
+    dur = fmt_elapsed(res.duration_s)
+    if info.planned_duration:
+        dur += f" (planned {fmt_duration(info.planned_duration)})"
+    rows.append((0, "duration", dur))
+    if info.interrupted:
+        rows.append((0, "status", style.paint("interrupted (Ctrl-C): partial results",
+                                              "yellow", "bold")))
+    return rows
+
+
+def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
+    d = res.duration_s
+    rows = [(0, "vus", f"{res.vus_max} max, {res.vus_created} created")]
+    rows.append((0, "iterations",
+                 f"{res.completed} completed ({fmt_rate(res.completed / d if d > 0 else 0)}), "
+                 f"{res.dropped} dropped, {res.interrupted} interrupted"))
+    rows.append((0, "requests", f"{res.total_requests} ({fmt_rate(res.rps())})"))
+    n_fail = res.total_failures
+    fail_text = f"{n_fail} ({fmt_pct(res.error_rate)} of requests)"
+    rows.append((0, "failures", style.paint(fail_text, "red") if n_fail else fail_text))
+    kinds: dict[str, dict[str, int]] = {}
+    for name, r in res.requests.items():
+        for kind, n in r.failures_by_kind.items():
+            if n:
+                kinds.setdefault(kind, {})[name] = n
+    for kind, per in sorted(kinds.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+        where = ", ".join(f"{n} {c}" for n, c in sorted(per.items(), key=lambda x: -x[1]))
+        rows.append((1, kind, f"{sum(per.values())}  ({where})"))
+    skipped = getattr(res, "skipped", None) or {}
+    if any(skipped.values()):
+        where = ", ".join(f"{n} {c}" for n, c in skipped.items() if c)
+        rows.append((0, "skipped steps", f"{sum(skipped.values())}  ({where}; their parent "
+                                          "request failed)"))
+    if res.checks:
+        rows.append((0, "checks", f"{fmt_pct(res.checks_pass_rate)} passed  "
+                                  f"{style.mark(True)} {res.checks_passed}  "
+                                  f"{style.mark(False)} {res.checks_failed}"))
+    rate = (lambda n: fmt_bytes(n / d) + "/s") if d > 0 else (lambda n: "-")
+    rows.append((0, "data sent", f"{fmt_bytes(res.total.bytes_sent)} "
+                                 f"({rate(res.total.bytes_sent)})"))
+    rows.append((0, "data received", f"{fmt_bytes(res.total.bytes_received)} "
+                                     f"({rate(res.total.bytes_received)})"))
+    return rows
+
+
+def _checks_table(res: RunResult, style: Style) -> list[str]:
+    rows: list[list[str | Cell]] = [["check", "passed", "✓", "✗"]]
+    for c in res.checks.values():
+        ok = c.failed == 0
+        mark = "✓" if ok else "✗"
+        rows.append([Cell(f"{mark} {c.name}", shown=f"{style.mark(ok)} {c.name}"),
+                     fmt_pct(c.pass_rate), str(c.passed),
+                     Cell(str(c.failed), () if ok else ("red",))])
+    return table([rows], "lrrr", style)
+
+
+def _requests_table(res: RunResult, style: Style) -> list[str]:
+    rows: list[list[str | Cell]] = [["request", "requests", "rate", "failed", "error %"]]
+    d = res.duration_s
+
+    def row(label: str, requests: int, failures: int, rate: float) -> list[str | Cell]:
+        bad = ("red",) if failures else ()
+        return [label, str(requests), fmt_rate(requests / d if d > 0 else 0.0),
+                Cell(str(failures), bad), Cell(fmt_pct(rate), bad)]
+
+    rows += [row(n, r.requests, r.failures, r.error_rate) for n, r in res.requests.items()]
+    rows.append(row("(all)", res.total_requests, res.total_failures, res.error_rate))
+    return table([rows], "lrrrr", style)
+
+
+def _latency_table(res: RunResult, style: Style) -> list[str]:
+    head: list[str | Cell] = ["latency", *LATENCY_COLUMNS, "count"]
+    per = [[n, *_lat(r.latency)] for n, r in res.requests.items()]
+    groups: list[list[list[str | Cell]]] = [[head, *per, ["(all)", *_lat(res.total.latency)]]]
+    timing: list[list[str | Cell]] = [
+        [Cell("timing (all)", ("bold",)), *[""] * (len(LATENCY_COLUMNS) + 1)],
+        ["ttfb", *_lat(res.total.ttfb)],
+        ["connect", *_lat(res.total.connect)],
+    ]
+    service = res.total.service
+    if service is not None:
+        timing.append(["service", *_lat(service)])
+    groups.append(timing)
+    lines = table(groups, "l" + "r" * (len(LATENCY_COLUMNS) + 1), style)
+    if service is not None:
+        lines.append(style.paint(
+            f"{INDENT}open model: latency counts from each iteration's scheduled start "
+            "(no coordinated omission); service time from the actual send", "dim"))
+    return lines
+
+
+def threshold_lines(outcomes: Sequence[ThresholdOutcome], style: Style) -> list[str]:
+    """``✓ p95 < 500ms ....: 180ms`` for each threshold (colons aligned), then the verdict
+    (the summary's thresholds section without its heading)."""
+    if not outcomes:
+        return []
+    width = max(len(o.threshold.text) for o in outcomes) + 2
+    out = []
+    for o in outcomes:
+        dots = "." * (width - len(o.threshold.text))
+        shown = o.shown if o.passed else style.paint(o.shown, "red")
+        out.append(f"{INDENT * 2}{style.mark(o.passed)} {o.threshold.text} "
+                   f"{style.paint(dots, 'dim')}: {shown}")
+    out.append(INDENT + verdict_line(outcomes, style))
+    return out
+
+
+def verdict_line(outcomes: Sequence[ThresholdOutcome], style: Style) -> str:
+    """``✓ all 3 thresholds passed`` / ``✗ 1 of 3 thresholds failed`` / no thresholds."""
+    n = len(outcomes)
+    failed = sum(1 for o in outcomes if not o.passed)
+    if n == 0:
+        return f"{style.mark(True)} no thresholds defined"
+    noun = "threshold" if n == 1 else "thresholds"
+    if failed:
+        return f"{style.mark(False)} " + style.paint(f"{failed} of {n} {noun} failed", "red",
+                                                     "bold")
+    text = "the threshold passed" if n == 1 else f"all {n} thresholds passed"
+    return f"{style.mark(True)} " + style.paint(text, "green", "bold")
+
+
+def render_summary(result: RunResult, info: RunInfo,
+                   outcomes: Sequence[ThresholdOutcome] = (), color: bool = False) -> str:
+    """The whole summary as text (no trailing newline); ``color`` adds ANSI SGR codes."""
+    style = Style(color)
+    head, counts = _header_rows(info, result, style), _count_rows(result, style)
+    width = _kv_width(head, counts)
+    sections = [_kv_lines(head, style, width), _kv_lines(counts, style, width)]
+    if result.checks:
+        sections.append(_checks_table(result, style))
+    sections.append(_requests_table(result, style))
+    sections.append(_latency_table(result, style))
+    if outcomes:
+        sections.append([style.paint(f"{INDENT}thresholds", "bold"),
+                         *threshold_lines(outcomes, style)])
+    title = style.paint("Summary", "bold")
+    lines = [title]
+    for s in sections:
+        lines.append("")
+        lines.extend(s)
+    return "\n".join(lines)
+
+
+def render_quiet(outcomes: Sequence[ThresholdOutcome], color: bool = False) -> str:
+    """What ``--quiet`` prints: the verdict line, then each failed threshold."""
+    style = Style(color)
+    lines = [verdict_line(outcomes, style)]
+    for o in outcomes:
+        if not o.passed:
+            lines.append(f"{INDENT}{style.mark(False)} {o.threshold.text}: "
+                         f"{style.paint(o.shown, 'red')}")
+    return "\n".join(lines)
