@@ -128,13 +128,23 @@ class Scope:
         self.extracted[name] = value
 
 
-def init_globals(scope: Scope, variables: Sequence[VarDef]) -> None:
+def init_globals(
+    scope: Scope, variables: Sequence[VarDef], errors: dict[str, RenderError] | None = None
+) -> None:
     """Evaluate ``var`` definitions in order into ``scope.globals`` (once per VU).
 
-    A later var may use an earlier one; raises :class:`UndefinedVariable` otherwise.
+    A later var may use an earlier one. A var that cannot be evaluated (a missing
+    ``env.NAME``, an undefined name) raises :class:`RenderError` — unless ``errors`` is
+    given: then the var stays undefined and its error is stored there under its name, so
+    a request that uses it can say why (a VU must start even if one var is unusable).
     """
     for vd in variables:
-        scope.globals[vd.name] = evaluate(vd.value, scope)
+        try:
+            scope.globals[vd.name] = evaluate(vd.value, scope)
+        except RenderError as e:
+            if errors is None:
+                raise
+            errors[vd.name] = e
 
 
 # --------------------------------------------------------------------------- text forms

@@ -60,11 +60,14 @@ from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind
 from httptool.engine.events import ITERATION, REQUEST, VU_DONE, VU_START, Emit, mask_url
 from httptool.engine.http import Response
 from httptool.engine.interpolate import (
+    ESCAPERS,
     Renderer,
     RenderError,
     Scope,
+    UndefinedVariable,
     compile_template,
     init_globals,
+    make_getter,
 )
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
 from httptool.plan import (
@@ -224,11 +227,18 @@ class CompiledRequest:
         return prepared, cookies
 
     def shown_url(self, scope: Scope) -> str:
-        """The URL for a log line when the request could not be built."""
-        try:
-            return map_url(self.url.render(scope), self.url_map)
-        except RenderError:
-            return map_url(self.spec.url.static_text, self.url_map)
+        """The URL for a log line when the request could not be built: every reference
+        that has a value rendered, the others shown as ``${name}`` (never sent)."""
+        out: list[str] = []
+        for p in self.spec.url.parts:
+            if isinstance(p, str):
+                out.append(p)
+                continue
+            try:
+                out.append(ESCAPERS[p.ctx](make_getter(p)(scope)))
+            except RenderError:
+                out.append("${" + p.text + "}")
+        return map_url("".join(out), self.url_map)
 
 
 # --------------------------------------------------------------------------- runtime
@@ -269,17 +279,22 @@ class Runtime:
         local = itertools.count()
         self.next_counter: Callable[[], int] = (
             lambda: next(local) * shard_count + shard_index + 1)
-        self._rows = itertools.count()
-        self._row_of: Callable[[], int] = lambda: next(self._rows) * shard_count + shard_index
+        self._shard = (shard_index, shard_count)
+        self._rows: dict[str, itertools.count[int]] = {}
         self.url_map = tuple(base_url_map)
         self.requests: dict[str, CompiledRequest] = {
             r.name: CompiledRequest(r, recorder, self.url_map) for r in plan.requests}
         self.datasets = {d.name: d.rows for d in plan.data}
         self.think_time = scenario.think_time
 
-    def next_row_index(self) -> int:
-        """The next run-wide sequential row number (0-based)."""
-        return self._row_of()
+    def next_row_index(self, data: str) -> int:
+        """The next run-wide sequential row number (0-based) of data set ``data``: each
+        data set has its own sequence, dealt round-robin across shards."""
+        seq = self._rows.get(data)
+        if seq is None:
+            seq = self._rows[data] = itertools.count()
+        index, count = self._shard
+        return next(seq) * count + index
 
 
 # --------------------------------------------------------------------------- the VU
@@ -321,7 +336,7 @@ class VU:
     it); ``close()`` releases its connections."""
 
     __slots__ = ("_closed", "_started", "client", "emit", "id", "iter", "jar", "lag_ns",
-                 "open_model", "paused", "requested", "rt", "scope")
+                 "open_model", "paused", "requested", "rt", "scope", "var_errors")
 
     def __init__(self, rt: Runtime, vu_id: int) -> None:
         self.rt = rt
@@ -335,7 +350,9 @@ class VU:
             kwargs["env"] = rt.env
         self.scope = Scope(vu=vu_id, iter=0, setup=rt.setup_values, pools=rt.pools,
                            next_counter=rt.next_counter, rng=rt.rng, **kwargs)
-        init_globals(self.scope, rt.plan.variables)
+        #: ``var``s that could not be evaluated for this VU (they stay undefined)
+        self.var_errors: dict[str, RenderError] = {}
+        init_globals(self.scope, rt.plan.variables, self.var_errors)
         self.lag_ns = 0
         self.open_model = False
         self.requested = False  # a request step ran in this iteration (think_time)
@@ -383,7 +400,7 @@ class VU:
                     if ok:
                         await self.steps(step.children, scope)
                     else:
-                        self._skip(step.children)
+                        self._skip(step.children, scope)
             else:
                 await self._other(step, scope)
 
@@ -403,7 +420,7 @@ class VU:
         elif isinstance(step, Foreach):
             items = self._items(step.source, scope)
             if items is None:
-                self._skip(step.body)
+                self._skip(step.body, scope)
                 return
             if step.limit is not None:
                 items = items[: step.limit]
@@ -420,7 +437,7 @@ class VU:
                 elif step.mode == "per_vu":
                     row = rows[(self.id - 1) % len(rows)]
                 else:
-                    row = rows[self.rt.next_row_index() % len(rows)]
+                    row = rows[self.rt.next_row_index(step.data) % len(rows)]
                 scope.rows[step.var] = row
         elif isinstance(step, SharedPush):
             try:
@@ -434,22 +451,36 @@ class VU:
         elif isinstance(step, Run):  # pragma: no cover - handled in steps()
             await self.steps((step,), scope)
 
-    def _skip(self, steps: Sequence[Step]) -> None:
-        """Count every request step below ``steps`` as skipped (its parent failed)."""
+    def _skip(self, steps: Sequence[Step], scope: Scope, times: int = 1) -> None:
+        """Count the request steps below ``steps`` that will not run (their parent failed)
+        as skipped, as often as they would have run: ``repeat N`` N times, ``foreach``
+        once per item it would take (once when its list is not known yet), and of an
+        ``if`` only the branch its condition picks now."""
+        if times <= 0:
+            return
         skipped = self.rt.recorder.skipped
         for step in steps:
             if isinstance(step, Run):
-                skipped[step.request] = skipped.get(step.request, 0) + 1
-                self._skip(step.children)
+                skipped[step.request] = skipped.get(step.request, 0) + times
+                self._skip(step.children, scope, times)
             elif isinstance(step, Parallel):
                 for b in step.branches:
-                    self._skip(b)
+                    self._skip(b, scope, times)
             elif isinstance(step, If):
+                body = step.orelse
                 for br in step.branches:
-                    self._skip(br.body)
-                self._skip(step.orelse)
-            elif isinstance(step, Foreach | Repeat):
-                self._skip(step.body)
+                    if self._condition(br.cond, scope):
+                        body = br.body
+                        break
+                self._skip(body, scope, times)
+            elif isinstance(step, Repeat):
+                self._skip(step.body, scope, times * step.count)
+            elif isinstance(step, Foreach):
+                items = self._items(step.source, scope)
+                n = 1 if items is None else len(items)
+                if step.limit is not None:
+                    n = min(n, step.limit)
+                self._skip(step.body, scope, times * n)
 
     def _condition(self, cond: Any, scope: Scope) -> bool:
         def render(v: Value) -> Any:
@@ -496,12 +527,15 @@ class VU:
             ok, status, error = await self._attempt(cr, scope)
             if ok or retry is None or attempt >= attempts:
                 return ok
-            if not _retry_wanted(retry, status, error):
-                return False
+            if error is ErrorKind.INVALID or not _retry_wanted(retry, status, error):
+                return False  # INVALID: a retry would fail the same way (see _attempt)
             await asyncio.sleep(_retry_delay(retry, attempt, self.rt.rng))
 
     async def _attempt(self, cr: CompiledRequest, scope: Scope
                        ) -> tuple[bool, int, ErrorKind | None]:
+        """Send once; (passed, status, error). ``error`` is the transport error kind, or
+        ``INVALID`` when the step cannot succeed as written (the request cannot be built,
+        or an assertion refers to an undefined variable), which is never retried."""
         st = cr.stats
         vu = self.id
         emit = self.emit
@@ -511,8 +545,9 @@ class VU:
             kind = "variable" if isinstance(e, RenderError) else ErrorKind.INVALID.value
             st.error(kind, vu, perf_counter_ns())
             if emit is not None:
+                why = self._why(e) if isinstance(e, RenderError) else str(e)
                 emit((REQUEST, time.time(), vu, self.iter, cr.name, cr.method,
-                      mask_url(cr.shown_url(scope)), 0, 0.0, False, str(e)))
+                      mask_url(cr.shown_url(scope)), 0, 0.0, False, why))
             return False, 0, ErrorKind.INVALID
         resp: Response = await self.client.send(req, keep_body=cr.keep_body, cookies=cookies)
         error = resp.error
@@ -555,23 +590,38 @@ class VU:
                 def render(v: Value) -> Any:
                     return compile_template(v).value(scope) if isinstance(v, Template) else v
 
-                first_fail = ""
+                first_fail = bad_var = ""
                 for check, cs in zip(cr.checks, cr.check_stats, strict=True):
                     try:
                         why = check.evaluate(view, render)
                     except RenderError as e:
-                        why = f"{check.text} failed: {e}"
+                        why = f"{check.text} failed: {self._why(e)}"
+                        bad_var = bad_var or why
                     if why is None:
                         cs.passed += 1
                     else:
                         cs.failed += 1
                         if not first_fail:
                             first_fail = why
-                if first_fail and kind in ("", "extraction"):
+                if bad_var:  # the scenario's mistake, not the server's: say so first
+                    kind, reason = "variable", bad_var
+                elif first_fail and kind in ("", "extraction"):
                     kind, reason = "assertion", first_fail
         if kind:
             st.fail(kind, vu, end)
         if emit is not None:
             emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
                   mask_url(req.url_text), status, service / 1e6, not kind, reason))
-        return not kind, status, None
+        return not kind, status, ErrorKind.INVALID if kind == "variable" else None
+
+    def _why(self, e: RenderError) -> str:
+        """The message of a render error; for a ``var`` that could not be evaluated when
+        this VU started, also why (``undefined variable 'token' (line 9): var token has no
+        value: undefined variable 'env.TOKEN' (line 2)``)."""
+        msg = str(e)
+        if isinstance(e, UndefinedVariable) and self.var_errors:
+            head = e.name.split(".", 1)[0].split("[", 1)[0].strip()
+            cause = self.var_errors.get(head)
+            if cause is not None and cause is not e:
+                msg += f": var {head} has no value: {cause}"
+        return msg
