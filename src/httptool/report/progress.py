@@ -149,15 +149,15 @@ class LiveProgress:
     def finish(self, result: RunResult) -> None:
         if self._done:
             return
-        self._draw(result, final=True)
+        self._draw(result, final=True, refresh=False)
         self._done = True
-        self._live.stop()
+        self._live.stop()  # draws the final panel once and leaves it on screen
 
-    def _draw(self, result: RunResult, final: bool = False) -> None:
+    def _draw(self, result: RunResult, final: bool = False, refresh: bool = True) -> None:
         if not self._started:
             self._live.start(refresh=False)
             self._started = True
-        self._live.update(self.render(result, final), refresh=True)
+        self._live.update(self.render(result, final), refresh=refresh)
 
     def render(self, result: RunResult, final: bool = False) -> RenderableType:
         """The panel for ``result`` (public for tests and for a final static print)."""

@@ -77,5 +77,6 @@ def per_vu_lines(result: RunResult, full_max: int = FULL_TABLE_MAX,
                  f"{fmt_ms(statistics.median(lats))}, max {fmt_ms(max(lats))}")
     out.append(dist)
     if len(timed) < len(vus):
-        out.append(f"  {len(vus) - len(timed)} VUs measured no latency (no response)")
+        n = len(vus) - len(timed)
+        out.append(f"  {n} VU{'s' if n != 1 else ''} measured no latency (no response)")
     return out
