@@ -1,0 +1,412 @@
+"""Shared harness of the engine benchmarks (``bench/vu_*.py``, ``bench/flow_vs_wrk.py``,
+``bench/open_model.py``): nginx and wrk on pinned cores, a scenario driven through the
+real shard entry point in a pinned child process, medians and markdown tables.
+
+Not a test. The parent runs as root on Debian (nginx and wrk are installed from Debian
+when missing). nginx runs with one worker pinned to CPU 0; every generator (wrk, or the
+shard child) is pinned to CPU 1 with ``taskset``. Only loopback addresses are used.
+
+The shard child (``python bench/_common.py --shard SPEC.json``) compiles the scenario,
+then measures its own ``getrusage`` and wall clock around :func:`run_shard` only, so the
+interpreter start-up, the imports and the compile are excluded; it prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Where the scripts write their JSON results (outside the checkout).
+RESULTS_DIR = Path(os.environ.get("HTTPTOOL_BENCH_OUT", "/tmp/httptool-bench"))
+
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+worker_rlimit_nofile {nofile};
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections {conns}; multi_accept on; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+    server {{
+        listen 127.0.0.1:{port} backlog=16384;
+{locations}
+    }}
+}}
+"""
+
+#: nginx's fixed response for a static GET (the same as bench/client_vs_wrk.py).
+STATIC_LOCATION = 'location / { default_type text/plain; return 200 "hello, world\\n"; }'
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def ensure_tools() -> None:
+    """Install nginx and wrk from Debian when either is missing."""
+    if shutil.which("nginx") and shutil.which("wrk") and shutil.which("taskset"):
+        return
+    print("installing nginx and wrk from Debian ...", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "nginx", "wrk", "util-linux"], check=True,
+                   env=env, stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port: int = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@contextlib.contextmanager
+def nginx(locations: Sequence[str] = (STATIC_LOCATION,), connections: int = 4096
+          ) -> Iterator[str]:
+    """Run nginx (1 worker, CPU 0) serving ``locations``; yield its base URL (no slash)."""
+    with tempfile.TemporaryDirectory(prefix="httptool-bench-") as d:
+        tmp = Path(d)
+        port = free_port()
+        conf = tmp / "nginx.conf"
+        body = "\n".join("        " + loc for loc in locations)
+        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, locations=body,
+                                          conns=connections + 64,
+                                          nofile=2 * connections + 256))
+        proc = subprocess.Popen(["taskset", "-c", "0", "nginx", "-p", str(tmp), "-c",
+                                 str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.1).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        break
+                    time.sleep(0.05)
+            else:
+                raise SystemExit("nginx did not start")
+            if proc.poll() is not None:
+                raise SystemExit("nginx exited: " + (tmp / "error.log").read_text())
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+def run_child(cmd: list[str], timeout: float) -> tuple[str, float]:
+    """Run ``cmd``; return its stdout and its CPU seconds (user + system, from
+    ``RUSAGE_CHILDREN``, so it includes the child's start-up)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode != 0:
+        raise SystemExit(f"{cmd[:4]} ... failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return out.stdout, cpu
+
+
+def run_wrk(url: str, conns: int, duration: float) -> dict[str, float]:
+    """``wrk -t1 -cN -dDs URL`` pinned to CPU 1: requests, seconds, CPU seconds, errors."""
+    out, cpu = run_child(["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}",
+                          f"-d{duration:g}s", url], timeout=duration + 30)
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if not m:
+        raise SystemExit("cannot read wrk output:\n" + out)
+    unit = {"s": 1.0, "ms": 1e-3, "m": 60.0}[m.group(3)]
+    e = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"requests": int(m.group(1)), "seconds": float(m.group(2)) * unit, "cpu": cpu,
+            "errors": int(e.group(1)) if e else 0}
+
+
+def run_scenario(text: str, timeout: float, prefix: Sequence[str] = (),
+                 nofile: int = 0) -> dict[str, Any]:
+    """Run a scenario's first scenario through ``run_shard`` (1 shard) in a child pinned
+    to CPU 1; ``prefix`` goes before ``taskset`` (a profiler, which then runs unpinned).
+    Returns the child's measurements (see :func:`shard_child`)."""
+    with tempfile.TemporaryDirectory(prefix="httptool-shard-") as d:
+        spec = Path(d) / "spec.json"
+        spec.write_text(json.dumps({"text": text, "nofile": nofile}))
+        cmd = [*prefix, "taskset", "-c", "1", sys.executable, str(Path(__file__).resolve()),
+               "--shard", str(spec)]
+        out, _ = run_child(cmd, timeout)
+    for line in reversed(out.splitlines()):  # a profiler may print after the child
+        if line.startswith("{"):
+            return json.loads(line)  # type: ignore[no-any-return]
+    raise SystemExit("no result from the shard child:\n" + out[-2000:])
+
+
+# --------------------------------------------------------------------------- profiling
+
+#: py-spy lives in its own venv, never in the project's dependencies.
+PYSPY_VENV = Path(os.environ.get("HTTPTOOL_BENCH_VENV", "/tmp/benchvenv"))
+
+
+def ensure_pyspy() -> str:
+    """Path of a py-spy binary, installed with pip into :data:`PYSPY_VENV` if needed."""
+    exe = PYSPY_VENV / "bin" / "py-spy"
+    if not exe.exists():
+        print(f"installing py-spy into {PYSPY_VENV} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(PYSPY_VENV)], check=True)
+        subprocess.run([str(PYSPY_VENV / "bin" / "pip"), "install", "-q", "py-spy"],
+                       check=True)
+    return str(exe)
+
+
+def profile_scenario(text: str, timeout: float, raw_path: Path, rate: int = 500
+                     ) -> dict[str, Any]:
+    """Run the scenario under ``py-spy record --format raw`` (collapsed stacks written to
+    ``raw_path``) and return the child's measurements.
+
+    Python frames only, and ``--nonblocking`` (the process is never paused): C code and
+    system calls are charged to the Python function that called them. ``--native`` was
+    tried and rejected: it stops the process to unwind, and on this kernel the stops
+    land mostly in system calls (``getpid`` inside ``asyncio.get_running_loop``, a ~0.2 µs
+    call, came out at 25 % of the samples), so it overstates them."""
+    raw_path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = [ensure_pyspy(), "record", "--format", "raw", "--nonblocking", "-r", str(rate),
+              "-o", str(raw_path), "--"]
+    return run_scenario(text, timeout, prefix=prefix)
+
+
+_FRAME = re.compile(r"^(?P<fn>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def _frame_name(frame: str) -> str:
+    """``send (httptool/engine/client.py:210)`` -> ``send (engine/client.py)``."""
+    m = _FRAME.match(frame.strip())
+    if not m:
+        return frame.strip()
+    path = m.group("file")
+    if "httptool/" in path:
+        path = path.split("httptool/", 1)[1]
+    else:
+        path = path.rsplit("/", 2)[-1] if "/" in path else path
+    return f"{m.group('fn')} ({path})"
+
+
+def collapse(raw_path: Path, under: str = "run_shard (run/shard.py)"
+             ) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Total samples, self samples and inclusive samples per function (file, no line),
+    counting only stacks that pass through ``under`` (so start-up is left out)."""
+    total = 0
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    for line in raw_path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [_frame_name(f) for f in stack.split(";") if f]
+        if frames and frames[0].startswith("process "):
+            frames = frames[1:]
+        if frames and frames[0].startswith("thread "):
+            frames = frames[1:]
+        if not frames or under not in frames:
+            continue
+        total += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl[f] = incl.get(f, 0) + n
+    return total, own, incl
+
+
+def top_table(counts: dict[str, int], total: int, n: int = 15) -> str:
+    rows = [[f"`{name}`", f"{c / total * 100:.1f} %"]
+            for name, c in sorted(counts.items(), key=lambda kv: -kv[1])[:n]]
+    return table(["function (file)", "% of samples"], rows)
+
+
+def profile_report(text: str, timeout: float, name: str) -> dict[str, Any]:
+    """One profiled run of the scenario: the child's figures, the raw stacks' path and
+    markdown tables of the top self and inclusive functions (``markdown``)."""
+    raw = RESULTS_DIR / f"{name}_profile.txt"
+    r = profile_scenario(text, timeout, raw)
+    total, own, incl = collapse(raw)
+    if not total:
+        raise SystemExit(f"py-spy recorded no samples under run_shard ({raw})")
+    us = r["cpu"] / max(r["requests"], 1) * 1e6
+    md = (f"Profile: {total} py-spy samples inside run_shard, {us:.2f} µs CPU/request "
+          f"during the profiled run (raw stacks: {raw}).\n\nSelf time (C code and system "
+          f"calls count for the Python function that called them):\n\n"
+          f"{top_table(own, total, 20)}\n\nInclusive time:\n\n{top_table(incl, total, 30)}")
+    return {"run": r, "raw": str(raw), "samples": total, "us_per_req": us, "self": own,
+            "inclusive": incl, "markdown": md}
+
+
+# --------------------------------------------------------------------------- shard child
+
+
+def _status_kb(field: str) -> int:
+    """A ``/proc/self/status`` field in kB (VmRSS, VmHWM)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def shard_child(spec_path: str) -> dict[str, Any]:
+    """Child side of :func:`run_scenario`: run the scenario and measure it."""
+    spec = json.loads(Path(spec_path).read_text())
+    if spec.get("nofile"):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = min(int(spec["nofile"]), hard)
+        if want > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    sys.path.insert(0, str(ROOT / "src"))
+    from httptool.dsl import compile_source
+    from httptool.engine.executors import ShardSpec
+    from httptool.metrics.result import Merger
+    from httptool.run.shard import RunOptions, ShardConfig, run_shard
+
+    plan, diags = compile_source(spec["text"], "bench.httpx", None, None)
+    if plan is None:
+        raise SystemExit(diags.render(spec["text"]))
+    merger = Merger()
+    errors: list[str] = []
+    snapshots = 0
+
+    class Channel:
+        stop = threading.Event()
+        hard_stop = threading.Event()
+
+        def send(self, msg: tuple[Any, ...]) -> None:
+            nonlocal snapshots
+            if msg[0] == "snapshot":  # merged as it arrives, as the coordinator does
+                snapshots += 1
+                merger.add(msg[1])
+            elif msg[0] == "error":
+                errors.append(msg[2])
+
+    name = plan.scenarios[0].name
+    config = ShardConfig(plan, name, ShardSpec(0, 1), time.time_ns(), RunOptions())
+    rss0 = _status_kb("VmRSS")
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    run_shard(config, Channel())
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    if errors:
+        raise SystemExit("shard failed:\n" + "\n".join(errors))
+    res = merger.result()
+    tot = res.total
+    svc = tot.service
+    return {
+        "requests": tot.requests, "responses": tot.responses, "failures": tot.failures,
+        "failures_by_kind": tot.failures_by_kind,
+        "by_name": {k: r.requests for k, r in res.requests.items()},
+        "checks_passed": res.checks_passed, "checks_failed": res.checks_failed,
+        "completed": res.completed, "dropped": res.dropped, "interrupted": res.interrupted,
+        "vus_created": res.vus_created, "vus_max": res.vus_max,
+        "duration_s": res.duration_s, "seconds": wall, "snapshots": snapshots,
+        "cpu_user": ru1.ru_utime - ru0.ru_utime, "cpu_sys": ru1.ru_stime - ru0.ru_stime,
+        "cpu": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
+        "rss_before_kb": rss0, "rss_end_kb": _status_kb("VmRSS"),
+        "hwm_kb": _status_kb("VmHWM"), "maxrss_kb": ru1.ru_maxrss,
+        "latency_ms": {"p50": tot.latency.med / 1e6, "p99": tot.latency.p99 / 1e6,
+                       "max": tot.latency.max / 1e6},
+        "service_ms": None if svc is None else {"p50": svc.med / 1e6, "p99": svc.p99 / 1e6,
+                                                "max": svc.max / 1e6},
+        "series": [[s.second, s.requests] for s in res.series],
+    }
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def median(rows: Sequence[dict[str, Any]], fn: Callable[[dict[str, Any]], float]) -> float:
+    return statistics.median(fn(r) for r in rows)
+
+
+def spread(rows: Sequence[dict[str, Any]], fn: Callable[[dict[str, Any]], float]) -> str:
+    """``min–max`` of a per-round figure, for the noise note."""
+    vals = [fn(r) for r in rows]
+    return f"{min(vals):,.2f}–{max(vals):,.2f}"
+
+
+def _version(cmd: list[str]) -> str:
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return (p.stdout + p.stderr).strip().splitlines()[0] if (p.stdout + p.stderr) else "?"
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = "?"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True,
+                                   timeout=10).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    load = os.getloadavg()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
+        "python": platform.python_version(), "nginx": _version(["nginx", "-v"]),
+        "wrk": _version(["wrk", "-v"]).split(" [")[0],
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    return (f"Machine: {m['cpu']} · {m['cores']} cores · kernel {m['kernel']} · Python "
+            f"{m['python']} · {m['nginx']} · {m['wrk']} · {m['date']} · load average at "
+            f"start {m['loadavg_at_start'][0]}")
+
+
+def write_json(name: str, data: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
+    """A markdown table; columns from ``right_from`` on are right-aligned."""
+    align = ["---" if i < right_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="shard child of the engine benchmarks")
+    ap.add_argument("--shard", metavar="SPEC.json", required=True)
+    args = ap.parse_args()
+    print(json.dumps(shard_child(args.shard)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Open model pacing on one core: achieved rate, worst 1-s window, dropped, CPU.
+
+Not a test. Run as root on Debian (installs nginx and wrk when missing):
+
+    .venv/bin/python bench/open_model.py [--rates 10000,50000] [--duration 10] [--rounds 3]
+
+For each rate R the scenario ``load R rps for D`` of one static GET (``assert { status ==
+200 }``) runs through ``run_shard`` (one shard, child pinned to CPU 1) against nginx
+(CPU 0); the rates are interleaved in every round. Reported per rate (medians over the
+rounds): the achieved rate (requests that completed within the load's D seconds, from
+the run's time series ``RunResult.series``, / D), the worst full 1-s window of that
+series (second 0 and seconds from D on are partial and left out), dropped iterations (no
+free VU, pool at ``max_vus``), how long ``run_shard`` ran past D (an open model that falls
+behind starts the rest late instead of dropping it), latency p99 measured from the
+scheduled start vs service time p99 (the difference is the pacer's lag), and the
+generator's CPU. Goal: achieved rate and every full 1-s window within 0.5 % of R,
+nothing dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from _common import (
+    ensure_tools,
+    machine,
+    machine_line,
+    median,
+    nginx,
+    run_scenario,
+    table,
+    write_json,
+)
+
+GOAL = 0.005  # 0.5 %
+
+SCENARIO = """
+request get {{
+  curl {url}/
+  assert {{ status == 200 }}
+}}
+
+scenario open {{
+  load {rate} rps for {duration}s
+  run get
+}}
+"""
+
+
+def windows(r: dict[str, Any], duration: int) -> list[int]:
+    """Requests of the full seconds 1 .. D-1 (0 where a second had none)."""
+    per = {int(s): int(n) for s, n in r["series"]}
+    return [per.get(s, 0) for s in range(1, duration)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rates", default="10000,50000")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    rates = [int(x) for x in args.rates.split(",")]
+    ensure_tools()
+    m = machine()
+    runs: dict[int, list[dict[str, Any]]] = {r: [] for r in rates}
+    with nginx(connections=8192) as base:
+        for rnd in range(1, min(args.rounds, 20) + 1):
+            for rate in rates:
+                text = SCENARIO.format(url=base, rate=rate, duration=args.duration)
+                r = run_scenario(text, timeout=args.duration + 90, nofile=20000)
+                w = windows(r, args.duration)
+                in_d = sum(n for sec, n in r["series"] if 0 <= sec < args.duration)
+                r["achieved"] = in_d / args.duration
+                r["overrun"] = r["seconds"] - args.duration
+                r["achieved_dev"] = (r["achieved"] - rate) / rate
+                r["worst_window"] = max(w, key=lambda n: abs(n - rate))
+                r["worst_dev"] = (r["worst_window"] - rate) / rate
+                r["min_window"], r["max_window"] = min(w), max(w)
+                r["core_share"] = r["cpu"] / r["seconds"]
+                r["us_per_req"] = r["cpu"] / max(r["requests"], 1) * 1e6
+                runs[rate].append(r)
+                svc = r["service_ms"] or {}
+                print(f"round {rnd} R={rate}: achieved {r['achieved']:,.1f}/s "
+                      f"(run took {r['seconds']:.1f} s for {r['completed']:,} iterations) "
+                      f"({r['achieved_dev']:+.3%}), windows {r['min_window']:,}–"
+                      f"{r['max_window']:,}, dropped {r['dropped']:,}, failures "
+                      f"{r['failures']}, p99 {r['latency_ms']['p99']:.2f} ms (service "
+                      f"{svc.get('p99', 0):.2f}), VUs {r['vus_created']}, CPU "
+                      f"{r['core_share']:.0%} of a core, {r['us_per_req']:.2f} µs/req",
+                      file=sys.stderr)
+    rows = []
+    verdicts = []
+    for rate, rs in runs.items():
+        ach = median(rs, lambda r: r["achieved"])
+        worst = max(rs, key=lambda r: abs(r["worst_dev"]))  # worst of all rounds
+        ok = (all(abs(r["achieved_dev"]) <= GOAL and abs(r["worst_dev"]) <= GOAL
+                  and r["dropped"] == 0 for r in rs))
+        verdicts.append((rate, ok))
+        rows.append([
+            f"{rate:,}/s", f"{ach:,.0f} ({(ach - rate) / rate:+.2%})",
+            f"{worst['worst_window']:,} ({worst['worst_dev']:+.2%})",
+            f"{median(rs, lambda r: r['dropped']):,.0f} (max {max(r['dropped'] for r in rs):,})",
+            f"{median(rs, lambda r: r['latency_ms']['p99']):.2f} / "
+            f"{median(rs, lambda r: (r['service_ms'] or {}).get('p99', 0)):.2f}",
+            f"{median(rs, lambda r: r['overrun']):.1f} s",
+            f"{median(rs, lambda r: r['vus_created']):,.0f}",
+            f"{median(rs, lambda r: r['core_share']):.0%}",
+            f"{median(rs, lambda r: r['us_per_req']):.2f}",
+            "met" if ok else "NOT met",
+        ])
+    md = table(["target R", "achieved (median)", "worst full 1-s window (all rounds)",
+                "dropped (median)", "p99 ms from schedule / service (median)",
+                "ran past D (median)", "VUs created", "CPU 1 busy", "CPU µs/request",
+                "goal ±0.5 %, 0 dropped"], rows)
+    print(f"\n{machine_line(m)} · {args.duration}s × {args.rounds} rounds\n")
+    print(md)
+    path = write_json("open_model", {"machine": m, "args": vars(args),
+                                     "runs": {str(k): v for k, v in runs.items()},
+                                     "goal": GOAL, "table": md})
+    print(f"JSON: {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
