@@ -26,12 +26,12 @@ request me { curl http://vu.test/me
 request sent { curl http://vu.test/anything -b "extra=x${VU}"
   assert { $.headers.Cookie == "extra=x${VU}; session=${token}" } }
 scenario s {
-  load %d iterations with %d vus
+  load VUS iterations with VUS vus
   run login
   think 600ms
   run me -> sent
 }
-""" % (VUS, VUS)
+""".replace("VUS", str(VUS))
 
 
 def test_each_vu_has_its_own_jar(target) -> None:
@@ -66,13 +66,13 @@ def test_cookies_off_sends_none_but_still_sends_dash_b(target) -> None:
     assert [e[7] for e in reqs(out, "me")] == [401] * VUS
     assert checks(out)["login status == 200"] == (VUS, 0)  # cookie:session still extracts
     # the Cookie line is the -b string alone
-    assert all(r.endswith('failed: got "extra=x%d"' % e[2])
+    assert all(r.endswith(f'failed: got "extra=x{e[2]}"')
                for e, r in zip(reqs(out, "sent"), reasons(out, "sent"), strict=True))
 
 
 @pytest.mark.parametrize("mode", ["vu", "shared"])
 def test_scenario_cookies_setting_is_used(target, mode: str) -> None:
-    text = LOGIN_THEN_ME.replace("scenario s {", "scenario s {\n  cookies = %s" % mode)
+    text = LOGIN_THEN_ME.replace("scenario s {", f"scenario s {{\n  cookies = {mode}")
     out = run_text(target, text)
     expect = (VUS, 0) if mode == "vu" else (1, VUS - 1)
     assert checks(out)['me $.user == "user-${VU}"'] == expect

@@ -77,7 +77,8 @@ scenario s { run a }
     assert "/anything/x%20y%2Fz%3F%C3%A9/end?" in url
     assert "q=a%20b%26c%3Dd%2F%C3%A9%3F%23%25%2B" in url
     sent = reqs(run_text(target, text))[0][6]  # the URL in the event is the one sent
-    assert sent.endswith("/anything/x%20y%2Fz%3F%C3%A9/end?q=a%20b%26c%3Dd%2F%C3%A9%3F%23%25%2B&plain=1")
+    assert sent.endswith(
+        "/anything/x%20y%2Fz%3F%C3%A9/end?q=a%20b%26c%3Dd%2F%C3%A9%3F%23%25%2B&plain=1")
 
 
 def test_headers_cookies_form_fields_and_basic_auth_interpolate(target) -> None:
@@ -111,13 +112,15 @@ scenario s { run h -> c -> f -> d -> u }
 
 
 def test_builtins_vu_iter_time_uuid_counter_random(target) -> None:
+    body = ('{"vu":${VU},"iter":${ITER},"time":${TIME},"u1":"${UUID}","u2":"${UUID}",'
+            '"c":${COUNTER},"r":${RANDOM}}')
     text = """
 request a {
-  curl http://vu.test/anything --json '{"vu":${VU},"iter":${ITER},"time":${TIME},"u1":"${UUID}","u2":"${UUID}","c":${COUNTER},"r":${RANDOM}}'
+  curl http://vu.test/anything --json 'BODY'
   extract { got = $.json }
 }
 scenario s { run a }
-"""
+""".replace("BODY", body)
     before = time.time() * 1000
     run = vu_text(target, text, vu_ids=(4, 9), iterations=3)
     after = time.time() * 1000
@@ -148,7 +151,7 @@ scenario s { load 6 iterations with 3 vus
     assert out.result.total_requests == 6 and out.result.total_failures == 0, reasons(out, "a")
     assert all(p == 6 and f == 0 for p, f in checks(out).values()), checks(out)
     urls = {e[2]: e[6] for e in reqs(out)}
-    assert {vu: ("user-%d%%40test.com" % vu) in u for vu, u in urls.items()} == {
+    assert {vu: f"user-{vu}%40test.com" in u for vu, u in urls.items()} == {
         1: True, 2: True, 3: True}
 
 
