@@ -42,6 +42,7 @@ class Run:
     dropped: int = 0
     interrupted: int = 0
     active: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # request -> steps not run
 
 
 def build(run: Run) -> RunResult:
@@ -74,6 +75,7 @@ def build(run: Run) -> RunResult:
         rec.sample_active(run.active if s == 0 else 0, now_ns=int(run.duration_s * NS) - 1)
         rec.dropped = run.dropped if s == 0 else 0
         rec.interrupted = run.interrupted if s == 0 else 0
+        rec.skipped = dict(run.skipped) if s == 0 else {}
         merger.add(rec.snapshot(now_ns=int(run.duration_s * NS), final=True))
     return merger.result()
 

@@ -55,6 +55,15 @@ def test_header_and_counts(demo: RunResult) -> None:
     assert re.search(r"^  data sent \.+: 9\.60 kB \(1\.20 kB/s\)$", text, re.M)
     assert re.search(r"^  data received \.+: 164 kB \(20\.5 kB/s\)$", text, re.M)
     assert "status ..." not in text.split("vus")[0]  # not interrupted: no status line
+    assert "skipped" not in text
+
+
+def test_skipped_steps() -> None:
+    run = demo_run()
+    run.skipped = {"profile": 3, "logout": 2}
+    text = render_summary(build(run), INFO)
+    assert re.search(r"^  skipped steps \.+: 5  \(profile 3, logout 2; their parent request "
+                     r"failed\)$", text, re.M)
 
 
 def test_key_value_colons_align(demo: RunResult) -> None:

@@ -46,7 +46,9 @@ def test_rates_percentages_durations() -> None:
     assert [fmt_duration(x) for x in (None, 0.5, 30, 90, 3600, 0)] == \
         ["?", "500ms", "30s", "1m30s", "1h", "0s"]
     assert [fmt_elapsed(x) for x in (0, 9.84, 59.96, 65.2, 3723.4)] == \
-        ["0.0s", "9.8s", "1m00.0s", "1m05.2s", "1h02m03s"]
+        ["0ms", "9.8s", "1m00.0s", "1m05.2s", "1h02m03s"]
+    assert [fmt_elapsed(x) for x in (0.0224, 0.9994, 0.9996, 1.04)] == \
+        ["22ms", "999ms", "1.0s", "1.0s"]
 
 
 def test_duration_agrees_with_the_dry_run() -> None:

@@ -132,11 +132,10 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
     for kind, per in sorted(kinds.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
         where = ", ".join(f"{n} {c}" for n, c in sorted(per.items(), key=lambda x: -x[1]))
         rows.append((1, kind, f"{sum(per.values())}  ({where})"))
-    skipped = getattr(res, "skipped", None) or {}
-    if any(skipped.values()):
-        where = ", ".join(f"{n} {c}" for n, c in skipped.items() if c)
-        rows.append((0, "skipped steps", f"{sum(skipped.values())}  ({where}; their parent "
-                                          "request failed)"))
+    if any(res.skipped.values()):
+        where = ", ".join(f"{n} {c}" for n, c in res.skipped.items() if c)
+        rows.append((0, "skipped steps", f"{sum(res.skipped.values())}  ({where}; their "
+                                          "parent request failed)"))
     if res.checks:
         rows.append((0, "checks", f"{fmt_pct(res.checks_pass_rate)} passed  "
                                   f"{style.mark(True)} {res.checks_passed}  "

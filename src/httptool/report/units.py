@@ -82,8 +82,11 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_elapsed(seconds: float) -> str:
-    """A measured duration, to a tenth of a second: ``9.8s``, ``1m05.2s``, ``1h02m03s``."""
-    seconds = round(max(0.0, seconds), 1)
+    """A measured duration: ``22ms`` below a second, then to a tenth of a second: ``9.8s``,
+    ``1m05.2s``; ``1h02m03s`` from an hour on."""
+    if seconds < 0.9995:
+        return f"{round(max(0.0, seconds) * 1000)}ms"
+    seconds = round(seconds, 1)
     if seconds < 60:
         return f"{seconds:.1f}s"
     if seconds < 3600:
