@@ -335,6 +335,8 @@ def shard_child(spec_path: str) -> dict[str, Any]:
         "hwm_kb": _status_kb("VmHWM"), "maxrss_kb": ru1.ru_maxrss,
         "latency_ms": {"p50": tot.latency.med / 1e6, "p99": tot.latency.p99 / 1e6,
                        "max": tot.latency.max / 1e6},
+        "connect_ms": {"count": tot.connect.count, "p50": tot.connect.med / 1e6,
+                       "p99": tot.connect.p99 / 1e6, "max": tot.connect.max / 1e6},
         "service_ms": None if svc is None else {"p50": svc.med / 1e6, "p99": svc.p99 / 1e6,
                                                 "max": svc.max / 1e6},
         "series": [[s.second, s.requests] for s in res.series],
