@@ -36,10 +36,11 @@ def make_plan(load: LoadSpec, setup: tuple[Step, ...] = (), teardown: tuple[Step
 def fake_shard(config: ShardConfig, channel: Channel, *, pause: float = 0.002,
                inflight: float = 0.0, crash_after: int | None = None,
                raise_after: int | None = None, only: int | None = None,
-               stubborn: bool = False, events_per_iteration: int = 1) -> None:
+               stubborn: bool = False, events_per_iteration: int = 1,
+               name_start: bool = False) -> None:
     """See the module docstring. After ``crash_after``/``raise_after`` snapshots, die with
     ``os._exit(3)`` / raise (only shard ``only`` if given). ``stubborn``: ignore stop and
-    hard stop (for up to 60 s)."""
+    hard stop (for up to 60 s). ``name_start``: name the request after the start instant."""
     load = config.plan.scenario(config.scenario).load
     spec = config.shard
     opts = config.options
@@ -48,14 +49,16 @@ def fake_shard(config: ShardConfig, channel: Channel, *, pause: float = 0.002,
     token = opts.setup_values.get("token")
     if token is not None:
         name = f"get token={token}"
+    if name_start:
+        name = f"get start={config.start_wall_ns}"
     req = rec.request(name)
     chk = rec.check(f"{name} status == 200")
     vus = [r + 1 for r in spec.ranks(int(load.vus or 1))]
     remaining = spec.share(int(load.iterations)) if load.model == "iterations" else None
-    limit = time.monotonic() + (load.duration or 60.0)
     rec.vus = len(vus)
     while time.time_ns() < config.start_wall_ns and not channel.stop.is_set():
         time.sleep(0.001)
+    limit = time.monotonic() + (load.duration or 60.0)
 
     seq = 0
 
@@ -115,21 +118,26 @@ def fake_shard(config: ShardConfig, channel: Channel, *, pause: float = 0.002,
 
 
 def fake_setup(plan: Plan, steps: tuple[Step, ...], options: RunOptions, channel: Channel,
-               index: int) -> Mapping[str, Any]:
+               index: int, start_wall_ns: int = 0,
+               teardown_pause: float = 0.0) -> Mapping[str, Any]:
     """Setup/teardown: one request per step, named after the phase; returns a token.
-    Teardown (``steps is plan.teardown``) names its request after the setup's token."""
-    rec = Recorder(shard=index)
+    Teardown (``steps is plan.teardown``) names its request after the setup's token.
+    ``teardown_pause``: seconds each teardown step takes."""
+    rec = Recorder(shard=index, t0_ns=origin_ns(start_wall_ns) if start_wall_ns else None)
+    pause = 0.0
     if steps is plan.teardown:
         name = f"teardown token={options.setup_values.get('token')}"
+        pause = teardown_pause
     else:
         name = "setup"
     st = rec.request(name)
     for _ in steps:
+        time.sleep(pause)
         st.record(0, 2_000_000, time.monotonic_ns(), 1_000_000)
     channel.send(("snapshot", rec.snapshot(final=True)))
     return {"token": "t0k"}
 
 
 def failing_setup(plan: Plan, steps: tuple[Step, ...], options: RunOptions, channel: Channel,
-                  index: int) -> Mapping[str, Any]:
+                  index: int, start_wall_ns: int = 0) -> Mapping[str, Any]:
     raise ValueError("login failed: status 401")

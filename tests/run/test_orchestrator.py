@@ -85,6 +85,20 @@ def test_duration_load_two_processes_totals_match() -> None:
     assert counts == sorted(counts)
 
 
+def test_processes_share_one_start_set_when_all_are_ready() -> None:
+    """spawn takes ~0.35 s a shard on two cores: the start is set only once every shard
+    is ready, so they all get the same one, after the slowest one started."""
+    plan = make_plan(LoadSpec(model="vus", vus=2, duration=0.3))
+    t0 = time.time_ns()
+    out = run_scenario(plan, "s", 2, None, None, shard_fn=partial(fake_shard, name_start=True),
+                       setup_fn=fake_setup, start_method="spawn", handle_signals=False)
+    assert out.errors == [] and out.start_method == "spawn"
+    starts = {int(n.split("=")[1]) for n in out.result.requests}
+    assert len(starts) == 1
+    # a spawned shard cannot be ready in under 50 ms (it imports numpy and httptool)
+    assert starts.pop() - t0 > 0.05e9 + orchestrator.THREAD_MARGIN * 1e9
+
+
 def test_shard_count_caps_workers_at_useful_shards() -> None:
     assert shard_count(LoadSpec(model="vus", vus=3, duration=1), 8) == 3
     assert shard_count(LoadSpec(model="vus", stages=(Stage(1, 5), Stage(1, 0))), 8) == 5
@@ -224,6 +238,22 @@ def test_setup_values_reach_shards_and_teardown() -> None:
         "setup": 2, "get token=t0k": 10, "teardown token=t0k": 1}
     assert res.total.requests == 13
     assert res.shards == 4 and res.final  # 2 load shards, setup, teardown
+
+
+def test_duration_is_the_loads_not_teardowns() -> None:
+    """Teardown's seconds count from the load's start (so its requests land after the
+    load in the time series), but the run's duration (hence its rps) is the load's."""
+    plan = make_plan(LoadSpec(model="vus", vus=2, duration=0.4),
+                     setup=(Run("login"),), teardown=(Run("logout"),))
+    out = run_scenario(plan, "s", 1, None, None, shard_fn=fake_shard,
+                       setup_fn=partial(fake_setup, teardown_pause=0.7),
+                       handle_signals=False)
+    res = out.result
+    assert out.errors == [] and res.final
+    assert 0.4 <= res.duration_s < 0.7
+    assert res.requests["teardown token=t0k"].requests == 1
+    assert sum(s.requests for s in res.series) == res.total.requests
+    assert res.series[-1].second == 1  # teardown ended ~1.1 s after the load's start
 
 
 def test_failing_setup_skips_load_and_teardown() -> None:

@@ -15,18 +15,26 @@ to its own pipe only: its death is an end of file. ``send`` blocks while the pip
 buffer (64 KiB on Linux) is full, which is the verbose mode's back-pressure (lossless,
 in order). For the same reason the stop flags are lock-free shared bytes, not
 ``multiprocessing.Event`` (whose ``is_set`` takes a lock a killed child could keep).
+
+Common start: process start-up takes from ~4 ms a shard (fork) to ~0.4 s (forkserver's
+first start, which imports the engine once) or ~0.35 s a shard (spawn, on two busy
+cores), so no fixed margin fits. Each child says ``("ready", i)`` once it can run and
+waits; when all are ready the group writes the start instant (now + :data:`GO_MARGIN`)
+into shared memory, and each shard gets it as ``ShardConfig.start_wall_ns``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import multiprocessing as mp
 import os
 import queue
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
@@ -46,6 +54,11 @@ QUEUE_SIZE = 256
 MAX_BATCH = 16
 #: How long :meth:`ShardGroup.close` waits for a process before terminating it.
 JOIN_TIMEOUT = 2.0
+#: From "every shard is ready" to the common start: children poll the start every ms,
+#: then build their VUs and event loop (a few ms).
+GO_MARGIN = 0.05
+#: A shard not ready after this long (stuck starting) does not hold the others back.
+READY_TIMEOUT = 60.0
 
 
 # ------------------------------------------------------------------------------ flags
@@ -151,6 +164,8 @@ class ShardGroup:
         self.done: set[int] = set()
         self.stop: SettableFlag = LocalFlag()
         self.hard_stop: SettableFlag = LocalFlag()
+        #: the shards' common start (``time.time_ns()``), 0 until known
+        self.start_wall_ns = 0
         self._pending: list[Message] = []  # made-up endings of shards that cannot say "done"
 
     @property
@@ -201,8 +216,9 @@ class ThreadGroup(ShardGroup):
     killed: :meth:`abort` stops listening and leaves it to end on its own)."""
 
     def __init__(self, tasks: Sequence[tuple[int, Callable[[Any], object]]],
-                 queue_size: int = QUEUE_SIZE) -> None:
+                 queue_size: int = QUEUE_SIZE, start_wall_ns: int = 0) -> None:
         super().__init__([i for i, _ in tasks])
+        self.start_wall_ns = start_wall_ns
         self._tasks = list(tasks)
         self._q: queue.Queue[Message] = queue.Queue(maxsize=max(1, queue_size))
         self.stop = LocalFlag()
@@ -265,8 +281,19 @@ def _die_with_parent() -> None:
         pass
 
 
+def _wait_for_start(go: Any, stop: SharedFlag) -> int:
+    """The common start written by the coordinator (now, if told to stop first)."""
+    deadline = time.monotonic() + READY_TIMEOUT + 10
+    while not go.value:
+        if stop.is_set() or time.monotonic() > deadline:
+            return time.time_ns()
+        time.sleep(0.001)
+    return int(go.value)
+
+
 def _child_main(shard_fn: ShardFn, config: ShardConfig, conn: Connection,
-                stop: SharedFlag, hard_stop: SharedFlag, parent_pid: int | None) -> None:
+                stop: SharedFlag, hard_stop: SharedFlag, go: Any,
+                parent_pid: int | None) -> None:
     """A shard process: only the coordinator handles Ctrl-C (the terminal sends SIGINT to
     the whole process group); SIGTERM ends the child (a fork inherited our handler).
 
@@ -278,8 +305,11 @@ def _child_main(shard_fn: ShardFn, config: ShardConfig, conn: Connection,
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)  # the coordinator died before prctl took effect
     channel = PipeChannel(conn, stop, hard_stop)
+    index = config.shard.index
     try:
-        run_guarded(config.shard.index, lambda ch: shard_fn(config, ch), channel)
+        conn.send(("ready", index))
+        config = dataclasses.replace(config, start_wall_ns=_wait_for_start(go, stop))
+        run_guarded(index, lambda ch: shard_fn(config, ch), channel)
     except (BrokenPipeError, EOFError, ConnectionError):
         os._exit(1)  # the coordinator is gone: nobody to report to
     finally:
@@ -289,10 +319,12 @@ def _child_main(shard_fn: ShardFn, config: ShardConfig, conn: Connection,
 def choose_start_method() -> str:
     """``fork`` when it is safe, else ``forkserver`` (Linux), else ``spawn``.
 
-    fork starts a shard in ~4 ms (measured: 2 shards ready in 4-10 ms, forkserver 10 ms
-    plus ~180 ms once for the server, spawn ~220 ms) but copies only the calling thread: a
-    lock another Python thread holds at that moment (a live panel writing to the terminal)
-    stays locked forever in the child. So fork only while this is the only Python thread.
+    Measured on the 2-core dev machine, from ``start()`` to every shard running: fork 10 ms
+    for 2 shards, 27 ms for 8; forkserver 410 / 580 ms (its server imports the engine once,
+    then forks each shard); spawn 0.7 / 2.4 s (every shard imports everything). fork copies
+    only the calling thread: a lock another Python thread holds at that moment (a live panel
+    writing to the terminal) stays locked forever in the child. So fork only while this is
+    the only Python thread.
     """
     methods = mp.get_all_start_methods()
     if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
@@ -300,15 +332,6 @@ def choose_start_method() -> str:
     if "forkserver" in methods:
         return "forkserver"
     return "spawn"
-
-
-def start_margin(method: str, count: int) -> float:
-    """Seconds between now and the common start so every shard is ready for it
-    (process start-up as measured in :func:`choose_start_method`, with room to spare on a
-    busy machine; a late shard still uses the common start, it only misses its beginning)."""
-    per = {"fork": 0.01, "forkserver": 0.02, "spawn": 0.1}.get(method, 0.1)
-    base = {"fork": 0.1, "forkserver": 0.4, "spawn": 0.6}.get(method, 0.6)
-    return base + per * count
 
 
 class ProcessGroup(ShardGroup):
@@ -323,6 +346,9 @@ class ProcessGroup(ShardGroup):
         self._configs = list(configs)
         self.stop = SharedFlag(self._ctx)
         self.hard_stop = SharedFlag(self._ctx)
+        self._go: Any = self._ctx.RawValue(ctypes.c_int64, 0)
+        self._ready: set[int] = set()
+        self._started_at = 0.0
         self._procs: dict[int, BaseProcess] = {}
         self._conns: dict[Connection, int] = {}
         self._reasons: dict[int, str] = {}
@@ -331,17 +357,29 @@ class ProcessGroup(ShardGroup):
         if self.method == "forkserver":
             self._ctx.set_forkserver_preload(["httptool.run.shard"])  # type: ignore[attr-defined]
         pid = None if self.method == "forkserver" else os.getpid()
+        self._started_at = time.monotonic()
         for cfg in self._configs:
             i = cfg.shard.index
             r, w = self._ctx.Pipe(duplex=False)
             p = self._ctx.Process(  # type: ignore[attr-defined]
-                target=_child_main, args=(self._fn, cfg, w, self.stop, self.hard_stop, pid),
+                target=_child_main,
+                args=(self._fn, cfg, w, self.stop, self.hard_stop, self._go, pid),
                 name=f"httptool-shard-{i}", daemon=True)
             p.start()
             w.close()  # the child holds the only write end: its exit is our end of file
             self._procs[i] = p
             self._conns[r] = i
         return self
+
+    def _maybe_go(self) -> None:
+        """Every shard ready (or ended, or too slow): write the common start."""
+        if self.start_wall_ns:
+            return
+        waiting = set(self.indices) - self._ready - self.done
+        if waiting and time.monotonic() - self._started_at < READY_TIMEOUT:
+            return
+        self.start_wall_ns = time.time_ns() + int(GO_MARGIN * 1e9)
+        self._go.value = self.start_wall_ns
 
     def receive(self, timeout: float) -> list[Message]:
         out = self._take_pending()
@@ -360,8 +398,14 @@ class ProcessGroup(ShardGroup):
                 del self._conns[conn]
                 conn.close()
                 got.extend(self._ended(i, said_done=any(m[0] == "done" for m in got)))
-            out.extend(got)
-        return self._note(out)
+            for m in got:
+                if m and m[0] == "ready":
+                    self._ready.add(m[1])
+                else:
+                    out.append(m)
+        out = self._note(out)
+        self._maybe_go()
+        return out
 
     def _ended(self, i: int, said_done: bool) -> list[Message]:
         """The pipe of shard ``i`` closed: its process has exited (or is exiting)."""

@@ -6,7 +6,7 @@
    process exists) and hands the variables it extracted to every shard
    (``RunOptions.setup_values``);
 2. starts the load shards (:mod:`httptool.run.local`: one thread for ``workers == 1``, else
-   one process each) with a common start instant a little in the future;
+   one process each) with a common start instant, set once every shard is ready;
 3. feeds every snapshot to one :class:`~httptool.metrics.Merger`, passes every event batch
    on at once (lossless, in order per shard), and gives the listener a fresh merged
    :class:`~httptool.metrics.RunResult` at most every :data:`RESULT_EVERY` seconds;
@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from httptool.engine.events import Event
 from httptool.engine.executors import ShardSpec
@@ -48,7 +48,6 @@ from httptool.run.local import (
     ShardGroup,
     ThreadGroup,
     choose_start_method,
-    start_margin,
 )
 from httptool.run.shard import Channel, RunOptions, ShardConfig
 from httptool.run.signals import SignalCounter
@@ -63,12 +62,18 @@ STOP_SLACK = 5.0
 HARD_SLACK = 5.0
 #: Seconds past duration + grace after which a load that should have ended is stopped.
 RUN_SLACK = 15.0
-#: Start-up margin for a shard in a thread (no process to start).
+#: From now to the start of a shard in a thread (no process to start).
 THREAD_MARGIN = 0.02
 
-#: ``setup_fn(plan, steps, options, channel, shard_index) -> extracted variables``: runs
-#: ``steps`` once like one VU, reporting through ``channel`` as a shard does.
-SetupFn = Callable[[Plan, tuple[Step, ...], RunOptions, Channel, int], Mapping[str, Any] | None]
+class SetupFn(Protocol):
+    """Runs ``steps`` once like one VU and returns the variables it extracted, reporting
+    through ``channel`` as a shard does (``done`` optional). ``start_wall_ns`` is the
+    origin of its time series (0: its own start); teardown gets the load's, so its seconds
+    follow the load's."""
+
+    def __call__(self, plan: Plan, steps: tuple[Step, ...], options: RunOptions,
+                 channel: Channel, shard_index: int, start_wall_ns: int = 0,
+                 ) -> Mapping[str, Any] | None: ...
 
 _RETIRED = 1 << 62  # series_from of a finished setup: never holds back the merger's sealing
 
@@ -151,6 +156,7 @@ class _Coordinator:
         self._told_signals = 0
         self._dirty = False
         self._result_at = 0.0
+        self._load_ns = -1  # longest elapsed time of a load shard (-1: none yet)
 
     def label(self, i: int) -> str:
         return self.labels.get(i, f"shard {i}")
@@ -164,6 +170,8 @@ class _Coordinator:
             self.merger.add(snap)
             if snap.shard in self.labels:
                 self._aux.append(snap)
+            else:
+                self._load_ns = max(self._load_ns, snap.elapsed_ns)
             self._dirty = True
         elif kind == "events":
             self.listener.on_events(msg[1])
@@ -173,12 +181,20 @@ class _Coordinator:
         elif kind != "done":
             self.errors.append(f"coordinator: unexpected message {kind!r} ignored")
 
+    def result(self) -> RunResult:
+        """The merged result; its duration is the load's (teardown's time series counts
+        from the load's start, so it would otherwise stretch the run and lower its rps)."""
+        res = self.merger.result()
+        if self._load_ns >= 0:
+            res.duration_s = self._load_ns / 1e9
+        return res
+
     def maybe_result(self) -> None:
         now = time.monotonic()
         if self._dirty and now - self._result_at >= RESULT_EVERY:
             self._dirty = False
             self._result_at = now
-            self.listener.on_result(self.merger.result())
+            self.listener.on_result(self.result())
 
     def tell_signals(self) -> None:
         while self._told_signals < self.signals.count:
@@ -208,10 +224,12 @@ class _Coordinator:
 
     # -------------------------------------------------------------- one phase
 
-    def pump(self, group: ShardGroup, *, grace: float, end_by: float | None = None,
+    def pump(self, group: ShardGroup, *, grace: float, duration: float | None = None,
              fail_fast: bool = False) -> None:
         """Consume ``group``'s messages until every shard is done; apply stop signals and
-        the bounded escalation (see the module docstring)."""
+        the bounded escalation (see the module docstring). ``duration``: how long the
+        shards should run from their common start (None: unknown)."""
+        end_by: float | None = None
         base = self.signals.count
         level = 0  # applied to the group: 1 stop, 2 hard stop, 3 aborted
         stop_at = hard_at = 0.0
@@ -222,6 +240,9 @@ class _Coordinator:
                     self.handle(msg, failed)
                 self.tell_signals()
                 now = time.monotonic()
+                if end_by is None and duration is not None and group.start_wall_ns:
+                    to_start = (group.start_wall_ns - time.time_ns()) / 1e9
+                    end_by = now + max(to_start, 0.0) + duration + grace + RUN_SLACK
                 by_signal = min(_level(self.signals.count, base), 3)
                 want = by_signal
                 if fail_fast and failed & group.done:
@@ -301,6 +322,7 @@ def run_scenario(
         co = _Coordinator(listener, signals, labels)
         setup_ok = True
         values: dict[str, Any] = {}
+        load_start_ns = 0
 
         # ---- 1. setup, once, in a thread (no process exists yet)
         if plan.setup:
@@ -325,40 +347,34 @@ def run_scenario(
             co.start_load(count)
             group: ShardGroup
             if count == 1:
-                method, margin = "thread", THREAD_MARGIN
-            else:
-                method = start_method or choose_start_method()
-                margin = start_margin(method, count)
-            start_ns = time.time_ns() + int(margin * 1e9)
-            configs = shard_configs(plan, scen.name, count, options, start_ns)
-            if count == 1:
-                cfg = configs[0]
-                group = ThreadGroup([(0, lambda ch: shard_fn(cfg, ch))], queue_size)
-            else:
-                group = ProcessGroup(shard_fn, configs, method)
-            outcome.start_method = method
-            end_by = None
-            if load.total_duration is not None:
-                end_by = time.monotonic() + margin + load.total_duration + grace + RUN_SLACK
+                start_ns = time.time_ns() + int(THREAD_MARGIN * 1e9)
+                cfg = shard_configs(plan, scen.name, 1, options, start_ns)[0]
+                group = ThreadGroup([(0, lambda ch: shard_fn(cfg, ch))], queue_size, start_ns)
+                outcome.start_method = "thread"
+            else:  # the processes get their common start once all are ready
+                configs = shard_configs(plan, scen.name, count, options, 0)
+                group = ProcessGroup(shard_fn, configs, start_method or choose_start_method())
+                outcome.start_method = group.method
             try:
                 group.start()
             except Exception as exc:  # e.g. no more processes: report, still run teardown
                 co.errors.append(f"coordinator: could not start the shards: {exc}")
                 group.abort("not started")
-            co.pump(group, grace=grace, end_by=end_by, fail_fast=True)
+            co.pump(group, grace=grace, duration=load.total_duration, fail_fast=True)
+            load_start_ns = group.start_wall_ns
 
         # ---- 3. teardown, with the setup values, unless stopped at once
         if plan.teardown and setup_ok and signals.count < 2:
             listener.on_phase("teardown")
 
             def teardown_task(ch: Channel) -> None:
-                setup_fn(plan, plan.teardown, options, ch, teardown_i)
+                setup_fn(plan, plan.teardown, options, ch, teardown_i, load_start_ns)
 
             co.pump(ThreadGroup([(teardown_i, teardown_task)], queue_size).start(),
                     grace=grace)
 
         co.tell_signals()
-        outcome.result = co.merger.result()
+        outcome.result = co.result()
         listener.on_result(outcome.result)
         outcome.interrupted = signals.count > 0
         outcome.signals = signals.count
