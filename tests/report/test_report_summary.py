@@ -196,3 +196,12 @@ def test_real_summary_file(tmp_path) -> None:
     assert back.startswith("Summary\n\n  scenario ")
     assert back.endswith("  ✗ 1 of 2 thresholds failed\n")
     assert max(len(ln) for ln in back.splitlines()) <= 100
+
+
+def test_wide_characters_keep_columns_aligned() -> None:
+    from rich.cells import cell_len
+
+    run = demo_run()
+    run.checks = {"login body contains \"日本\"": (40, 0), "profile status == 200": (41, 0)}
+    lines = section(render_summary(build(run), INFO), "check ")
+    assert len({cell_len(ln) for ln in lines}) == 1

@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+
 from httptool.metrics.result import LatencyStats, RunResult
 from httptool.report.info import RunInfo
 from httptool.report.style import Style
@@ -51,13 +53,14 @@ def table(groups: Sequence[Sequence[Sequence[str | Cell]]], align: str, style: S
     """Rows (in groups separated by a blank line) padded to common column widths.
 
     ``align`` has one letter per column, ``l`` or ``r``; the first row of the first group
-    is the header (painted bold). Trailing spaces are stripped.
+    is the header (painted bold). Widths are terminal cells (a CJK character or an emoji
+    in a check name takes two). Trailing spaces are stripped.
     """
     rows = [[_cell(c) for c in row] for g in groups for row in g]
     widths = [0] * len(align)
     for row in rows:
         for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c.text))
+            widths[i] = max(widths[i], cell_len(c.text))
     out: list[str] = []
     first = True
     for g in groups:
@@ -67,7 +70,7 @@ def table(groups: Sequence[Sequence[Sequence[str | Cell]]], align: str, style: S
             parts = []
             for i, raw in enumerate(row):
                 c = _cell(raw)
-                pad = " " * (widths[i] - len(c.text))
+                pad = " " * (widths[i] - cell_len(c.text))
                 styles = ("bold",) if first else c.styles
                 painted = c.shown if c.shown is not None and not first else \
                     style.paint(c.text, *styles)
