@@ -9,10 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
 
+from httptool.cli.app import EPILOG
+from httptool.cli.run_cmd import collect_thresholds, run_command
+from httptool.cli.run_options import (
+    default_workers,
+    override_load,
+    parse_base_url_map,
+    parse_duration_option,
+)
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.plan import (
@@ -35,6 +44,7 @@ from httptool.plan import (
     UseRow,
     to_jsonable,
 )
+from httptool.run.shard import RunOptions
 
 EXIT_INVALID = 2
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -112,28 +122,89 @@ def convert(file: str, output: str | None) -> None:
 
 
 def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The ``scenario run`` options, kept apart so the engine's run can extend them."""
-    fn = click.option("--dry-run", is_flag=True,
-                      help="Show the load shape, flow and requests; send nothing.")(fn)
-    fn = click.option("--scenario", "scenario_name", metavar="NAME",
-                      help="Which scenario to run (default: the first in the file).")(fn)
-    return click.argument("file", metavar="FILE")(fn)
+    """The ``scenario run`` options (listed in ``--help`` in this order)."""
+    opts = [
+        click.argument("file", metavar="FILE"),
+        click.option("--scenario", "scenario_name", metavar="NAME",
+                     help="Which scenario to run (default: the first in the file)."),
+        click.option("--dry-run", is_flag=True,
+                     help="Show the load shape, flow and requests; send nothing."),
+        click.option("--progress", is_flag=True,
+                     help="Show progress: a line every 2 s (a live panel on a terminal)."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Log every VU and request as it happens, and the per-VU table."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="Print only the thresholds' verdict."),
+        click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too)."),
+        click.option("--vus", type=int, metavar="N", help="Override the number of VUs."),
+        click.option("--duration", metavar="D", help="Override the duration (30s, 1m30s)."),
+        click.option("--rps", type=float, metavar="R",
+                     help="Open model: start R iterations per second."),
+        click.option("--iterations", type=int, metavar="N",
+                     help="Run exactly N iterations in total (with --vus VUs)."),
+        click.option("--max-vus", type=int, metavar="N",
+                     help="Open model: most VUs the pool may grow to."),
+        click.option("--graceful-stop", metavar="D",
+                     help="Time in-flight iterations get at the end (default 5s)."),
+        click.option("--workers", type=int, metavar="N",
+                     help="Worker processes (default: one per core; 1 runs in-process)."),
+        click.option("--base-url-map", multiple=True, metavar="FROM=TO",
+                     help="Send requests whose URL starts with FROM to TO instead "
+                          "(repeatable)."),
+        click.option("--cookies", type=click.Choice(["vu", "shared", "off"]),
+                     help="Cookie jar per VU (default), one shared by all VUs, or none."),
+        click.option("--threshold", "thresholds", multiple=True, metavar="EXPR",
+                     help="Add a pass/fail threshold, e.g. 'p95<500ms' (repeatable)."),
+        click.option("--summary-json", metavar="PATH",
+                     help="Write the whole merged result as JSON."),
+        click.option("--out", "outs", multiple=True, metavar="KIND=PATH",
+                     help="Stream one line per request: json=PATH (NDJSON) or csv=PATH."),
+        click.option("--junit", metavar="PATH",
+                     help="Write a JUnit XML report (a test case per check and threshold)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
 
 
-@scenario.command("run")
+@scenario.command("run", epilog=EPILOG)
 @run_options
-def run(file: str, scenario_name: str | None, dry_run: bool) -> None:
-    """Run a scenario of FILE (with --dry-run: show what would be sent, send nothing)."""
+def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
+    """Run a scenario of FILE and print its summary.
+
+    With --dry-run: show what would be sent and send nothing.
+    """
     plan, _, _ = _load(file, scenario_name)
     if not plan.scenarios:
         click.echo(f"httptool: {file} defines no scenario to run", err=True)
         sys.exit(EXIT_INVALID)
     chosen = plan.scenario(scenario_name)
-    if not dry_run:
-        click.echo("httptool: running scenarios arrives with the engine; use --dry-run for "
-                   "now", err=True)
-        sys.exit(EXIT_INVALID)
-    click.echo(dry_run_text(plan, chosen, scenario_name is None))
+    load = override_load(
+        chosen.load, vus=kw["vus"], rps=kw["rps"], iterations=kw["iterations"],
+        max_vus=kw["max_vus"],
+        duration=None if kw["duration"] is None
+        else parse_duration_option(kw["duration"], "--duration"),
+        graceful_stop=None if kw["graceful_stop"] is None
+        else parse_duration_option(kw["graceful_stop"], "--graceful-stop"))
+    chosen = replace(chosen, load=load)
+    plan = replace(plan, scenarios=tuple(chosen if s.name == chosen.name else s
+                                         for s in plan.scenarios))
+    if dry_run:
+        click.echo(dry_run_text(plan, chosen, scenario_name is None))
+        return
+    workers = kw["workers"]
+    if workers is not None and workers < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--workers")
+    options = RunOptions(base_url_map=parse_base_url_map(kw["base_url_map"]),
+                         cookies=kw["cookies"])
+    code = run_command(
+        plan, chosen, file, workers=workers or default_workers(), options=options,
+        load_text=describe_load(load),
+        thresholds=collect_thresholds(plan, chosen, kw["thresholds"]),
+        progress=kw["progress"], verbose=kw["verbose"], quiet=kw["quiet"],
+        no_color=kw["no_color"], summary_json=kw["summary_json"], outs=kw["outs"],
+        junit=kw["junit"])
+    sys.exit(code)
 
 
 def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:

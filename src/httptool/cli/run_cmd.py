@@ -1,0 +1,204 @@
+"""``httptool scenario run FILE``: the load run itself.
+
+A short sequence of steps: compile the file, apply the command-line overrides, open the
+outputs (before anything is sent, so a bad path costs nothing), run the scenario through
+:func:`httptool.run.orchestrator.run_scenario` with a listener that feeds the progress
+line, the verbose log and the streamed outputs, then print the summary, write the
+summary JSON and JUnit files and exit with DESIGN.md's code: 130 interrupted, 1 the tool
+failed, 99 a threshold failed, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, TextIO
+
+import click
+
+from httptool.engine.events import Event
+from httptool.metrics import RunResult
+from httptool.plan import Plan, ScenarioPlan, Threshold
+from httptool.report.info import RunInfo
+from httptool.report.outputs import EventWriter, OutSpec, open_event_writer, parse_out_option
+from httptool.report.progress import make_progress
+from httptool.report.style import color_enabled
+from httptool.report.summary import render_quiet, render_summary
+from httptool.report.thresholds import (
+    ThresholdOutcome,
+    all_passed,
+    evaluate_thresholds,
+    parse_threshold_option,
+)
+from httptool.report.verbose import VerbosePrinter
+from httptool.run.orchestrator import Listener, run_scenario, shard_count
+from httptool.run.shard import RunOptions
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+EXIT_THRESHOLD = 99
+EXIT_INTERRUPTED = 130
+
+
+class ConsoleListener(Listener):
+    """Feeds the reporters from the coordinator: verbose lines and streamed outputs for
+    every event batch, the progress line/panel for every merged result."""
+
+    def __init__(self, progress: Any, verbose: VerbosePrinter | None,
+                 writers: Sequence[EventWriter], err: TextIO) -> None:
+        self.progress = progress
+        self.verbose = verbose
+        self.writers = list(writers)
+        self.err = err
+        self.last: RunResult | None = None
+
+    def on_phase(self, phase: str) -> None:
+        if phase == "load" and self.progress is not None:
+            # progress lines count from the start of the load (setup is not load)
+            self.progress.update(RunResult(), time.monotonic())
+
+    def on_events(self, batch: list[Event]) -> None:
+        if self.verbose is not None:
+            self.verbose.handle(batch)
+        for w in self.writers:
+            w.handle(batch)
+
+    def on_result(self, result: RunResult) -> None:
+        self.last = result
+        if self.progress is not None:
+            self.progress.update(result, time.monotonic())
+
+    def on_signal(self, count: int) -> None:
+        msg = {1: "stopping: letting iterations in flight finish (Ctrl-C again to stop now)",
+               2: "stopping now: cutting the grace period short"}.get(count, "ending shards")
+        self.err.write(f"\nhttptool: {msg}\n")
+        self.err.flush()
+
+
+def _fail_usage(message: str) -> None:
+    click.echo(f"httptool: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def collect_thresholds(plan: Plan, sc: ScenarioPlan, options: Sequence[str]
+                       ) -> tuple[Threshold, ...]:
+    names = [r.name for r in plan.requests]
+    extra: list[Threshold] = []
+    for text in options:
+        try:
+            extra.append(parse_threshold_option(text, names))
+        except ValueError as e:
+            _fail_usage(str(e))
+    return (*sc.thresholds, *extra)
+
+
+def open_writers(outs: Sequence[str]) -> list[EventWriter]:
+    specs: list[OutSpec] = []
+    for text in outs:
+        try:
+            specs.append(parse_out_option(text))
+        except ValueError as e:
+            _fail_usage(str(e))
+    writers: list[EventWriter] = []
+    for spec in specs:
+        try:
+            writers.append(open_event_writer(spec))
+        except OSError as e:
+            for w in writers:
+                w.close()
+            _fail_usage(f"cannot write {spec.path}: {e.strerror or e}")
+    return writers
+
+
+def check_writable(path: str | None, flag: str) -> None:
+    """Fail before the run, not after it, when an output file cannot be created."""
+    if path is None:
+        return
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        _fail_usage(f"{flag}: cannot write {path}: {e.strerror or e}")
+
+
+def write_final(what: str, fn: Callable[[], None], errors: list[str]) -> None:
+    try:
+        fn()
+    except OSError as e:
+        errors.append(f"cannot write {what}: {e.strerror or e}")
+
+
+def run_command(
+    plan: Plan,
+    sc: ScenarioPlan,
+    file: str,
+    *,
+    workers: int,
+    options: RunOptions,
+    load_text: str,
+    thresholds: tuple[Threshold, ...],
+    progress: bool,
+    verbose: bool,
+    quiet: bool,
+    no_color: bool,
+    summary_json: str | None,
+    outs: Sequence[str],
+    junit: str | None,
+) -> int:
+    """Run and report; returns the exit code."""
+    out = sys.stdout
+    check_writable(summary_json, "--summary-json")
+    check_writable(junit, "--junit")
+    writers = open_writers(outs)
+    options = replace(options, events=bool(verbose or writers))
+    count = shard_count(sc.load, workers)
+    info = RunInfo.from_plan(file, sc, load_text, count, time.time())
+    color = color_enabled(out, no_color)
+    reporter = make_progress(out, info, color=color) if progress and not quiet else None
+    stream = reporter.stream if reporter is not None else out
+    printer = VerbosePrinter(stream) if verbose and not quiet else None
+    listener = ConsoleListener(reporter, printer, writers, sys.stderr)
+    try:
+        outcome = run_scenario(plan, sc.name, workers, options, listener)
+    finally:
+        for w in writers:
+            try:
+                w.close()
+            except OSError:
+                pass
+    result = outcome.result
+    info.interrupted = outcome.interrupted
+    info.workers = outcome.workers or count
+    if reporter is not None:
+        reporter.finish(result)
+    errors = list(outcome.errors)
+    outcomes: list[ThresholdOutcome] = evaluate_thresholds(
+        thresholds, result, [r.name for r in plan.requests])
+    if printer is not None:
+        printer.finish(result)
+    if quiet:
+        click.echo(render_quiet(outcomes, color))
+    else:
+        click.echo("")
+        click.echo(render_summary(result, info, outcomes, color))
+    if summary_json:
+        from httptool.report.json_summary import write_summary_json
+
+        write_final(summary_json, lambda: write_summary_json(summary_json, result, info,
+                                                             outcomes), errors)
+    if junit:
+        from httptool.report.junit import write_junit
+
+        write_final(junit, lambda: write_junit(junit, result, info, outcomes), errors)
+    for e in errors:
+        click.echo(f"httptool: error: {e}", err=True)
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    if errors:
+        return EXIT_RUNTIME
+    if not all_passed(outcomes):
+        return EXIT_THRESHOLD
+    return EXIT_OK

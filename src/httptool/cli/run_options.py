@@ -1,0 +1,113 @@
+"""Turning ``scenario run`` flags into settings: load overrides, URL maps, durations.
+
+Every function raises :class:`click.BadParameter` (exit 2, with the flag named) on bad
+input, so the command itself stays a short sequence of steps.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import replace
+
+import click
+
+from httptool.plan import LoadSpec
+
+_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration_option(text: str, flag: str) -> float:
+    """``30s``, ``1m30s``, ``500ms``, ``2h``; a bare number means seconds."""
+    t = text.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return float(t)
+    if not _DURATION.match(t):
+        raise click.BadParameter(f"'{text}' is not a duration (e.g. 30s, 1m30s, 500ms)",
+                                 param_hint=flag)
+    return sum(float(n) * _UNIT[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", t))
+
+
+def parse_base_url_map(items: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``FROM=TO`` pairs, longest FROM first so a specific prefix wins over a general one."""
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        frm, eq, to = item.partition("=")
+        frm, to = frm.strip(), to.strip()
+        if not eq or not frm or not to:
+            raise click.BadParameter(f"'{item}' is not FROM=TO "
+                                     "(e.g. https://httpbin.org=http://127.0.0.1:8080)",
+                                     param_hint="--base-url-map")
+        if not re.match(r"^https?://", to):
+            raise click.BadParameter(f"'{to}' must start with http:// or https://",
+                                     param_hint="--base-url-map")
+        pairs.append((frm.rstrip("/") if frm.endswith("/") and not to.endswith("/") else frm,
+                      to))
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def override_load(
+    load: LoadSpec,
+    *,
+    vus: int | None = None,
+    duration: float | None = None,
+    rps: float | None = None,
+    iterations: int | None = None,
+    max_vus: int | None = None,
+    graceful_stop: float | None = None,
+) -> LoadSpec:
+    """The scenario's load with the command-line overrides applied (DSL.md: ``--vus``,
+    ``--duration``, ``--rps``, ``--iterations`` replace the matching field).
+
+    ``--rps`` switches to the open model and ``--iterations`` to the iterations model;
+    overriding the VU count, rate or duration of a staged load replaces the stages by a
+    constant load at the stages' peak."""
+    for flag, v in (("--vus", vus), ("--rps", rps), ("--iterations", iterations),
+                    ("--max-vus", max_vus)):
+        if v is not None and v <= 0:
+            raise click.BadParameter("must be greater than 0", param_hint=flag)
+    if rps is not None and iterations is not None:
+        raise click.BadParameter("--rps and --iterations choose different load models; "
+                                 "give one", param_hint="--rps")
+    ld = load
+    peak = max((s.target for s in ld.stages), default=None)
+    if ld.stages and (vus is not None or duration is not None or rps is not None
+                      or iterations is not None):
+        total = ld.total_duration
+        if ld.model == "vus":
+            ld = replace(ld, vus=ld.vus or round(peak or 1), duration=total, stages=())
+        else:
+            ld = replace(ld, rps=ld.rps or peak, duration=total, stages=())
+    if iterations is not None:
+        ld = replace(ld, model="iterations", iterations=iterations,
+                     vus=vus or (ld.vus if ld.model != "rps" else None) or 1,
+                     duration=duration, ramp_up=None)
+    elif rps is not None:
+        ld = replace(ld, model="rps", rps=float(rps),
+                     vus=vus if vus is not None else (ld.vus if ld.model == "rps" else None),
+                     duration=duration if duration is not None else ld.duration,
+                     ramp_up=None)
+    else:
+        if vus is not None:
+            ld = replace(ld, vus=vus)
+        if duration is not None:
+            ld = replace(ld, duration=duration)
+    if max_vus is not None:
+        ld = replace(ld, max_vus=max_vus)
+    if graceful_stop is not None:
+        ld = replace(ld, graceful_stop=graceful_stop)
+    if ld.model in ("vus", "rps") and not ld.stages and not ld.duration:
+        raise click.BadParameter("this load needs a duration (give --duration)",
+                                 param_hint="--duration")
+    return ld
+
+
+def default_workers() -> int:
+    """One worker process per available core (``--workers`` overrides)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
