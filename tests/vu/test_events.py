@@ -26,7 +26,7 @@ scenario s { load 4 iterations with 2 vus
         iters = [e[3] for e in mine if e[0] == "iter"]
         assert iters == [1, 2]
     for e in reqs(out, "ok"):
-        _, _, vu, it, name, method, url, status, latency, ok, reason = e
+        _, _, vu, it, _name, method, url, status, latency, ok, reason = e
         assert url == f"{target.url}/anything/{vu}?i={it}"
         assert (method, status, ok, reason) == ("GET", 200, True, "")
         assert 0 < latency < 1000
