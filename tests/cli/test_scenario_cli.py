@@ -157,10 +157,18 @@ def test_demo_dry_run_shows_load_flow_requests() -> None:
     assert "Authorization: Bearer ****" in r.stdout
 
 
-def test_run_without_dry_run_says_engine_pending() -> None:
-    r = httptool("scenario", "run", str(DEMO))
-    assert r.returncode == 2
-    assert "--dry-run" in r.stderr
+def test_run_against_a_closed_port_fails_thresholds_with_refused_counted() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on once this socket closes
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    r = httptool("scenario", "run", str(DEMO), "--iterations", "3", "--vus", "1",
+                 "--workers", "1", "--base-url-map", f"http://127.0.0.1:8080={closed}")
+    assert r.returncode == 99, r.stderr
+    assert "refused" in r.stdout
+    assert "requests .......: 3 " in r.stdout  # three logins refused, get_user skipped
+    assert "✗ error_rate < 1%" in r.stdout
 
 
 @pytest.mark.parametrize(("cmd", "words"), [

@@ -14,16 +14,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, TextIO
 
 import click
 
-from httptool.engine.events import Event
 from httptool.metrics import RunResult
 from httptool.plan import Plan, ScenarioPlan, Threshold
 from httptool.report.info import RunInfo
+from httptool.report.listener import RunReporter
 from httptool.report.outputs import EventWriter, OutSpec, open_event_writer, parse_out_option
-from httptool.report.progress import make_progress
 from httptool.report.style import color_enabled
 from httptool.report.summary import render_quiet, render_summary
 from httptool.report.thresholds import (
@@ -32,8 +30,7 @@ from httptool.report.thresholds import (
     evaluate_thresholds,
     parse_threshold_option,
 )
-from httptool.report.verbose import VerbosePrinter
-from httptool.run.orchestrator import Listener, run_scenario, shard_count
+from httptool.run.orchestrator import run_scenario, shard_count
 from httptool.run.shard import RunOptions
 
 EXIT_OK = 0
@@ -43,39 +40,20 @@ EXIT_THRESHOLD = 99
 EXIT_INTERRUPTED = 130
 
 
-class ConsoleListener(Listener):
-    """Feeds the reporters from the coordinator: verbose lines and streamed outputs for
-    every event batch, the progress line/panel for every merged result."""
-
-    def __init__(self, progress: Any, verbose: VerbosePrinter | None,
-                 writers: Sequence[EventWriter], err: TextIO) -> None:
-        self.progress = progress
-        self.verbose = verbose
-        self.writers = list(writers)
-        self.err = err
-        self.last: RunResult | None = None
+class CliReporter(RunReporter):
+    """The report layer's reporter plus what only the command line says: progress lines
+    count from the start of the load, and a Ctrl-C is acknowledged on stderr."""
 
     def on_phase(self, phase: str) -> None:
         if phase == "load" and self.progress is not None:
             # progress lines count from the start of the load (setup is not load)
-            self.progress.update(RunResult(), time.monotonic())
-
-    def on_events(self, batch: list[Event]) -> None:
-        if self.verbose is not None:
-            self.verbose.handle(batch)
-        for w in self.writers:
-            w.handle(batch)
-
-    def on_result(self, result: RunResult) -> None:
-        self.last = result
-        if self.progress is not None:
-            self.progress.update(result, time.monotonic())
+            self.progress.update(RunResult(), self.clock())
 
     def on_signal(self, count: int) -> None:
         msg = {1: "stopping: letting iterations in flight finish (Ctrl-C again to stop now)",
                2: "stopping now: cutting the grace period short"}.get(count, "ending shards")
-        self.err.write(f"\nhttptool: {msg}\n")
-        self.err.flush()
+        sys.stderr.write(f"\nhttptool: {msg}\n")
+        sys.stderr.flush()
 
 
 def _fail_usage(message: str) -> None:
@@ -157,28 +135,21 @@ def run_command(
     count = shard_count(sc.load, workers)
     info = RunInfo.from_plan(file, sc, load_text, count, time.time())
     color = color_enabled(out, no_color)
-    reporter = make_progress(out, info, color=color) if progress and not quiet else None
-    stream = reporter.stream if reporter is not None else out
-    printer = VerbosePrinter(stream) if verbose and not quiet else None
-    listener = ConsoleListener(reporter, printer, writers, sys.stderr)
+    reporter = CliReporter.for_console(out, info, progress=progress and not quiet,
+                                       verbose=verbose and not quiet, writers=writers,
+                                       color=color)
     try:
-        outcome = run_scenario(plan, sc.name, workers, options, listener)
-    finally:
-        for w in writers:
-            try:
-                w.close()
-            except OSError:
-                pass
+        outcome = run_scenario(plan, sc.name, workers, options, reporter)
+    except BaseException:
+        reporter.close()
+        raise
     result = outcome.result
     info.interrupted = outcome.interrupted
     info.workers = outcome.workers or count
-    if reporter is not None:
-        reporter.finish(result)
+    reporter.close(result)
     errors = list(outcome.errors)
     outcomes: list[ThresholdOutcome] = evaluate_thresholds(
         thresholds, result, [r.name for r in plan.requests])
-    if printer is not None:
-        printer.finish(result)
     if quiet:
         click.echo(render_quiet(outcomes, color))
     else:
