@@ -20,6 +20,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from httptool.dsl import compile_source
 from httptool.metrics import Recorder, origin_ns
 from httptool.plan import LoadSpec, Plan, Run, ScenarioPlan, Step
 from httptool.run.shard import Channel, RunOptions, ShardConfig
@@ -141,3 +142,46 @@ def fake_setup(plan: Plan, steps: tuple[Step, ...], options: RunOptions, channel
 def failing_setup(plan: Plan, steps: tuple[Step, ...], options: RunOptions, channel: Channel,
                   index: int, start_wall_ns: int = 0) -> Mapping[str, Any]:
     raise ValueError("login failed: status 401")
+
+
+#: For the real shard against the built-in target: setup logs in once; every load request
+#: sends that token and asserts the user it belongs to; teardown logs the same token out
+#: and asserts it was known. So a token that did not reach the shards or teardown shows up
+#: as failures.
+REAL_SCENARIO = """
+var base = "{url}"
+request login {{
+  curl -X POST ${{base}}/login -H 'Content-Type: application/json' \\
+    -d '{{"username":"setup-user","password":"pw"}}'
+  extract {{ token = $.token }}
+  assert {{ status == 200 }}
+}}
+request me {{
+  curl ${{base}}/me -H "Authorization: Bearer ${{token}}"
+  assert {{
+    status == 200
+    body.user == "setup-user"
+  }}
+}}
+request logout {{
+  curl -X POST ${{base}}/logout -H "Authorization: Bearer ${{token}}"
+  assert {{
+    status == 200
+    body.logged_out == true
+  }}
+}}
+setup {{ run login }}
+teardown {{ run logout }}
+scenario s {{
+  load {load}
+  run me
+}}
+"""
+
+
+def real_plan(url: str, load: str) -> Plan:
+    """:data:`REAL_SCENARIO` against ``url`` with ``load`` (e.g. ``4 vus for 1s``)."""
+    text = REAL_SCENARIO.format(url=url, load=load)
+    plan, diags = compile_source(text)
+    assert plan is not None, diags.render(text)
+    return plan

@@ -1,7 +1,8 @@
 """Run by test_signals.py in a subprocess (its own session, so a signal sent to its process
 group reaches it and its shard processes the way a terminal's Ctrl-C does).
 
-argv[1] is JSON: ``workers``, ``grace``, ``inflight``, optional ``start_method``. Prints
+argv[1] is JSON: ``workers``, ``grace``, ``inflight``, optional ``start_method``; with
+``url`` the real shard runs run_fakes.REAL_SCENARIO against that target instead. Prints
 one JSON object per line: ``{"phase": ...}``, ``{"requests": n}`` (each on_result),
 ``{"signal": n}``, and finally ``{"outcome": {...}}``; exits 130 when interrupted, else 0.
 """
@@ -13,7 +14,7 @@ import sys
 from functools import partial
 from typing import Any
 
-from run_fakes import fake_setup, fake_shard, make_plan
+from run_fakes import fake_setup, fake_shard, make_plan, real_plan
 
 from httptool.metrics import RunResult
 from httptool.plan import LoadSpec, Run
@@ -38,16 +39,24 @@ class Printer(Listener):
 
 def main() -> int:
     cfg = json.loads(sys.argv[1])
-    plan = make_plan(LoadSpec(model="vus", vus=2, duration=30, graceful_stop=cfg["grace"]),
-                     setup=(Run("login"),), teardown=(Run("logout"),))
+    if "url" in cfg:  # the real shard
+        load = f"{{\n vus = 4\n duration = 30s\n graceful_stop = {cfg['grace']}s\n }}"
+        plan = real_plan(cfg["url"], load)
+        shard_fn, setup_fn = None, None
+    else:
+        plan = make_plan(LoadSpec(model="vus", vus=2, duration=30, graceful_stop=cfg["grace"]),
+                         setup=(Run("login"),), teardown=(Run("logout"),))
+        shard_fn = partial(fake_shard, inflight=cfg["inflight"])
+        setup_fn = fake_setup
     out = run_scenario(plan, "s", cfg["workers"], RunOptions(snapshot_interval=0.2),
-                       Printer(), shard_fn=partial(fake_shard, inflight=cfg["inflight"]),
-                       setup_fn=fake_setup, start_method=cfg.get("start_method"))
+                       Printer(), shard_fn=shard_fn, setup_fn=setup_fn,
+                       start_method=cfg.get("start_method"))
     res = out.result
     emit({"outcome": {
         "interrupted": out.interrupted, "signals": out.signals, "errors": out.errors,
         "final": res.final, "shards": res.shards, "completed": res.completed,
         "interrupted_iterations": res.interrupted, "requests": res.total.requests,
+        "failures": res.total.failures,
         "per_name": {n: r.requests for n, r in res.requests.items()},
         "vu_requests": sum(v.requests for v in res.vus),
         "vu_iterations": sum(v.iterations for v in res.vus),

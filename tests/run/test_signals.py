@@ -132,3 +132,23 @@ def test_second_ctrl_c_cuts_the_grace_short(drivers: Any, workers: int) -> None:
     assert o["interrupted_iterations"] == workers  # one in flight per shard (one VU each)
     assert "teardown token=t0k" not in o["per_name"]
     assert o["shards"] == workers + 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_with_real_shards(drivers: Any, target: Any, workers: int) -> None:
+    """The real shard stops on Ctrl-C: the partial result is final, teardown still runs,
+    and the tool counted exactly what the server served."""
+    target.reset()
+    d = drivers(workers=workers, grace=5, inflight=0, url=target.url)
+    d.wait_for("requests", lambda n: n > 50)
+    t0 = time.monotonic()
+    d.ctrl_c()
+    rc, o = d.finish()
+    assert time.monotonic() - t0 < 5
+    assert rc == 130 and o["interrupted"] is True and d.signals() == [1]
+    assert o["errors"] == [] and o["final"] is True and o["failures"] == 0
+    counts = target.counts()
+    assert o["requests"] == counts["total"]
+    assert o["per_name"]["me"] == counts["paths"]["/me"]
+    assert o["per_name"]["login"] == 1 and o["per_name"]["logout"] == 1
+    assert o["vu_requests"] == o["requests"]
