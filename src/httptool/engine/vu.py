@@ -137,10 +137,20 @@ class RecorderLike(Protocol):
 
 
 def map_url(url: str, base_url_map: Sequence[tuple[str, str]]) -> str:
-    """``--base-url-map FROM=TO``: the first FROM that starts ``url`` is replaced by TO."""
+    """``--base-url-map FROM=TO``: the first FROM that starts ``url`` is replaced by TO.
+
+    FROM must end where a host or path segment ends: ``https://api.example.com`` maps
+    ``https://api.example.com/x`` and ``...com?q`` but not ``https://api.example.com.au/``
+    nor ``https://api.example.com:8443/`` (another origin). A TO ending in ``/`` does not
+    double the slash of the rest."""
     for frm, to in base_url_map:
         if url.startswith(frm):
-            return to + url[len(frm):]
+            rest = url[len(frm):]
+            if rest and rest[0] not in "/?#" and not frm.endswith("/"):
+                continue
+            if to.endswith("/") and rest.startswith("/"):
+                rest = rest[1:]
+            return to + rest
     return url
 
 
