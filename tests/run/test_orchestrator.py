@@ -6,6 +6,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import subprocess
+import sys
 import time
 from functools import partial
 from typing import Any
@@ -283,3 +285,26 @@ def test_listener_failure_ends_the_shards() -> None:
     while mp.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert mp.active_children() == []
+
+
+def test_unflushed_output_is_not_duplicated_by_forked_shards() -> None:
+    """A forked shard inherits the coordinator's stdout buffer and multiprocessing flushes
+    it when the child exits: text the CLI printed (a pipe is block-buffered) before the
+    shards started must come out once, not once per shard. (multiprocessing flushes the
+    std streams before it forks; a hand-made fork would have to do the same.)"""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from run_fakes import fake_shard, fake_setup, make_plan\n"
+        "from httptool.plan import LoadSpec\n"
+        "from httptool.run.orchestrator import run_scenario\n"
+        "print('HEADER')\n"
+        "out = run_scenario(make_plan(LoadSpec(model='iterations', vus=2, iterations=4)),\n"
+        "                   's', 2, shard_fn=fake_shard, setup_fn=fake_setup,\n"
+        "                   start_method='fork', handle_signals=False)\n"
+        "print('END', out.start_method, out.errors)\n"
+    )
+    here = os.path.dirname(os.path.abspath(__file__))
+    proc = subprocess.run([sys.executable, "-c", code, here], capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["HEADER", "END fork []"]
