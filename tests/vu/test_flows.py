@@ -362,3 +362,22 @@ scenario s {
     paths = target.counts()["paths"]
     assert paths["/login"] == 1 and paths["/logout"] == 1
     assert [e[2] for e in reqs(out, "login")] == [0]  # setup runs as VU 0
+
+
+def test_conditions_on_undefined_variables(target: Any) -> None:
+    text = """
+request login { curl http://vu.test/anything?t=tok
+  extract { token = $.args.t } }
+request has { curl http://vu.test/anything/has }
+request never { curl http://vu.test/anything/never }
+scenario s { load 3 iterations with 1 vus
+  if ${token} not exists { run login }
+  if token exists { run has }
+  if ${token} == ${undefined_thing} { run never }
+  if ${undefined_thing} { run never }
+}
+"""
+    out = run_text(target, text)
+    # log in once (no token yet), then every iteration sees the token it kept
+    assert [(e[3], e[4]) for e in reqs(out)] == [(1, "login"), (1, "has"), (2, "has"),
+                                                 (3, "has")]

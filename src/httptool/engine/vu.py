@@ -22,7 +22,8 @@ Decisions where DSL.md is silent (docs/language.md repeats them):
 
 * extracted variables stay with the VU across iterations until overwritten (like its
   cookies); ``foreach``/``use`` rows last for the iteration (or the loop body);
-* a condition that refers to an undefined variable is false;
+* a condition that refers to an undefined variable is false, except ``not exists`` on
+  an undefined left side, which is true;
 * ``foreach`` over something that is not an array runs nothing and counts the body's
   requests as skipped;
 * ``retry`` without ``on`` retries any failed attempt (transport error, status, assertion,
@@ -71,6 +72,7 @@ from httptool.engine.interpolate import (
 )
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
 from httptool.plan import (
+    Condition,
     Foreach,
     If,
     MultipartBody,
@@ -492,14 +494,21 @@ class VU:
                     n = min(n, step.limit)
                 self._skip(step.body, scope, times * n)
 
-    def _condition(self, cond: Any, scope: Scope) -> bool:
+    def _condition(self, cond: Condition, scope: Scope) -> bool:
+        """An ``if`` condition. An undefined left side is a missing value (only ``not
+        exists`` holds: ``if ${token} not exists { run login }``); any other undefined
+        reference makes the condition false."""
         def render(v: Value) -> Any:
             return compile_template(v).value(scope) if isinstance(v, Template) else v
 
         try:
+            left = render(cond.left)
+        except RenderError:
+            return cond.op == "not exists"
+        try:
             if cond.op == "truthy":
-                return is_truthy(render(cond.left))
-            return evaluate_condition(cond, render)
+                return is_truthy(left)
+            return evaluate_condition(cond, lambda v: left if v is cond.left else render(v))
         except RenderError:
             return False
 
