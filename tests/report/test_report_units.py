@@ -49,10 +49,3 @@ def test_rates_percentages_durations() -> None:
         ["0ms", "9.8s", "1m00.0s", "1m05.2s", "1h02m03s"]
     assert [fmt_elapsed(x) for x in (0.0224, 0.9994, 0.9996, 1.04)] == \
         ["22ms", "999ms", "1.0s", "1.0s"]
-
-
-def test_duration_agrees_with_the_dry_run() -> None:
-    from httptool.cli.scenario import fmt_duration as cli_fmt
-
-    for x in (None, 0, 0.25, 1, 1.5, 59, 60, 61.5, 3599, 3600, 5400, 86400.25):
-        assert fmt_duration(x) == cli_fmt(x)

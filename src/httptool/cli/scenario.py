@@ -24,6 +24,7 @@ from httptool.cli.run_options import (
 )
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
+from httptool.engine.events import MASK, SECRET_HEADERS
 from httptool.plan import (
     BasicAuth,
     Foreach,
@@ -44,11 +45,10 @@ from httptool.plan import (
     UseRow,
     to_jsonable,
 )
+from httptool.report.units import fmt_duration
 from httptool.run.shard import RunOptions
 
 EXIT_INVALID = 2
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-MASK = "****"
 
 
 @click.group()
@@ -245,24 +245,6 @@ def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:
             continue
     out.append("Dry run: nothing was sent.")
     return "\n".join(out)
-
-
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    if seconds < 1 and seconds != 0:
-        return f"{seconds * 1000:g}ms"
-    s = round(seconds, 3)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    parts = []
-    if h:
-        parts.append(f"{int(h)}h")
-    if m:
-        parts.append(f"{int(m)}m")
-    if sec or not parts:
-        parts.append(f"{sec:g}s")
-    return "".join(parts)
 
 
 def describe_load(ld: LoadSpec) -> str:
