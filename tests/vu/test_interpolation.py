@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 
+from httptool.plan import LoadSpec
 from vu.helpers import checks, failures, reasons, reqs, run_text, vu_text
 
 NASTY = 'say "hi" \\ back\ttab\nnewline </script> ünïcödé ✓ 日本 😀'
@@ -268,3 +269,31 @@ scenario s { run a -> esc }
     assert checks(out) == {'a body not contains "${"': (1, 0), 'a body contains "value"': (1, 0),
                            'esc $.headers.X-Lit == "${v}"': (1, 0)}
     assert not any("${" in p for p in target.counts()["paths"])
+
+
+def test_vars_with_changing_builtins_are_evaluated_once_per_iteration(target) -> None:
+    text = """
+var email = "user-${VU}@test.com"
+var order = "o-${VU}-${ITER}-${COUNTER}"
+var rid = "${UUID}"
+var ref = "ref:${order}"
+request create { curl "http://vu.test/anything?o=${order}&e=${email}&r=${rid}&f=${ref}"
+  extract { a = $.args } }
+request get { curl "http://vu.test/anything?o=${order}&r=${rid}&f=${ref}"
+  extract { b = $.args } }
+scenario s { run create -> get }
+"""
+    out = run_text(target, text, load=LoadSpec("iterations", vus=2, iterations=6))
+    by_iter: dict[tuple[int, int], list[str]] = {}
+    for e in reqs(out):
+        query = dict(kv.split("=", 1) for kv in e[6].split("?", 1)[1].split("&"))
+        by_iter.setdefault((e[2], e[3]), []).append(query["o"] + "|" + query["r"])
+        assert query["f"] == "ref%3A" + query["o"]
+    assert len(by_iter) == 6
+    # the same value in both requests of an iteration ...
+    assert all(len(v) == 2 and v[0] == v[1] for v in by_iter.values())
+    values = [v[0] for v in by_iter.values()]
+    # ... a new one in every iteration, numbered by VU, ITER and a run-wide COUNTER
+    assert len(set(values)) == 6
+    assert sorted(int(v.split("|")[0].split("-")[3]) for v in values) == list(range(1, 7))
+    assert all(v.startswith(f"o-{vu}-{it}-") for (vu, it), (v, _) in by_iter.items())

@@ -145,6 +145,7 @@ def init_globals(
             if errors is None:
                 raise
             errors[vd.name] = e
+            scope.globals.pop(vd.name, None)  # no stale value from an earlier evaluation
 
 
 # --------------------------------------------------------------------------- text forms

@@ -20,6 +20,10 @@ client call and seven list appends.
 
 Decisions where DSL.md is silent (docs/language.md repeats them):
 
+* a ``var`` is evaluated when the VU starts (``"user-${VU}@test.com"``), or at the start
+  of every iteration when it uses ``${ITER}``, ``${TIME}``, ``${UUID}``, ``${COUNTER}``,
+  ``${RANDOM}`` or a shared pool: one value per iteration, the same in all its requests;
+  a var that cannot be evaluated stays undefined and the requests using it say why;
 * extracted variables stay with the VU across iterations until overwritten (like its
   cookies); ``foreach``/``use`` rows last for the iteration (or the loop body);
 * a condition that refers to an undefined variable is false, except ``not exists`` on
@@ -90,6 +94,7 @@ from httptool.plan import (
     Think,
     UseRow,
     Value,
+    VarDef,
 )
 
 #: A ``shared`` pool keeps at most this many values (the oldest are dropped).
@@ -255,6 +260,26 @@ class CompiledRequest:
 
 # --------------------------------------------------------------------------- runtime
 
+#: Built-ins whose value changes within a VU's life: a ``var`` using one of them is
+#: evaluated again at the start of every iteration.
+PER_ITERATION = frozenset({"ITER", "TIME", "UUID", "COUNTER", "RANDOM"})
+
+
+def iteration_vars(variables: Sequence[VarDef]) -> tuple[VarDef, ...]:
+    """The ``var``s to evaluate per iteration: those that use a :data:`PER_ITERATION`
+    built-in or ``shared.POOL.random``, directly or through an earlier such var."""
+    out: list[VarDef] = []
+    names: set[str] = set()
+    for vd in variables:
+        v = vd.value
+        if isinstance(v, Template) and any(
+                r.path[0] in PER_ITERATION or r.path[0] == "shared" or r.path[0] in names
+                for r in v.refs):
+            out.append(vd)
+            names.add(vd.name)
+    return tuple(out)
+
+
 
 class Runtime:
     """Everything one shard's VUs share. Numbers that must be unique run-wide (VU ids,
@@ -298,6 +323,9 @@ class Runtime:
             r.name: CompiledRequest(r, recorder, self.url_map) for r in plan.requests}
         self.datasets = {d.name: d.rows for d in plan.data}
         self.think_time = scenario.think_time
+        self.iteration_vars = iteration_vars(plan.variables)
+        per_iteration = {v.name for v in self.iteration_vars}
+        self.vu_vars = tuple(v for v in plan.variables if v.name not in per_iteration)
 
     def next_row_index(self, data: str) -> int:
         """The next run-wide sequential row number (0-based) of data set ``data``: each
@@ -364,7 +392,7 @@ class VU:
                            next_counter=rt.next_counter, rng=rt.rng, **kwargs)
         #: ``var``s that could not be evaluated for this VU (they stay undefined)
         self.var_errors: dict[str, RenderError] = {}
-        init_globals(self.scope, rt.plan.variables, self.var_errors)
+        init_globals(self.scope, rt.vu_vars, self.var_errors)
         self.lag_ns = 0
         self.open_model = False
         self.requested = False  # a request step ran in this iteration (think_time)
@@ -390,6 +418,8 @@ class VU:
         base = self.scope
         scope = Scope(self.id, self.iter, base.globals, base.setup, base.extracted, {},
                       base.pools, base.next_counter, base.rng, base.env)
+        if self.rt.iteration_vars:
+            init_globals(scope, self.rt.iteration_vars, self.var_errors)
         await self.steps(self.rt.scenario.flow, scope)
         rec = self.rt.recorder
         rec.iter_vu.append(self.id)
