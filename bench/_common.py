@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -123,42 +124,45 @@ def nginx(locations: Sequence[str] = (STATIC_LOCATION,), connections: int = 4096
                 proc.wait(10)
 
 
-def run_child(cmd: list[str], timeout: float) -> tuple[str, float]:
-    """Run ``cmd``; return its stdout and its CPU seconds (user + system, from
-    ``RUSAGE_CHILDREN``, so it includes the child's start-up)."""
+def run_child(cmd: list[str], timeout: float) -> tuple[str, float, float]:
+    """Run ``cmd``; return its stdout and its user and system CPU seconds (from
+    ``RUSAGE_CHILDREN``, so they include the child's start-up)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise SystemExit(f"{cmd[:4]} ... failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out.stdout, cpu
+    return (out.stdout, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
 
 
 def run_wrk(url: str, conns: int, duration: float) -> dict[str, float]:
-    """``wrk -t1 -cN -dDs URL`` pinned to CPU 1: requests, seconds, CPU seconds, errors."""
-    out, cpu = run_child(["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}",
+    """``wrk -t1 -cN -dDs URL`` pinned to CPU 1: requests, seconds, CPU seconds (total,
+    user, system), non-2xx responses."""
+    out, user, sys_ = run_child(["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}",
                           f"-d{duration:g}s", url], timeout=duration + 30)
     m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     if not m:
         raise SystemExit("cannot read wrk output:\n" + out)
     unit = {"s": 1.0, "ms": 1e-3, "m": 60.0}[m.group(3)]
     e = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests": int(m.group(1)), "seconds": float(m.group(2)) * unit, "cpu": cpu,
+    return {"requests": int(m.group(1)), "seconds": float(m.group(2)) * unit,
+            "cpu": user + sys_, "cpu_user": user, "cpu_sys": sys_,
             "errors": int(e.group(1)) if e else 0}
 
 
 def run_scenario(text: str, timeout: float, prefix: Sequence[str] = (),
-                 nofile: int = 0) -> dict[str, Any]:
+                 nofile: int = 0, knobs: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a scenario's first scenario through ``run_shard`` (1 shard) in a child pinned
     to CPU 1; ``prefix`` goes before ``taskset`` (a profiler, which then runs unpinned).
-    Returns the child's measurements (see :func:`shard_child`)."""
+    ``knobs`` are experiments that need no engine change: ``gc=off`` / ``gc=freeze``
+    (``gc.disable()`` / ``gc.freeze()`` just before ``run_shard``), ``cookies=off|vu|shared``
+    (``RunOptions.cookies``). Returns the child's measurements (see :func:`shard_child`)."""
     with tempfile.TemporaryDirectory(prefix="httptool-shard-") as d:
         spec = Path(d) / "spec.json"
-        spec.write_text(json.dumps({"text": text, "nofile": nofile}))
+        spec.write_text(json.dumps({"text": text, "nofile": nofile, "knobs": knobs or {}}))
         cmd = [*prefix, "taskset", "-c", "1", sys.executable, str(Path(__file__).resolve()),
                "--shard", str(spec)]
-        out, _ = run_child(cmd, timeout)
+        out, _, _ = run_child(cmd, timeout)
     for line in reversed(out.splitlines()):  # a profiler may print after the child
         if line.startswith("{"):
             return json.loads(line)  # type: ignore[no-any-return]
@@ -308,8 +312,14 @@ def shard_child(spec_path: str) -> dict[str, Any]:
             elif msg[0] == "error":
                 errors.append(msg[2])
 
+    knobs = spec.get("knobs") or {}
     name = plan.scenarios[0].name
-    config = ShardConfig(plan, name, ShardSpec(0, 1), time.time_ns(), RunOptions())
+    config = ShardConfig(plan, name, ShardSpec(0, 1), time.time_ns(),
+                         RunOptions(cookies=knobs.get("cookies")))
+    if knobs.get("gc") == "off":
+        gc.disable()
+    elif knobs.get("gc") == "freeze":
+        gc.freeze()
     rss0 = _status_kb("VmRSS")
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
@@ -354,6 +364,38 @@ def spread(rows: Sequence[dict[str, Any]], fn: Callable[[dict[str, Any]], float]
     """``min–max`` of a per-round figure, for the noise note."""
     vals = [fn(r) for r in rows]
     return f"{min(vals):,.2f}–{max(vals):,.2f}"
+
+
+def per_request(r: dict[str, Any]) -> dict[str, Any]:
+    """Add ``rps``, ``us_per_req`` and its ``user_us``/``sys_us`` parts to a run's figures
+    (from ``requests``, ``seconds``, ``cpu``, ``cpu_user``, ``cpu_sys``)."""
+    n = max(r["requests"], 1)
+    r["rps"] = r["requests"] / r["seconds"]
+    r["us_per_req"] = r["cpu"] / n * 1e6
+    r["user_us"] = r["cpu_user"] / n * 1e6
+    r["sys_us"] = r["cpu_sys"] / n * 1e6
+    return r
+
+
+#: Header of the "generator vs wrk" tables; rows come from :func:`vs_wrk_row`.
+VS_WRK_HEADER = ("generator (CPU 1)", "req/s", "CPU µs/request", "user µs", "system µs",
+                 "CPU/request vs wrk (same-round ratios)", "µs/request, all rounds")
+
+
+def vs_wrk_row(label: str, runs: Sequence[dict[str, Any]], ratio: str) -> list[str]:
+    """One row of medians over ``runs`` (annotated by :func:`per_request`)."""
+    return [label, f"{median(runs, lambda r: r['rps']):,.0f}",
+            f"{median(runs, lambda r: r['us_per_req']):.2f}",
+            f"{median(runs, lambda r: r['user_us']):.2f}",
+            f"{median(runs, lambda r: r['sys_us']):.2f}", ratio,
+            spread(runs, lambda r: r["us_per_req"])]
+
+
+def round_line(name: str, r: dict[str, Any]) -> str:
+    """One generator's figures in a round's progress line."""
+    line = (f"{name} {r['rps']:,.0f} req/s {r['us_per_req']:.2f} µs/req (user "
+            f"{r['user_us']:.2f}, sys {r['sys_us']:.2f})")
+    return line + (f" -> {r['ratio']:.2f}× wrk" if "ratio" in r else "")
 
 
 def _version(cmd: list[str]) -> str:
