@@ -2,7 +2,8 @@
 
 Not a test. Run as root on Debian (installs nginx and wrk when missing):
 
-    .venv/bin/python bench/open_model.py [--rates 10000,50000] [--duration 10] [--rounds 3]
+    .venv/bin/python bench/open_model.py [--rates 10000,50000] [--duration 10] [--rounds 3] \
+        [--profile]
 
 For each rate R the scenario ``load R rps for D`` of one static GET (``assert { status ==
 200 }``) runs through ``run_shard`` (one shard, child pinned to CPU 1) against nginx
@@ -13,8 +14,9 @@ series (second 0 and seconds from D on are partial and left out), dropped iterat
 free VU, pool at ``max_vus``), how long ``run_shard`` ran past D (an open model that falls
 behind starts the rest late instead of dropping it), latency p99 measured from the
 scheduled start vs service time p99 (the difference is the pacer's lag), and the
-generator's CPU. Goal: achieved rate and every full 1-s window within 0.5 % of R,
-nothing dropped.
+generator's CPU (seconds, and per request). Goal: achieved rate and every full 1-s
+window within 0.5 % of R, nothing dropped. ``--profile`` adds one run at the first rate
+under py-spy.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from _common import (
     machine_line,
     median,
     nginx,
+    per_request,
+    profile_report,
     run_scenario,
     table,
     write_json,
@@ -60,6 +64,7 @@ def main() -> None:
     ap.add_argument("--rates", default="10000,50000")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="one more run under py-spy")
     args = ap.parse_args()
     rates = [int(x) for x in args.rates.split(",")]
     ensure_tools()
@@ -69,7 +74,7 @@ def main() -> None:
         for rnd in range(1, min(args.rounds, 20) + 1):
             for rate in rates:
                 text = SCENARIO.format(url=base, rate=rate, duration=args.duration)
-                r = run_scenario(text, timeout=args.duration + 90, nofile=20000)
+                r = per_request(run_scenario(text, timeout=args.duration + 90, nofile=20000))
                 w = windows(r, args.duration)
                 in_d = sum(n for sec, n in r["series"] if 0 <= sec < args.duration)
                 r["achieved"] = in_d / args.duration
@@ -78,8 +83,6 @@ def main() -> None:
                 r["worst_window"] = max(w, key=lambda n: abs(n - rate))
                 r["worst_dev"] = (r["worst_window"] - rate) / rate
                 r["min_window"], r["max_window"] = min(w), max(w)
-                r["core_share"] = r["cpu"] / r["seconds"]
-                r["us_per_req"] = r["cpu"] / max(r["requests"], 1) * 1e6
                 runs[rate].append(r)
                 svc = r["service_ms"] or {}
                 print(f"round {rnd} R={rate}: achieved {r['achieved']:,.1f}/s "
@@ -88,8 +91,13 @@ def main() -> None:
                       f"{r['max_window']:,}, dropped {r['dropped']:,}, failures "
                       f"{r['failures']}, p99 {r['latency_ms']['p99']:.2f} ms (service "
                       f"{svc.get('p99', 0):.2f}), VUs {r['vus_created']}, CPU "
-                      f"{r['core_share']:.0%} of a core, {r['us_per_req']:.2f} µs/req",
-                      file=sys.stderr)
+                      f"{r['cpu']:.1f} s, {r['us_per_req']:.2f} µs/req (user "
+                      f"{r['user_us']:.2f}, sys {r['sys_us']:.2f})", file=sys.stderr)
+        prof: dict[str, Any] = {}
+        if args.profile:
+            prof = profile_report(SCENARIO.format(url=base, rate=rates[0],
+                                                  duration=args.duration),
+                                  args.duration + 90, "open_model")
     rows = []
     verdicts = []
     for rate, rs in runs.items():
@@ -106,19 +114,22 @@ def main() -> None:
             f"{median(rs, lambda r: (r['service_ms'] or {}).get('p99', 0)):.2f}",
             f"{median(rs, lambda r: r['overrun']):.1f} s",
             f"{median(rs, lambda r: r['vus_created']):,.0f}",
-            f"{median(rs, lambda r: r['core_share']):.0%}",
-            f"{median(rs, lambda r: r['us_per_req']):.2f}",
+            f"{median(rs, lambda r: r['cpu']):.1f}",
+            f"{median(rs, lambda r: r['us_per_req']):.2f} ("
+            f"{median(rs, lambda r: r['user_us']):.2f} + {median(rs, lambda r: r['sys_us']):.2f})",
             "met" if ok else "NOT met",
         ])
     md = table(["target R", "achieved (median)", "worst full 1-s window (all rounds)",
                 "dropped (median)", "p99 ms from schedule / service (median)",
-                "ran past D (median)", "VUs created", "CPU 1 busy", "CPU µs/request",
-                "goal ±0.5 %, 0 dropped"], rows)
+                "ran past D (median)", "VUs created", "CPU s",
+                "CPU µs/request (user + system)", "goal ±0.5 %, 0 dropped"], rows)
     print(f"\n{machine_line(m)} · {args.duration}s × {args.rounds} rounds\n")
     print(md)
+    if prof:
+        print("\n" + prof["markdown"])
     path = write_json("open_model", {"machine": m, "args": vars(args),
                                      "runs": {str(k): v for k, v in runs.items()},
-                                     "goal": GOAL, "table": md})
+                                     "goal": GOAL, "table": md, "profile": prof})
     print(f"JSON: {path}", file=sys.stderr)
 
 
