@@ -207,10 +207,10 @@ scenario pm { run r
              run r } }
 """
     fixed = _gaps(reqs(run_text(target, text, scenario="fixed")))
-    assert all(0.099 <= g < 0.16 for g in fixed), fixed
+    assert all(0.099 <= g < 0.18 for g in fixed), fixed
     for sc in ("range", "pm"):
         gaps = _gaps(reqs(run_text(target, text, scenario=sc)))
-        assert len(gaps) == 5 and all(0.049 <= g < 0.21 for g in gaps), (sc, gaps)
+        assert len(gaps) == 5 and all(0.049 <= g < 0.23 for g in gaps), (sc, gaps)
         assert max(gaps) - min(gaps) > 0.002, (sc, gaps)  # random, not one fixed pause
 
 
@@ -273,14 +273,14 @@ def test_retry_backoff_kinds(target: Any, kind: str, delays: list[float]) -> Non
     assert failures(out) == {"status": 4}  # ... and a failure
     gaps = _gaps(events)
     for got, want in zip(gaps, delays, strict=True):
-        assert want - 0.002 <= got < want + 0.045, (kind, gaps)
+        assert want - 0.002 <= got < want + 0.07, (kind, gaps)
 
 
 def test_retry_jitter_stays_within_half_to_one_and_a_half(target: Any) -> None:
     out = run_text(target, RETRY, scenario="jittered")
     gaps = _gaps(reqs(out))
     assert len(gaps) == 5
-    assert all(0.019 <= g < 0.06 + 0.045 for g in gaps), gaps
+    assert all(0.019 <= g < 0.06 + 0.07 for g in gaps), gaps
     assert max(gaps) - min(gaps) > 0.001, gaps
 
 
