@@ -49,7 +49,7 @@ from httptool.run.local import (
     ThreadGroup,
     choose_start_method,
 )
-from httptool.run.shard import Channel, RunOptions, ShardConfig
+from httptool.run.shard import Channel, RunOptions, ShardConfig, run_flow_once, run_shard
 from httptool.run.signals import SignalCounter
 
 #: The coordinator's loop wakes at least this often (reaction time to Ctrl-C).
@@ -274,16 +274,6 @@ class _Coordinator:
             group.close()
 
 
-def _resolve_fns(shard_fn: ShardFn | None, setup_fn: SetupFn | None) -> tuple[ShardFn, SetupFn]:
-    """Default to the real shard functions, imported only when needed."""
-    if shard_fn is None or setup_fn is None:
-        from httptool.run import shard as _shard
-
-        shard_fn = shard_fn or _shard.run_shard  # type: ignore[attr-defined]
-        setup_fn = setup_fn or _shard.run_flow_once  # type: ignore[attr-defined]
-    return shard_fn, setup_fn
-
-
 def run_scenario(
     plan: Plan,
     scenario: str | None = None,
@@ -291,8 +281,8 @@ def run_scenario(
     options: RunOptions | None = None,
     listener: Listener | None = None,
     *,
-    shard_fn: ShardFn | None = None,
-    setup_fn: SetupFn | None = None,
+    shard_fn: ShardFn = run_shard,
+    setup_fn: SetupFn = run_flow_once,
     start_method: str | None = None,
     handle_signals: bool = True,
     queue_size: int = QUEUE_SIZE,
@@ -301,15 +291,15 @@ def run_scenario(
 
     ``workers == 1`` runs the shard in a thread; more run one process each (capped by
     :func:`shard_count`), started with ``start_method`` (default
-    :func:`~httptool.run.local.choose_start_method`). ``shard_fn``/``setup_fn`` default to
-    :func:`httptool.run.shard.run_shard`/``run_flow_once``; process shards need a picklable
-    (module-level) ``shard_fn``. ``handle_signals`` installs SIGINT/SIGTERM handlers for the
-    duration of the call (main thread only); ``queue_size`` bounds a thread shard's queue.
+    :func:`~httptool.run.local.choose_start_method`). ``shard_fn``/``setup_fn`` (tests
+    pass fakes) follow the contract of :mod:`httptool.run.shard`; process shards need a
+    picklable (module-level) ``shard_fn``. ``handle_signals`` installs SIGINT/SIGTERM
+    handlers for the duration of the call (main thread only); ``queue_size`` bounds a
+    thread shard's queue (in messages).
     """
     t0 = time.monotonic()
     options = options or RunOptions()
     listener = listener or Listener()
-    shard_fn, setup_fn = _resolve_fns(shard_fn, setup_fn)
     scen = plan.scenario(scenario)
     load = scen.load
     grace = max(float(load.graceful_stop), 0.0)
