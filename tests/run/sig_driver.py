@@ -39,18 +39,17 @@ class Printer(Listener):
 
 def main() -> int:
     cfg = json.loads(sys.argv[1])
+    fns: dict[str, Any] = {}
     if "url" in cfg:  # the real shard
         load = f"{{\n vus = 4\n duration = 30s\n graceful_stop = {cfg['grace']}s\n }}"
         plan = real_plan(cfg["url"], load)
-        shard_fn, setup_fn = None, None
     else:
         plan = make_plan(LoadSpec(model="vus", vus=2, duration=30, graceful_stop=cfg["grace"]),
                          setup=(Run("login"),), teardown=(Run("logout"),))
-        shard_fn = partial(fake_shard, inflight=cfg["inflight"])
-        setup_fn = fake_setup
+        fns = {"shard_fn": partial(fake_shard, inflight=cfg["inflight"]),
+               "setup_fn": fake_setup}
     out = run_scenario(plan, "s", cfg["workers"], RunOptions(snapshot_interval=0.2),
-                       Printer(), shard_fn=shard_fn, setup_fn=setup_fn,
-                       start_method=cfg.get("start_method"))
+                       Printer(), start_method=cfg.get("start_method"), **fns)
     res = out.result
     emit({"outcome": {
         "interrupted": out.interrupted, "signals": out.signals, "errors": out.errors,
