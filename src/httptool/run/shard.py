@@ -177,6 +177,7 @@ async def _flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions,
     vu = VU(rt, 0)
     try:
         await vu.iteration(None)
+        rec.iter_vu.clear()  # setup/teardown are not load iterations
     finally:
         await vu.close()
         if buf:
