@@ -10,15 +10,16 @@ One request step (:meth:`VU.request`) = render -> send -> extract -> assert, rep
 ``retry``; each attempt is a real request in the metrics. A request fails when it has a
 transport error, a failed extraction or assertion, or — with no assertion on ``status`` —
 a status of 400 or more (DESIGN.md). Each failed request is counted once, by the first
-kind that applies in the order ``variable``/transport kind, ``status``, ``assertion``,
-``extraction``.
+kind that applies in the order ``variable``/``invalid``/transport kind, ``status``,
+``assertion``, ``extraction`` (an assertion whose value is an undefined variable is a
+``variable`` failure).
 
 The flow is walked by plain recursion over the Plan's steps (:meth:`VU.steps`); this is
 the product's core, so it is hand-written and kept lean: the common case (one ``run``
 after another, static request, warm connection) costs a few attribute look-ups, the
 client call and seven list appends.
 
-Decisions where DSL.md is silent (docs/language.md repeats them):
+Decisions where DSL.md is silent (docs/running.md repeats them):
 
 * a ``var`` is evaluated when the VU starts (``"user-${VU}@test.com"``), or at the start
   of every iteration when it uses ``${ITER}``, ``${TIME}``, ``${UUID}``, ``${COUNTER}``,
@@ -30,8 +31,15 @@ Decisions where DSL.md is silent (docs/language.md repeats them):
   an undefined left side, which is true;
 * ``foreach`` over something that is not an array runs nothing and counts the body's
   requests as skipped;
+* a failed parent counts the request steps of its block as skipped as often as they
+  would have run (``repeat``/``foreach`` multiply; of an ``if`` only the branch its
+  condition picks now);
 * ``retry`` without ``on`` retries any failed attempt (transport error, status, assertion,
-  extraction); jitter scales each delay by a random factor in [0.5, 1.5);
+  extraction); jitter scales each delay by a random factor in [0.5, 1.5); a step that
+  cannot succeed as written (not buildable, undefined variable) is never retried;
+* sequential ``use`` rows: one run-wide sequence per data set, dealt round-robin across
+  shards;
+* ``--base-url-map`` FROM matches only where a host or path segment ends;
 * the scenario's ``think_time`` pauses before every request step but the first of the
   iteration, unless an explicit ``think`` came right before it;
 * ``shared`` pools live in one process (one shard): VUs of other processes do not see
