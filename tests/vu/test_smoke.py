@@ -8,7 +8,8 @@ from support.runshard import plan_from, run_plan
 SCENARIO = """
 var base = "http://example.test"
 request login {
-  curl -X POST ${base}/login -H 'Content-Type: application/json' -d '{"username":"u-${VU}","password":"p"}'
+  curl -X POST ${base}/login -H 'Content-Type: application/json' \
+    -d '{"username":"u-${VU}","password":"p"}'
   extract { token = $.token }
   assert { status == 200 }
 }

@@ -122,6 +122,9 @@ class ConnectionPool:
     def __init__(self, context: ClientContext | None = None, jar: Any = None) -> None:
         self.context = context or default_context()
         self.jar: CookieJar | None = jar
+        #: applied to every redirect target (``--base-url-map``: a redirect to the mapped
+        #: public host must not leave the machine)
+        self.rewrite: Callable[[str], str] | None = None
         self._idle: dict[tuple, list[HttpConnection]] = {}
         self._all: set[HttpConnection] = set()
         self.connections_opened = 0
@@ -253,7 +256,7 @@ class ConnectionPool:
         if jar is not None and not req.has_cookie_header:
             u = req.url
             cookie = jar.header_for(u.secure, u.host, u.path)
-        if cookies:
+        if cookies and not req.has_cookie_header:  # curl: -H 'Cookie: ...' wins over -b
             cookie = f"{cookies}; {cookie}" if cookie else cookies
         if not cookie:
             return req.wire
@@ -345,7 +348,7 @@ class ConnectionPool:
                 resp.reason = f"maximum ({opts.max_redirs}) redirects followed"
                 break
             try:
-                req = _redirected(req, resp.status, location)
+                req = _redirected(req, resp.status, location, self.rewrite)
             except InvalidRequest as e:
                 resp.error, resp.reason = ErrorKind.INVALID, f"bad redirect: {e}"
                 break
@@ -483,11 +486,14 @@ def _describe_connect_error(
     return ErrorKind.CONNECT, f"could not connect to {what}: {detail}"
 
 
-def _redirected(req: PreparedRequest, status: int, location: str) -> PreparedRequest:
+def _redirected(req: PreparedRequest, status: int, location: str,
+                rewrite: Callable[[str], str] | None = None) -> PreparedRequest:
     """The next hop, with curl's method rules: 301/302 turn POST into GET, 303 turns
     everything but HEAD into GET (both drop the body); 307/308 keep method and body.
     Credentials (``-u`` and Authorization) are not sent to another host."""
     url = resolve_location(req.url, location)
+    if rewrite is not None:
+        url = rewrite(url)
     method, body, headers = req.method, req.body, req.headers
     if (status in (301, 302) and method == "POST") or (status == 303 and method != "HEAD"):
         method, body = "GET", b""

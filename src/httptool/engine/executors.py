@@ -96,6 +96,9 @@ class Executor:
         self._vus: dict[int, VULike] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.start_ns = 0
+        #: the first exception a VU task raised (a bug, not a request failure): it stops
+        #: the load and :meth:`run` raises it after the drain, so it is never lost
+        self.failure: BaseException | None = None
 
     # ------------------------------------------------------------------ common parts
 
@@ -124,8 +127,14 @@ class Executor:
     def _spawn(self, coro: object) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
         return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self.failure is None:
+            self.failure = task.exception()
+            self.stop.set()
 
     def _elapsed(self) -> float:
         return (time.monotonic_ns() - self.start_ns) / 1e9
@@ -186,6 +195,8 @@ class Executor:
         finally:
             await self._drain()
             self.state.done = True
+        if self.failure is not None:
+            raise self.failure
         return self.state
 
     # ------------------------------------------------------------------ closed model

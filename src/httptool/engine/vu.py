@@ -309,6 +309,7 @@ class Runtime:
         env: Mapping[str, str] | None = None,
         client: ClientContext | None = None,
         seed: int | None = None,
+        counter_base: int = 0,
     ) -> None:
         self.plan = plan
         self.scenario = scenario
@@ -323,7 +324,7 @@ class Runtime:
         self.pools: dict[str, list[Any]] = {name: [] for name in plan.shared}
         local = itertools.count()
         self.next_counter: Callable[[], int] = (
-            lambda: next(local) * shard_count + shard_index + 1)
+            lambda: counter_base + next(local) * shard_count + shard_index + 1)
         self._shard = (shard_index, shard_count)
         self._rows: dict[str, itertools.count[int]] = {}
         self.url_map = tuple(base_url_map)
@@ -393,6 +394,9 @@ class VU:
         self.emit = rt.emit
         self.jar = rt.new_jar()
         self.client = ConnectionPool(rt.client, None if rt.cookie_mode == "off" else self.jar)
+        if rt.url_map:
+            url_map = rt.url_map
+            self.client.rewrite = lambda url: map_url(url, url_map)
         kwargs: dict[str, Any] = {}
         if rt.env is not None:
             kwargs["env"] = rt.env

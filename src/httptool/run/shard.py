@@ -71,6 +71,10 @@ class ShardConfig:
 
 # --------------------------------------------------------------------------- running
 
+#: ``${COUNTER}`` in setup starts above this and in teardown above twice this, so their
+#: values never meet the load's (which count from 1 across all shards).
+FLOW_ONCE_COUNTER_BASE = 10**12
+
 #: How often the shard polls the stop flags, samples active VUs and ships events (s).
 TICK = 0.05
 
@@ -170,7 +174,9 @@ async def _flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions,
                    t0_ns=origin_ns(start_wall_ns) if start_wall_ns else None)
     buf: list[Event] = []
     scenario = ScenarioPlan("setup", LoadSpec("iterations", vus=1, iterations=1), steps)
+    phase = 2 if steps is plan.teardown else 1
     rt = Runtime(plan, scenario, rec, shard_index=0, shard_count=1,
+                 counter_base=phase * FLOW_ONCE_COUNTER_BASE,
                  base_url_map=options.base_url_map, cookies=options.cookies,
                  emit=buf.append if options.events else None,
                  setup_values=options.setup_values, env=options.env)
