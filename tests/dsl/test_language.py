@@ -259,3 +259,34 @@ def test_statements_may_share_a_line_inside_blocks() -> None:
     assert isinstance(f[0], Parallel)
     assert [[s.request for s in br] for br in f[0].branches] == [["a"], ["b", "c"]]
     assert [s.request for s in f[1:]] == ["a", "b"]
+
+
+def test_extract_and_assert_items_may_share_a_line() -> None:
+    one = """
+request a {
+  curl http://x/y
+  extract { t = $.token  u = header:X-Id }
+  assert { status == 200  latency < 500  $.id == 1  header.Content-Type contains "json" }
+}
+scenario s { run a }
+"""
+    many = """
+request a {
+  curl http://x/y
+  extract {
+    t = $.token
+    u = header:X-Id
+  }
+  assert {
+    status == 200
+    latency < 500
+    $.id == 1
+    header.Content-Type contains "json"
+  }
+}
+scenario s { run a }
+"""
+    p1, d1 = compile_source(one, "one.httpx")
+    p2, d2 = compile_source(many, "many.httpx")
+    assert p1 is not None and not d1.items, d1.render(one)
+    assert p1 == p2 and len(p1.requests[0].asserts) == 4

@@ -517,7 +517,9 @@ class Parser:
                     raise self.fail(f"missing '}}' (block opened at line {open_.line})", t)
                 try:
                     out.append(item())
-                    self.end_statement(("}",))
+                    # items may share a line: `assert { status == 200  $.id == 1 }`
+                    if not self.at("PATH"):
+                        self.end_statement(("}",), next_word=True)
                 except DiagnosticError:
                     self.recover("}", t)
         out.append(item())
