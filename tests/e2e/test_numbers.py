@@ -155,9 +155,6 @@ def workers(request: pytest.FixtureRequest) -> int:
     return int(request.param)
 
 
-@pytest.mark.xfail(strict=True, reason="engine/executors.py Executor._open: a worker busy "
-                   "when the schedule ends parks itself again in `idle` and is never "
-                   "released, so _drain waits out the whole graceful_stop")
 def test_open_model_run_ends_on_time(tmp_path: Path, fresh_target: Any) -> None:
     """A 1 s open-model run of fast requests ends about 1 s after it starts, and its
     summary says so (duration and rate are the load's, not the grace period's)."""

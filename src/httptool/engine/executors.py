@@ -286,8 +286,10 @@ class Executor:
         n, i = self.shard.count, self.shard.index
         st = self.state
 
+        closing = False  # the schedule is over: a worker that finishes does not park again
+
         async def worker(vu: VULike) -> None:
-            while True:
+            while not closing:
                 fut: asyncio.Future[int | None] = loop.create_future()
                 idle.append((vu, fut))
                 scheduled = await fut
@@ -333,6 +335,7 @@ class Executor:
             wait = due - (time.monotonic_ns() - start) / 1e9
             await self._sleep_or_stop(max(wait, PACER_TICK) if wait > PACER_TICK else PACER_TICK)
         # the schedule is over: release idle workers; busy ones finish (grace) in _drain
+        closing = True
         for _vu, fut in idle:
             if not fut.done():
                 fut.set_result(None)
