@@ -131,9 +131,7 @@ scenario fast {{
   run hit
 }}
 """)
-    # --graceful-stop 1s: an open-model shard waits out the whole grace period at its end
-    # (see test_open_model_run_ends_on_time), which would add 5 s here
-    r = httptool_run(f, "--verbose", "--workers", str(workers), "--graceful-stop", "1s",
+    r = httptool_run(f, "--verbose", "--workers", str(workers),
                      "--out", f"json={tmp_path / 'out.ndjson'}")
     assert r.returncode == 0, r.stderr
     c = r.console()
