@@ -104,18 +104,24 @@ scenario s {{
     (["--threshold", "nope.p95<3ms"], "nope"),
     (["--duration", "x"], "--duration"),
     (["--workers", "0"], "--workers"),
+    (["--out", "json=/nonexistent-dir/out.ndjson"], "cannot write"),
     (["--summary-json", "/nonexistent-dir/s.json"], "--summary-json"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v))
 def test_bad_option_exit_2_nothing_sent(option: list[str], says: str, tmp_path: Path,
                                         fresh_target: Any) -> None:
     f = write_scenario(tmp_path, f"request a {{ curl {fresh_target.url}/get }}\n"
                                  "scenario s: load 1 vus for 1s | run a\n")
-    r = httptool_run(f, "--progress", *option)
+    reports = ["--junit", str(tmp_path / "junit.xml")]
+    if "--summary-json" not in option:
+        reports += ["--summary-json", str(tmp_path / "summary.json")]
+    r = httptool_run(f, "--progress", *reports, *option)
     assert r.returncode == 2, r.stdout + r.stderr
     assert says in r.stderr
     assert "Traceback" not in r.stderr
     assert r.stdout == ""
     assert fresh_target.counts()["total"] == 0
+    # nothing ran, so no report file is left behind (not even an empty one)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.httpx"]
 
 
 STEADY = """\

@@ -10,6 +10,7 @@ failed, 99 a threshold failed, 0 otherwise.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -92,14 +93,22 @@ def open_writers(outs: Sequence[str]) -> list[EventWriter]:
 
 
 def check_writable(path: str | None, flag: str) -> None:
-    """Fail before the run, not after it, when an output file cannot be created."""
+    """Fail before the run, not after it, when an output file cannot be created. Only a
+    probe: a file it had to create is removed again, so a command line that fails later
+    (exit 2, nothing run) leaves no empty report behind for CI to trip on."""
     if path is None:
         return
+    existed = os.path.lexists(path)
     try:
         with open(path, "a", encoding="utf-8"):
             pass
     except OSError as e:
         _fail_usage(f"{flag}: cannot write {path}: {e.strerror or e}")
+    if not existed:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def write_final(what: str, fn: Callable[[], None], errors: list[str]) -> None:
