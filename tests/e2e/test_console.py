@@ -240,7 +240,8 @@ def test_no_color_on_a_pipe(small: Path) -> None:
 
 def test_live_panel_on_a_terminal(tmp_path: Path, fresh_target: Any) -> None:
     """--progress on a terminal draws the rich panel (requests, errors, p95), leaves the
-    final one on screen, prints no plain progress line, and exits 0."""
+    final one on screen, prints no plain progress line, and exits 0; --verbose lines go
+    above the panel, none lost."""
     f = write_scenario(tmp_path, f"""\
 request a {{
   curl {fresh_target.url}/get
@@ -253,7 +254,7 @@ scenario live {{
   think 10ms
 }}
 """)
-    r = run_in_pty("scenario", "run", str(f), "--progress", "--workers", "1")
+    r = run_in_pty("scenario", "run", str(f), "--progress", "--verbose", "--workers", "1")
     assert r.returncode == 0, r.stderr
     text = r.output.decode("utf-8")
     assert "╭" in text and "╰" in text and "httptool · live · running" in text
@@ -265,5 +266,9 @@ scenario live {{
     served = fresh_target.counts()["total"]
     assert int(m.group(1)) == served
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    # --verbose lines are printed above the panel: each request exactly once
+    logged = re.findall(r"\[\d\d:\d\d:\d\d\] VU \d ✓ GET \S+/get - 200 \(\d+ms\)", plain)
+    assert len(logged) == served
+    assert "Per-VU Results:" in plain
     assert re.search(rf"requests \.+: {served} \(", plain)
     assert "✓ the threshold passed" in plain
