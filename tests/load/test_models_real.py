@@ -1,0 +1,310 @@
+"""Every load model run for real: ``run_scenario`` with the real shard (a thread for
+``workers=1``, two processes for ``workers=2``), real sockets, the built-in target, which
+counts what it receives.
+
+What must hold for every model: the tool's request total equals the server's count
+exactly; the per-VU requests add up to the total; VU numbers are unique run-wide (VUs are
+dealt round-robin to shards, so a duplicate would show as a repeated ``(VU, ITER)`` pair).
+Counts are asserted exactly; the few timing checks have margins meant for a shared, noisy
+2-core machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from httptool.engine.events import ITERATION, REQUEST, VU_START
+from httptool.metrics import RunResult
+from httptool.plan import Plan
+from httptool.run.orchestrator import Listener, RunOutcome, run_scenario
+from httptool.run.shard import RunOptions
+from support.runshard import plan_from
+
+pytestmark = pytest.mark.timeout(60)
+
+BASE = "http://target.test"
+
+SCENARIO = """
+request hit {{
+  curl {base}/{path}
+}}
+scenario s {{
+  load {load}
+  run hit
+}}
+"""
+
+
+def plan(load: str, path: str = "get") -> Plan:
+    return plan_from(SCENARIO.format(base=BASE, path=path, load=load))
+
+
+class Collect(Listener):
+    """Keeps every event batch and every result the coordinator hands out."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+        self.results: list[RunResult] = []
+
+    def on_events(self, batch: list[tuple[Any, ...]]) -> None:
+        self.events.extend(batch)
+
+    def on_result(self, result: RunResult) -> None:
+        self.results.append(result)
+
+    def of(self, kind: str) -> list[tuple[Any, ...]]:
+        return [e for e in self.events if e[0] == kind]
+
+
+def run(target: Any, p: Plan, workers: int, *, events: bool = False,
+        listener: Listener | None = None) -> RunOutcome:
+    target.reset()
+    out = run_scenario(p, "s", workers,
+                       RunOptions(base_url_map=((BASE, target.url),), events=events,
+                                  snapshot_interval=0.25),
+                       listener, handle_signals=False)
+    assert out.errors == [] and not out.interrupted, out.errors
+    assert out.result.final
+    return out
+
+
+def check_counts(out: RunOutcome, counts: dict[str, Any], workers: int) -> RunResult:
+    """The invariants every model keeps (see the module docstring)."""
+    res = out.result
+    assert out.workers == workers
+    assert res.total.failures == 0, res.total.failures_by_kind
+    assert res.total_requests == counts["total"] > 0
+    # one request per iteration in these flows; no iteration is cut at the end
+    assert res.completed == res.total_requests and res.interrupted == 0
+    assert sum(v.requests for v in res.vus) == res.total_requests
+    assert sum(v.iterations for v in res.vus) == res.completed
+    ids = [v.vu for v in res.vus]
+    assert len(ids) == len(set(ids)) and min(ids) >= 1
+    return res
+
+
+def vu_iter_pairs_unique(lis: Collect) -> list[int]:
+    """Every ``(VU, ITER)`` pair of the iteration events is unique; returns the VU ids."""
+    pairs = [(e[2], e[3]) for e in lis.of(ITERATION)]
+    assert len(pairs) == len(set(pairs)), [p for p, n in Counter(pairs).items() if n > 1][:5]
+    return sorted({vu for vu, _ in pairs})
+
+
+# --------------------------------------------------------------------------- closed
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_closed_vus_for_duration(target: Any, workers: int) -> None:
+    lis = Collect()
+    out = run(target, plan("3 vus for 1s"), workers, events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    assert [v.vu for v in res.vus] == [1, 2, 3]
+    assert vu_iter_pairs_unique(lis) == [1, 2, 3]
+    assert len(lis.of(REQUEST)) == res.total_requests
+    assert res.dropped == 0
+    assert 0.9 < res.duration_s < 1.6
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_closed_ramp_up_starts_vus_evenly(target: Any, workers: int) -> None:
+    """``ramp_up = 1s`` with 4 VUs: VU r (0-based) starts at r × 0.25 s."""
+    lis = Collect()
+    out = run(target, plan("{ vus = 4  duration = 1.5s  ramp_up = 1s }"), workers,
+              events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    assert [v.vu for v in res.vus] == [1, 2, 3, 4]
+    assert vu_iter_pairs_unique(lis) == [1, 2, 3, 4]
+    started = {e[2]: e[1] for e in lis.of(VU_START)}
+    offsets = {vu: started[vu] - started[1] for vu in (2, 3, 4)}
+    for vu, off in offsets.items():  # the controller ticks every 50 ms; noisy machine
+        assert abs(off - (vu - 1) * 0.25) < 0.15, offsets
+    # in each shard the VU started first ran longest, so it sent more requests
+    per = {v.vu: v.requests for v in res.vus}
+    assert per[1] > per[3] and per[2] > per[4], per
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_closed_vu_stages_active_vus_follow(target: Any, workers: int) -> None:
+    """0 -> 2 VUs over the first second, 2 -> 6 over the next: the target is floored, so
+    VU r starts once the ramp reaches r + 1; the 6th would start at the very end."""
+    load = "{ stage { duration = 1s, vus = 2 } stage { duration = 1s, vus = 6 } }"
+    lis = Collect()
+    out = run(target, plan(load), workers, events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    n = len(res.vus)
+    assert 4 <= n <= 5, res.vus  # VU 5 starts at 1.75 s
+    assert [v.vu for v in res.vus] == list(range(1, n + 1))
+    assert vu_iter_pairs_unique(lis) == list(range(1, n + 1))
+    by_second = {s.second: s.active_vus for s in res.series}
+    assert 1 <= by_second[0] <= 2 < 4 <= by_second[1] <= 5, by_second
+    started = {e[2]: e[1] for e in lis.of(VU_START)}
+    t0 = started[1] - 0.5  # VU 1 starts when the first ramp reaches 1 (0.5 s)
+    for vu, at in ((2, 1.0), (3, 1.25), (4, 1.5)):
+        assert abs(started[vu] - t0 - at) < 0.15, (vu, started[vu] - t0)
+
+
+# --------------------------------------------------------------------------- open
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_open_rps_for_duration(target: Any, workers: int) -> None:
+    """200 iterations/s for 1 s: exactly 200 scheduled, each started or counted dropped."""
+    lis = Collect()
+    out = run(target, plan("{ rps = 200  duration = 1s  graceful_stop = 0.5s }"), workers,
+              events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    assert res.completed + res.dropped + res.interrupted == 200
+    assert res.dropped == 0  # the default pool (up to 1000 VUs) never runs out here
+    ids = vu_iter_pairs_unique(lis)
+    assert ids == [v.vu for v in res.vus]
+    assert res.total.service is not None and res.total.service.count == res.total_requests
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_open_rate_stages_change_the_rate(target: Any, workers: int) -> None:
+    """0 -> 50/s over 1 s (25 iterations), then 50 -> 150/s over 1 s (100): exactly 125
+    scheduled, and the per-second counts follow the stages."""
+    load = ("{ stage { duration = 1s, rps = 50 } stage { duration = 1s, rps = 150 }"
+            "  graceful_stop = 0.5s }")
+    lis = Collect()
+    out = run(target, plan(load), workers, events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    assert res.completed + res.dropped + res.interrupted == 125
+    assert res.dropped == 0
+    per = {s.second: s.requests for s in res.series}
+    # a request is binned by when it ends (~1 ms after its start): allow a couple at the edge
+    assert abs(per[0] - 25) <= 2 and abs(per[1] - 100) <= 2, per
+    vu_iter_pairs_unique(lis)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_open_too_few_vus_drops_and_never_delays(target: Any, workers: int) -> None:
+    """100 iterations/s of a 200 ms request need ~20 VUs; with ``max_vus = 5`` about 25/s
+    can run and the rest must be counted as dropped. Nothing may be started late instead:
+    latency is measured from the scheduled start, so an iteration that waited for a VU
+    would show a latency well above the 200 ms the server takes."""
+    load = "{ rps = 100  duration = 2s  max_vus = 5  graceful_stop = 1s }"
+    out = run(target, plan(load, "delay/200"), workers)
+    res = check_counts(out, target.counts(), workers)
+    assert res.completed + res.dropped + res.interrupted == 200
+    assert res.dropped > 0
+    assert res.vus_created <= 5 and len(res.vus) <= 5
+    # 5 VUs × (2 s / 0.2 s + 1) at most; at least 80 % of 5 × 10 on a busy machine
+    assert 40 <= res.completed <= 55, (res.completed, res.dropped)
+    lat, svc = res.total.latency, res.total.service
+    assert svc is not None
+    assert lat.min >= 195_000_000  # /delay/200 really waited (its timer may fire ~1 ms early)
+    assert lat.max < 400_000_000, lat  # started on time: never queued behind a busy VU
+    assert lat.max - svc.max < 100_000_000
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_iterations_exact(target: Any, workers: int) -> None:
+    lis = Collect()
+    out = run(target, plan("101 iterations with 3 vus"), workers, events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    assert res.total_requests == res.completed == 101
+    assert res.dropped == 0
+    assert vu_iter_pairs_unique(lis) == [1, 2, 3] == [v.vu for v in res.vus]
+
+
+# --------------------------------------------------------------------------- ${COUNTER}, ${VU}
+
+COUNTER_SCENARIO = """
+request hit {{
+  curl "{base}/anything?c=${{COUNTER}}&vu=${{VU}}&it=${{ITER}}"
+}}
+scenario s {{
+  load {load}
+  run hit
+}}
+"""
+
+
+@pytest.mark.parametrize("load", ["{ vus = 4  duration = 1s }",
+                                  "{ rps = 300  duration = 1s  graceful_stop = 0.5s }"])
+def test_counter_and_vu_unique_across_processes(target: Any, load: str) -> None:
+    """Two shard processes: every ``${COUNTER}`` value sent is unique (shard i of 2 deals
+    i + 1, i + 3, ... without gaps, so each residue class is 1..n consecutive); every
+    ``(${VU}, ${ITER})`` pair is unique; the URL's VU is the VU that sent it."""
+    lis = Collect()
+    p = plan_from(COUNTER_SCENARIO.format(base=BASE, load=load))
+    out = run(target, p, 2, events=True, listener=lis)
+    res = check_counts(out, target.counts(), 2)
+    reqs = lis.of(REQUEST)
+    assert len(reqs) == res.total_requests
+    counters, pairs = [], []
+    for e in reqs:
+        q = parse_qs(urlsplit(e[6]).query)
+        counters.append(int(q["c"][0]))
+        assert int(q["vu"][0]) == e[2] and int(q["it"][0]) == e[3]
+        pairs.append((e[2], e[3]))
+    assert len(set(counters)) == len(counters)
+    for first in (1, 2):  # one shard's sequence each
+        mine = sorted(c for c in counters if c % 2 == first % 2)
+        assert mine == list(range(first, first + 2 * len(mine), 2))
+    assert len(set(pairs)) == len(pairs)
+    assert target.counts()["paths"]["/anything"] == len(reqs)
+
+
+# --------------------------------------------------------------------------- graceful_stop
+
+GRACE_SCENARIO = """
+request slow {{
+  curl {base}/delay/3000
+}}
+scenario s {{
+  load {{ vus = {vus}  duration = 1s  graceful_stop = {grace} }}
+  run slow
+}}
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_graceful_stop_too_short_interrupts(target: Any, workers: int) -> None:
+    """A 3 s iteration in a 1 s run with 0.5 s of grace is cut and counted interrupted;
+    the run ends after ~1.5 s, not 3 s."""
+    p = plan_from(GRACE_SCENARIO.format(base=BASE, vus=workers, grace="0.5s"))
+    t = time.monotonic()
+    out = run(target, p, workers)
+    took = time.monotonic() - t
+    res = out.result
+    assert res.interrupted == workers and res.completed == 0
+    # the server received each cut request; the tool counts the iteration as interrupted
+    # (a request cut before its response has no result: it is not in total_requests)
+    assert target.counts()["total"] == workers
+    assert res.total_requests == 0
+    assert took < 2.9, took
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_graceful_stop_long_enough_completes(target: Any, workers: int) -> None:
+    p = plan_from(GRACE_SCENARIO.format(base=BASE, vus=workers, grace="5s"))
+    out = run(target, p, workers)
+    res = check_counts(out, target.counts(), workers)
+    assert res.completed == workers == res.total_requests
+    assert res.total.latency.min >= 3_000_000_000
+    assert res.duration_s < 4.5
+
+
+# --------------------------------------------------------------------------- the end of a run
+
+
+def test_open_model_ends_with_its_last_iteration(target: Any) -> None:
+    """With the default ``graceful_stop`` (5 s), a 1 s open run whose iterations take
+    ~1 ms ends right after its last iteration, and its rate is ~200/s. (Regression: a
+    worker busy when the schedule ended parked again on a future nobody resolved, so
+    every open run lasted duration + graceful_stop; fixed in 2c19a1e.)"""
+    t = time.monotonic()
+    out = run(target, plan("200 rps for 1s"), 1)
+    took = time.monotonic() - t
+    res = check_counts(out, target.counts(), 1)
+    assert res.completed == 200
+    assert res.duration_s < 1.5, res.duration_s
+    assert res.rps() > 150, res.rps()
+    assert took < 3.0, took
