@@ -105,6 +105,8 @@ scenario s {{
     (["--duration", "x"], "--duration"),
     (["--workers", "0"], "--workers"),
     (["--out", "json=/nonexistent-dir/out.ndjson"], "cannot write"),
+    (["--out", "json={tmp}/ok.ndjson", "--out", "csv=/nonexistent-dir/out.csv"],
+     "cannot write /nonexistent-dir/out.csv"),
     (["--summary-json", "/nonexistent-dir/s.json"], "--summary-json"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v))
 def test_bad_option_exit_2_nothing_sent(option: list[str], says: str, tmp_path: Path,
@@ -114,6 +116,7 @@ def test_bad_option_exit_2_nothing_sent(option: list[str], says: str, tmp_path: 
     reports = ["--junit", str(tmp_path / "junit.xml")]
     if "--summary-json" not in option:
         reports += ["--summary-json", str(tmp_path / "summary.json")]
+    option = [o.replace("{tmp}", str(tmp_path)) for o in option]
     r = httptool_run(f, "--progress", *reports, *option)
     assert r.returncode == 2, r.stdout + r.stderr
     assert says in r.stderr

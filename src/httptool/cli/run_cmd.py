@@ -82,13 +82,22 @@ def open_writers(outs: Sequence[str]) -> list[EventWriter]:
         except ValueError as e:
             _fail_usage(str(e))
     writers: list[EventWriter] = []
+    created: list[str] = []  # files that did not exist before: removed if one fails
     for spec in specs:
+        existed = os.path.lexists(spec.path)
         try:
             writers.append(open_event_writer(spec))
         except OSError as e:
             for w in writers:
                 w.close()
+            for path in created:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
             _fail_usage(f"cannot write {spec.path}: {e.strerror or e}")
+        if not existed:
+            created.append(spec.path)
     return writers
 
 
