@@ -191,13 +191,13 @@ def profile_scenario(text: str, timeout: float, raw_path: Path, rate: int = 500
     """Run the scenario under ``py-spy record --format raw`` (collapsed stacks written to
     ``raw_path``) and return the child's measurements.
 
-    Python frames only, and ``--nonblocking`` (the process is never paused): C code and
-    system calls are charged to the Python function that called them. ``--native`` was
-    tried and rejected: it stops the process to unwind, and on this kernel the stops
-    land mostly in system calls (``getpid`` inside ``asyncio.get_running_loop``, a ~0.2 µs
-    call, came out at 25 % of the samples), so it overstates them."""
-    raw_path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = [ensure_pyspy(), "record", "--format", "raw", "--nonblocking", "-r", str(rate),
+    Python frames only: C code and system calls are charged to the Python function that
+    called them. py-spy's default mode pauses the process for each sample (the profiled
+    run costs ~5-10 % more CPU per request than an unprofiled one); ``--nonblocking``
+    gave about half as many usable samples and stacks torn between frames. ``--native``
+    was rejected: on this kernel its stops land mostly in system calls (``getpid`` inside
+    ``asyncio.get_running_loop``, a ~0.2 µs call, came out at 25 % of the samples)."""
+    prefix = [ensure_pyspy(), "record", "--format", "raw", "-r", str(rate),
               "-o", str(raw_path), "--"]
     return run_scenario(text, timeout, prefix=prefix)
 
@@ -415,7 +415,10 @@ def machine() -> dict[str, Any]:
             if line.startswith("Model name:"):
                 model = line.split(":", 1)[1].strip()
     load = os.getloadavg()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True, check=False).stdout.strip()
     return {
+        "commit": commit or "?",
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
         "python": platform.python_version(), "nginx": _version(["nginx", "-v"]),
@@ -426,8 +429,8 @@ def machine() -> dict[str, Any]:
 
 def machine_line(m: dict[str, Any]) -> str:
     return (f"Machine: {m['cpu']} · {m['cores']} cores · kernel {m['kernel']} · Python "
-            f"{m['python']} · {m['nginx']} · {m['wrk']} · {m['date']} · load average at "
-            f"start {m['loadavg_at_start'][0]}")
+            f"{m['python']} · {m['nginx']} · {m['wrk']} · {m['date']} · commit "
+            f"{m['commit']} · load average at start {m['loadavg_at_start'][0]}")
 
 
 def write_json(name: str, data: dict[str, Any]) -> Path:
