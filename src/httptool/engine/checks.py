@@ -37,6 +37,7 @@ import orjson
 from jsonpath import JSONPath, JSONPathEnvironment
 from jsonpath.selectors import IndexSelector, NameSelector
 
+from httptool.engine.events import MASK, SECRET_HEADERS
 from httptool.engine.interpolate import to_text
 from httptool.plan import Assertion, Condition, Extract, Template, Value
 
@@ -527,7 +528,7 @@ class Check:
     """A compiled :class:`~httptool.plan.Assertion`: ``evaluate(view, render)`` returns None
     when it holds, else the reason (``status == 200 failed: got 401``)."""
 
-    __slots__ = ("_fast", "_path", "assertion", "name", "text")
+    __slots__ = ("_fast", "_path", "_secret", "assertion", "name", "text")
 
     def __init__(self, a: Assertion) -> None:
         if a.op not in _OPS or a.op == "truthy":
@@ -538,6 +539,9 @@ class Check:
         if a.op == "matches" and not isinstance(a.value, Template) and a.value is not None:
             compile_regex(str(a.value))  # invalid regexes fail at compile time
         self._fast = _fast_pass(a)
+        #: the actual value is a secret (a cookie, Authorization...): never in a reason
+        self._secret = not a.length and (
+            a.subject == "cookie" or (a.subject == "header" and a.arg.lower() in SECRET_HEADERS))
 
     def subject(self, view: ResponseView) -> Any:
         """The left side's value, or ``_MISSING``."""
@@ -577,7 +581,10 @@ class Check:
         why = compare(a.op, actual, a.value, a.values, render)
         if why is None:
             return None
-        shown = _show(actual, latency=a.subject == "latency" and not a.length)
+        if self._secret:
+            shown = MASK if actual is not _MISSING else _show(actual)
+        else:
+            shown = _show(actual, latency=a.subject == "latency" and not a.length)
         return f"{a.text} failed: got {shown}{why}"
 
 
