@@ -17,6 +17,10 @@ the server do not slow each other) with :class:`StallProcess`::
         srv.counts()       # {"total": ..., "held": ...}
 
 or in a loop of your own with ``await StallServer(...).start()``.
+
+:func:`frozen_loop_shard` is the other kind of stall: the load generator's own event loop
+blocked for a while (as by a long GC pause or a starved CPU), for ``run_scenario``'s
+``shard_fn``.
 """
 
 from __future__ import annotations
@@ -208,6 +212,30 @@ class StallProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def frozen_loop_shard(config: Any, channel: Any, *, at: float, seconds: float) -> None:
+    """:func:`httptool.run.shard.run_shard`, with this shard's event loop blocked for
+    ``seconds`` from ``at`` seconds after the run's common start (a blocking
+    ``time.sleep`` in a loop callback). Picklable with :func:`functools.partial`, so it
+    also runs in shard processes. Patches the engine's loop factory while it runs (one
+    shard per process, or the only shard of a ``workers=1`` run)."""
+    from httptool.engine import loop as engine_loop
+    from httptool.run.shard import run_shard
+
+    real = engine_loop.new_event_loop
+
+    def factory() -> asyncio.AbstractEventLoop:
+        lp = real()
+        delay = (config.start_wall_ns - time.time_ns()) / 1e9 + at
+        lp.call_later(max(delay, 0.0), time.sleep, seconds)
+        return lp
+
+    engine_loop.new_event_loop = factory  # type: ignore[assignment]
+    try:
+        run_shard(config, channel)
+    finally:
+        engine_loop.new_event_loop = real  # type: ignore[assignment]
 
 
 async def _serve(args: argparse.Namespace) -> None:
