@@ -43,3 +43,12 @@ def test_two_shards_split_iterations_exactly(target) -> None:
     assert out.result.completed == 11
     assert out.result.total_requests == 22 == target.counts()["total"]
     assert sorted(v.vu for v in out.result.vus) == [1, 2, 3]
+
+
+def test_requests_the_scenario_never_runs_are_not_in_the_result(target) -> None:
+    text = SCENARIO.replace("scenario s {", """request unused {
+  curl ${base}/get
+}
+scenario s {""")
+    out = run_plan(plan_from(text), base_url_map=(("http://example.test", target.url),))
+    assert set(out.result.requests) == {"login", "me"}
