@@ -1,6 +1,7 @@
-"""Shared harness of the engine benchmarks (``bench/vu_*.py``, ``bench/flow_vs_wrk.py``,
-``bench/open_model.py``): nginx and wrk on pinned cores, a scenario driven through the
-real shard entry point in a pinned child process, medians and markdown tables.
+"""Shared harness of the engine benchmarks (``vu_static_vs_wrk.py``, ``flow_vs_wrk.py``,
+``open_model.py``, ``vu_memory.py``, ``engine_layers.py``): nginx and wrk on pinned cores,
+a scenario driven through the real shard entry point in a pinned child process, py-spy
+profiles, medians and markdown tables. Results go to :data:`RESULTS_DIR`.
 
 Not a test. The parent runs as root on Debian (nginx and wrk are installed from Debian
 when missing). nginx runs with one worker pinned to CPU 0; every generator (wrk, or the
