@@ -11,7 +11,6 @@ Counts are asserted exactly; the few timing checks have margins meant for a shar
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -148,6 +147,28 @@ def test_closed_vu_stages_active_vus_follow(target: Any, workers: int) -> None:
         assert abs(started[vu] - t0 - at) < 0.15, (vu, started[vu] - t0)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_closed_vu_stages_down_parks_vus(target: Any, workers: int) -> None:
+    """Up to 4 VUs over 0.5 s, 4 for 0.5 s, then a step down to 1 VU for 1 s: VUs 2-4 send
+    nothing after the step (they finish the ~1 ms iteration they are in and park) while
+    VU 1 goes on to the end."""
+    load = ("{ stage { duration = 0.5s, vus = 4 } stage { duration = 0.5s, vus = 4 }"
+            "  stage { duration = 0s, vus = 1 } stage { duration = 1s, vus = 1 } }")
+    lis = Collect()
+    out = run(target, plan(load), workers, events=True, listener=lis)
+    res = check_counts(out, target.counts(), workers)
+    assert [v.vu for v in res.vus] == [1, 2, 3, 4]
+    assert vu_iter_pairs_unique(lis) == [1, 2, 3, 4]
+    started = {e[2]: e[1] for e in lis.of(VU_START)}
+    t0 = started[1] - 0.125  # VU 1 starts when the ramp reaches 1 (0.125 s)
+    last: dict[int, float] = {}
+    for e in lis.of(REQUEST):
+        last[e[2]] = max(last.get(e[2], 0.0), e[1] - t0)
+    assert all(last[vu] < 1.0 + 0.15 for vu in (2, 3, 4)), last
+    assert last[1] > 1.8, last
+    assert {s.second: s.active_vus for s in res.series}[0] == 4
+
+
 # --------------------------------------------------------------------------- open
 
 
@@ -250,61 +271,3 @@ def test_counter_and_vu_unique_across_processes(target: Any, load: str) -> None:
         assert mine == list(range(first, first + 2 * len(mine), 2))
     assert len(set(pairs)) == len(pairs)
     assert target.counts()["paths"]["/anything"] == len(reqs)
-
-
-# --------------------------------------------------------------------------- graceful_stop
-
-GRACE_SCENARIO = """
-request slow {{
-  curl {base}/delay/3000
-}}
-scenario s {{
-  load {{ vus = {vus}  duration = 1s  graceful_stop = {grace} }}
-  run slow
-}}
-"""
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_graceful_stop_too_short_interrupts(target: Any, workers: int) -> None:
-    """A 3 s iteration in a 1 s run with 0.5 s of grace is cut and counted interrupted;
-    the run ends after ~1.5 s, not 3 s."""
-    p = plan_from(GRACE_SCENARIO.format(base=BASE, vus=workers, grace="0.5s"))
-    t = time.monotonic()
-    out = run(target, p, workers)
-    took = time.monotonic() - t
-    res = out.result
-    assert res.interrupted == workers and res.completed == 0
-    # the server received each cut request; the tool counts the iteration as interrupted
-    # (a request cut before its response has no result: it is not in total_requests)
-    assert target.counts()["total"] == workers
-    assert res.total_requests == 0
-    assert took < 2.9, took
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_graceful_stop_long_enough_completes(target: Any, workers: int) -> None:
-    p = plan_from(GRACE_SCENARIO.format(base=BASE, vus=workers, grace="5s"))
-    out = run(target, p, workers)
-    res = check_counts(out, target.counts(), workers)
-    assert res.completed == workers == res.total_requests
-    assert res.total.latency.min >= 3_000_000_000
-    assert res.duration_s < 4.5
-
-
-# --------------------------------------------------------------------------- the end of a run
-
-
-def test_open_model_ends_with_its_last_iteration(target: Any) -> None:
-    """With the default ``graceful_stop`` (5 s), a 1 s open run whose iterations take
-    ~1 ms ends right after its last iteration, and its rate is ~200/s. (Regression: a
-    worker busy when the schedule ended parked again on a future nobody resolved, so
-    every open run lasted duration + graceful_stop; fixed in 2c19a1e.)"""
-    t = time.monotonic()
-    out = run(target, plan("200 rps for 1s"), 1)
-    took = time.monotonic() - t
-    res = check_counts(out, target.counts(), 1)
-    assert res.completed == 200
-    assert res.duration_s < 1.5, res.duration_s
-    assert res.rps() > 150, res.rps()
-    assert took < 3.0, took
