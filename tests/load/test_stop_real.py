@@ -52,11 +52,29 @@ def test_graceful_stop_too_short_interrupts(target: Any, workers: int) -> None:
     took = time.monotonic() - t
     res = out.result
     assert res.interrupted == workers and res.completed == 0
-    # the server received each cut request; the tool counts the iteration as interrupted
-    # (a request cut before its response has no result: it is not in total_requests)
-    assert target.counts()["total"] == workers
-    assert res.total_requests == 0
+    assert target.counts()["total"] == workers  # each cut request did reach the server
     assert took < 2.9, took
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine/vu.py VU._attempt: when the iteration is cancelled at the end of the grace "
+    "period, the CancelledError from client.send() propagates before anything is "
+    "recorded, so a request that was sent (and that the server counted) is in no count; "
+    "docs/outputs.md defines a request as 'one attempt that was sent or failed to be sent'"))
+@pytest.mark.parametrize("workers", [1, 2])
+def test_request_cut_by_graceful_stop_is_counted(target: Any, workers: int) -> None:
+    """The tool's request total equals the server's count even when the run ends by
+    cutting in-flight requests, and the per-VU table adds up to it."""
+    p = plan_from(GRACE_SCENARIO.format(base=BASE, vus=workers, grace="0.2s"))
+    target.reset()
+    # not run(): whether a cut request is also a failure is for the fix to decide
+    out = run_scenario(p, "s", workers, RunOptions(base_url_map=((BASE, target.url),)),
+                       handle_signals=False)
+    assert out.errors == []
+    res = out.result
+    assert res.interrupted == workers
+    assert res.total_requests == target.counts()["total"] == workers
+    assert sum(v.requests for v in res.vus) == res.total_requests
 
 
 @pytest.mark.parametrize("workers", [1, 2])
