@@ -543,6 +543,17 @@ class Check:
         self._secret = not a.length and (
             a.subject == "cookie" or (a.subject == "header" and a.arg.lower() in SECRET_HEADERS))
 
+    def status_predicate(self) -> Callable[[Any], bool] | None:
+        """For a plain check on ``status`` with constant values, a function of the
+        status that is True exactly when the check passes (the VU's fast path: no view,
+        no render); None otherwise."""
+        a = self.assertion
+        if a.subject != "status" or a.length or self._fast is None:
+            return None
+        if isinstance(a.value, Template) or any(isinstance(v, Template) for v in a.values):
+            return None
+        return self._fast
+
     def subject(self, view: ResponseView) -> Any:
         """The left side's value, or ``_MISSING``."""
         a = self.assertion

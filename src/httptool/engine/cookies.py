@@ -245,6 +245,8 @@ class CookieJar:
 
     def header_for(self, secure: bool, host: str, path: str) -> str | None:
         """The ``Cookie`` header value for a request, or None when no cookie applies."""
+        if not self._count:  # most load-test requests: nothing was ever set
+            return None
         cache = self._secure_cache if secure else self._plain_cache
         e = cache.get(host)
         if e is None or (e.min_expires != _INF and self._clock() >= e.min_expires):

@@ -176,7 +176,7 @@ class CompiledRequest:
     __slots__ = (
         "auth", "body", "check_stats", "checks", "cookies", "extractors", "headers",
         "keep_body", "method", "name", "options", "prepared", "retry", "spec", "stats",
-        "status_rule", "url", "url_map",
+        "status_ok", "status_rule", "url", "url_map",
     )
 
     def __init__(self, spec: RequestSpec, recorder: RecorderLike,
@@ -205,6 +205,16 @@ class CompiledRequest:
         self.stats: StatsSink = recorder.request(spec.name)
         self.check_stats: tuple[CheckSink, ...] = tuple(
             recorder.check(f"{spec.name} {a.text}") for a in spec.asserts)
+        #: all checks are constant status checks and nothing is extracted: a response
+        #: whose status passes them all needs no ResponseView (the common case)
+        self.status_ok: Callable[[int], bool] | None = None
+        preds = [c.status_predicate() for c in self.checks]
+        if not self.extractors and self.checks and all(p is not None for p in preds):
+            if len(preds) == 1:
+                self.status_ok = preds[0]
+            else:
+                fns = tuple(preds)
+                self.status_ok = lambda st: all(f(st) for f in fns)  # type: ignore[misc]
         self.prepared: PreparedRequest | None = None
         if self._static():
             try:
@@ -661,7 +671,11 @@ class VU:
         if cr.status_rule and status >= 400:
             kind = "status"
             reason = f"status {status} (400 or above, and no assertion on status)"
-        if cr.extractors or cr.checks:
+        status_ok = cr.status_ok
+        if status_ok is not None and status_ok(status):
+            for cs in cr.check_stats:
+                cs.passed += 1
+        elif cr.extractors or cr.checks:
             view = ResponseView(resp, self.jar, req.url.host)
             for ex in cr.extractors:
                 try:
