@@ -1,0 +1,96 @@
+"""Does --progress slow the load? The CLI with no progress, the plain lines and the live
+panel, same scenario, interleaved rounds.
+
+Not a test. Run as root on Debian (installs nginx and wrk when missing):
+
+    .venv/bin/python bench/progress_overhead.py [--duration 5] [--vus 50] [--rounds 3]
+
+``httptool scenario run --workers 1`` (the shard in a thread of the CLI process, so the
+progress rendering shares the generator's one core) is pinned to CPU 1, nginx to CPU 0.
+Three variants per round: no ``--progress``; ``--progress`` to a pipe (plain lines every
+2 s); ``--progress`` on a pseudo-terminal (``script -qc``: the rich live panel, redrawn
+up to 4 times a second). Requests/s come from ``--summary-json``; CPU per request from
+``RUSAGE_CHILDREN`` (whole process, start-up included, the same in every variant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, ensure_tools, machine, machine_line, median, nginx, table, write_json
+
+SCENARIO = """
+request get {{
+  curl {url}/
+  assert {{ status == 200 }}
+}}
+scenario s {{
+  load {vus} vus for {duration}s
+  run get
+}}
+"""
+VARIANTS = ("off", "plain", "live")
+
+
+def run_cli(scenario: Path, variant: str, out: Path) -> dict[str, Any]:
+    cli = [str(ROOT / ".venv/bin/httptool"), "scenario", "run", str(scenario), "--workers",
+           "1", "--summary-json", str(out), "--no-color"]
+    if variant != "off":
+        cli.append("--progress")
+    cmd = ["taskset", "-c", "1", *cli]
+    if variant == "live":
+        cmd = ["script", "-qec", shlex.join(cmd), "/dev/null"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        raise SystemExit(f"{variant}: exit {p.returncode}\n{p.stderr[-2000:]}")
+    doc = json.loads(out.read_text())
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    n = doc["requests"]
+    return {"variant": variant, "requests": n, "rps": doc["rps"],
+            "cpu_us_per_request": cpu / n * 1e6 if n else 0.0,
+            "progress_lines": p.stdout.count("Progress:")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--vus", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    ensure_tools()
+    m = machine()
+    runs: list[dict[str, Any]] = []
+    with nginx() as url, tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "s.httpx"
+        f.write_text(SCENARIO.format(url=url, vus=args.vus, duration=args.duration))
+        for r in range(1, min(args.rounds, 20) + 1):
+            for v in VARIANTS:
+                res = run_cli(f, v, Path(d) / f"{v}.json")
+                res["round"] = r
+                runs.append(res)
+                print(f"round {r} {v}: {res['rps']:,.0f} req/s, "
+                      f"{res['cpu_us_per_request']:.2f} µs/request", file=sys.stderr)
+    rows = []
+    base = median([x for x in runs if x["variant"] == "off"], lambda x: x["rps"])
+    for v in VARIANTS:
+        sel = [x for x in runs if x["variant"] == v]
+        rps = median(sel, lambda x: x["rps"])
+        rows.append([v, f"{rps:,.0f}", f"{median(sel, lambda x: x['cpu_us_per_request']):.2f}",
+                     f"{(rps / base - 1) * 100:+.1f} %"])
+    print(machine_line(m) + f" · {args.duration}s × {args.rounds} rounds (medians)\n")
+    print(table(["--progress", "req/s", "CPU µs/request", "req/s vs off"], rows))
+    print("JSON:", write_json("progress_overhead", {"machine": m, "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()
