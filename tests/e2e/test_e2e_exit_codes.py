@@ -210,8 +210,12 @@ scenario s {{
     assert r.wall - sent[1] < 5.0
     assert "stopping now: cutting the grace period short" in r.stderr
     c = r.console()
-    assert c.completed == (2, 0)  # the two quick ones; the slow ones were cut
+    # the two quick ones, and the two slow ones cut in flight: sent (the server counted
+    # them) with no response, failures of kind "interrupted"
+    assert c.completed == (4, 2)
     assert c.summary_iterations == (0, 0, 2)
     out = read_outputs(tmp_path)
     assert out.summary["iterations"]["interrupted"] == 2
-    assert len(out.ndjson) == len(out.csv) == out.summary["requests"] == 2
+    assert out.summary["total"]["failures_by_kind"] == {"interrupted": 2}
+    assert len(out.ndjson) == len(out.csv) == out.summary["requests"] == 4
+    assert fresh_target.counts()["total"] == 4

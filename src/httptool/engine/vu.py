@@ -105,6 +105,8 @@ from httptool.plan import (
     VarDef,
 )
 
+#: Failure kind of a request cut by the end of the run (grace period over, second Ctrl-C).
+INTERRUPTED = "interrupted"
 #: A ``shared`` pool keeps at most this many values (the oldest are dropped).
 POOL_LIMIT = 100_000
 
@@ -642,7 +644,18 @@ class VU:
                 emit((REQUEST, time.time(), vu, self.iter, cr.name, cr.method,
                       mask_url(cr.shown_url(scope)), 0, 0.0, False, why))
             return False, 0, ErrorKind.INVALID
-        resp: Response = await self.client.send(req, keep_body=cr.keep_body, cookies=cookies)
+        try:
+            resp: Response = await self.client.send(req, keep_body=cr.keep_body,
+                                                    cookies=cookies)
+        except asyncio.CancelledError:
+            # cut at the end of the grace period (or a second Ctrl-C): the request was
+            # sent, so it is counted — a request with no response, of kind interrupted
+            st.error(INTERRUPTED, vu, perf_counter_ns())
+            if emit is not None:
+                emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
+                      mask_url(req.url_text), 0, 0.0, False,
+                      "interrupted: the run ended before the response"))
+            raise
         error = resp.error
         end = resp.end_ns or perf_counter_ns()
         if error is not None:
