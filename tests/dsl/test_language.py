@@ -287,6 +287,6 @@ request a {
 scenario s { run a }
 """
     p1, d1 = compile_source(one, "one.httpx")
-    p2, d2 = compile_source(many, "many.httpx")
+    p2, _ = compile_source(many, "many.httpx")
     assert p1 is not None and not d1.items, d1.render(one)
     assert p1 == p2 and len(p1.requests[0].asserts) == 4
