@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -120,6 +121,17 @@ def check_writable(path: str | None, flag: str) -> None:
             pass
 
 
+def cluster_runner(address: str, shards: int | None) -> Callable[..., Any]:
+    """``run_scenario`` on a Dask cluster: :func:`httptool.run.cluster.cluster_runner`
+    (exit 2 with how to install it when the ``cluster`` extra is missing)."""
+    try:
+        from httptool.run.cluster import cluster_runner as make
+    except ImportError as e:
+        _fail_usage(f"--cluster needs the cluster extra: pip install 'httptool[cluster]' ({e})")
+        raise  # unreachable: _fail_usage exits
+    return make(address, shards)
+
+
 def write_final(what: str, fn: Callable[[], None], errors: list[str]) -> None:
     try:
         fn()
@@ -143,11 +155,21 @@ def run_command(
     summary_json: str | None,
     outs: Sequence[str],
     junit: str | None,
+    report_html: str | None = None,
+    cluster: str | None = None,
+    shards: int | None = None,
 ) -> int:
     """Run and report; returns the exit code."""
     out = sys.stdout
     check_writable(summary_json, "--summary-json")
     check_writable(junit, "--junit")
+    check_writable(report_html, "--report")
+    if shards is not None and cluster is None:
+        _fail_usage("--shards needs --cluster (use --workers for local processes)")
+    runner = run_scenario
+    if cluster is not None:
+        # the Dask path (issue 9): same listener, same outcome, shards on the cluster
+        runner = cluster_runner(cluster, shards)
     writers = open_writers(outs)
     options = replace(options, events=bool(verbose or writers))
     count = shard_count(sc.load, workers)
@@ -157,7 +179,7 @@ def run_command(
                                        verbose=verbose and not quiet, writers=writers,
                                        color=color)
     try:
-        outcome = run_scenario(plan, sc.name, workers, options, reporter)
+        outcome = runner(plan, sc.name, workers, options, reporter)
     except BaseException:
         reporter.close()
         raise
@@ -178,6 +200,11 @@ def run_command(
 
         write_final(summary_json, lambda: write_summary_json(summary_json, result, info,
                                                              outcomes), errors)
+    if report_html:
+        from httptool.report.html import write_html_report
+
+        write_final(report_html, lambda: write_html_report(report_html, result, info,
+                                                           outcomes), errors)
     if junit:
         from httptool.report.junit import write_junit
 

@@ -161,6 +161,12 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Stream one line per request: json=PATH (NDJSON) or csv=PATH."),
         click.option("--junit", metavar="PATH",
                      help="Write a JUnit XML report (a test case per check and threshold)."),
+        click.option("--report", "report_html", metavar="PATH",
+                     help="Write a self-contained HTML report (charts, tables)."),
+        click.option("--cluster", metavar="tcp://HOST:8786",
+                     help="Run the shards on a Dask cluster (needs httptool[cluster])."),
+        click.option("--shards", type=int, metavar="N",
+                     help="With --cluster: how many shards (default: one per worker)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -203,7 +209,8 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         thresholds=collect_thresholds(plan, chosen, kw["thresholds"]),
         progress=kw["progress"], verbose=kw["verbose"], quiet=kw["quiet"],
         no_color=kw["no_color"], summary_json=kw["summary_json"], outs=kw["outs"],
-        junit=kw["junit"])
+        junit=kw["junit"], report_html=kw["report_html"], cluster=kw["cluster"],
+        shards=kw["shards"])
     sys.exit(code)
 
 
