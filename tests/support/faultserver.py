@@ -19,11 +19,24 @@ The path of each request picks the behaviour, so one server serves every fault:
                            already served one, closes without answering (the idle
                            keep-alive race: the server timed the connection out just as the
                            client reused it)
+``/idle-close``            200 (keep-alive, no ``Connection: close``), then the server closes
+                           the connection at once, before the client's next request
+``/close-after-headers``   headers (Content-Length 100) and no body, then closes
+``/status?code=N``         status N with a 2-byte body, keep-alive
+``/flaky?every=K``         503 except for every K-th request to /flaky (K-th, 2K-th, ...)
 =========================  ================================================================
 
-Every request received is counted per path in :attr:`FaultServer.counts` (also the ones it
-then drops), and connections in :attr:`FaultServer.connections`, so tests can check what
-the server really saw. Use ``async with FaultServer() as srv`` inside a loop, or
+Counting (what "the server saw"): every request head read is counted per path in
+:attr:`FaultServer.counts` (also the ones it then drops); :attr:`FaultServer.dropped`
+counts the heads it read and then dropped without a byte of answer (``/drop-reused`` on a
+reused connection, ``/close-no-response``). A client that resends a request dropped on a
+stale keep-alive connection thus shows up twice in ``counts`` and once in ``dropped``: the
+requests *answered* are :attr:`FaultServer.answered` = total − dropped.
+:attr:`FaultServer.connections` counts accepted connections.
+
+``stop_after=N`` makes the server stop listening and close every connection after it has
+answered N requests (a server going down mid-run: later connects are refused).
+``ssl_context`` serves TLS. Use ``async with FaultServer() as srv`` inside a loop, or
 :meth:`FaultServer.start_in_thread` for subprocess tests.
 """
 
@@ -32,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import struct
 import threading
 from collections import Counter
@@ -39,11 +53,18 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class FaultServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
+                 ssl_context: ssl.SSLContext | None = None,
+                 stop_after: int | None = None) -> None:
         self.host = host
         self.port = port
+        self.ssl = ssl_context
+        self.stop_after = stop_after
         self.counts: Counter[str] = Counter()
+        self.dropped = 0
         self.connections = 0
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._flaky = 0
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -51,20 +72,33 @@ class FaultServer:
     @property
     def base(self) -> str:
         h = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{h}:{self.port}"
+        return f"{'https' if self.ssl else 'http'}://{h}:{self.port}"
+
+    @property
+    def total(self) -> int:
+        """Request heads read, on every path."""
+        return sum(self.counts.values())
+
+    @property
+    def answered(self) -> int:
+        """Request heads read and not dropped unanswered."""
+        return self.total - self.dropped
 
     def url(self, path: str) -> str:
         return self.base + path
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> FaultServer:
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port,
+                                                  ssl=self.ssl)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            for w in list(self._writers):
+                w.transport.abort()
             try:
                 await asyncio.wait_for(self._server.wait_closed(), 1.0)
             except TimeoutError:
@@ -103,6 +137,7 @@ class FaultServer:
     # ------------------------------------------------------------------ serving
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self._writers.add(writer)
         served = 0
         try:
             while True:
@@ -134,21 +169,33 @@ class FaultServer:
                     continue
                 keep = await self._respond(path, query, served, writer)
                 served += 1
+                if self.stop_after is not None and self.answered >= self.stop_after:
+                    self._go_down(writer)
+                    return
                 if not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
         finally:
+            self._writers.discard(writer)
             if not writer.is_closing():
                 writer.close()
+
+    def _go_down(self, current: asyncio.StreamWriter) -> None:
+        """Stop listening and drop every other connection; ``current`` closes gracefully
+        (its answer is flushed) when its handler returns."""
+        if self._server is not None:
+            self._server.close()
+        for w in list(self._writers):
+            if w is not current:
+                w.transport.abort()
 
     async def _respond(
         self, path: str, q: dict[str, str], served: int, w: asyncio.StreamWriter
     ) -> bool:
         """Write the answer for ``path``; False ends the connection."""
-        if path == "/close-no-response":
-            return False
-        if path == "/drop-reused" and served > 0:
+        if path == "/close-no-response" or (path == "/drop-reused" and served > 0):
+            self.dropped += 1
             return False
         if path == "/slow-headers":
             await asyncio.sleep(int(q.get("ms", "1000")) / 1000)
@@ -182,6 +229,20 @@ class FaultServer:
             await w.drain()
             await asyncio.sleep(0.02)
             return False
+        elif path == "/idle-close":
+            w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await w.drain()
+            return False
+        elif path == "/close-after-headers":
+            w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            await w.drain()
+            return False
+        elif path in ("/status", "/flaky"):
+            code = int(q.get("code", "503"))
+            if path == "/flaky":
+                self._flaky += 1
+                code = 200 if self._flaky % int(q.get("every", "2")) == 0 else 503
+            w.write(b"HTTP/1.1 %d X\r\nContent-Length: 2\r\n\r\nno" % code)
         elif path == "/bad-chunk":
             w.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n")
         elif path == "/bad-status":
