@@ -22,6 +22,9 @@ finish ``HARD_SLACK`` seconds after a hard stop is ended by force, and a load wi
 duration is stopped if it runs ``RUN_SLACK`` seconds past its end. A shard that fails (an
 ``error`` message, an exception, a process that died) is reported in ``errors`` and the
 other shards are stopped: their numbers could no longer describe the load asked for.
+A group may instead report a shard as ``("lost", i, text)`` (a cluster worker that
+vanished, :mod:`httptool.run.cluster`): it is named in ``errors`` and ``lost_shards``,
+keeps what it had reported, and the other shards run on.
 
 Shard ids the merger sees: ``0..n-1`` for the load, ``n`` for setup, ``n + 1`` for
 teardown (``n`` = load shards actually used, see :func:`shard_count`).
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -113,6 +116,8 @@ class RunOutcome:
     start_method: str = ""  # "thread", "fork", "forkserver" or "spawn"; "" if no load ran
     setup_values: dict[str, Any] = field(default_factory=dict)
     signals: int = 0
+    #: load shards lost on the way (a cluster worker that vanished); also in ``errors``
+    lost_shards: list[int] = field(default_factory=list)
 
 
 def shard_count(load: LoadSpec, workers: int) -> int:
@@ -151,6 +156,7 @@ class _Coordinator:
         self.signals = signals
         self.labels = labels  # setup/teardown shard ids -> names
         self.errors: list[str] = []
+        self.lost: list[int] = []
         self.merger = Merger()
         self._aux: list[Snapshot] = []  # setup/teardown snapshots, replayed by start_load
         self._told_signals = 0
@@ -178,6 +184,9 @@ class _Coordinator:
         elif kind == "error":
             failed.add(msg[1])
             self.errors.append(f"{self.label(msg[1])}: {msg[2]}")
+        elif kind == "lost":  # not a failure of the load: the other shards run on
+            self.lost.append(msg[1])
+            self.errors.append(f"{self.label(msg[1])}: lost: {msg[2]}")
         elif kind != "done":
             self.errors.append(f"coordinator: unexpected message {kind!r} ignored")
 
@@ -286,6 +295,7 @@ def run_scenario(
     start_method: str | None = None,
     handle_signals: bool = True,
     queue_size: int = QUEUE_SIZE,
+    group_factory: Callable[[Sequence[ShardConfig]], ShardGroup] | None = None,
 ) -> RunOutcome:
     """Run ``scenario`` (the first one if None) of ``plan`` on ``workers`` shards.
 
@@ -295,7 +305,10 @@ def run_scenario(
     pass fakes) follow the contract of :mod:`httptool.run.shard`; process shards need a
     picklable (module-level) ``shard_fn``. ``handle_signals`` installs SIGINT/SIGTERM
     handlers for the duration of the call (main thread only); ``queue_size`` bounds a
-    thread shard's queue (in messages).
+    thread shard's queue (in messages). ``group_factory`` (the Dask cluster,
+    :mod:`httptool.run.cluster`) builds the load's group from the shard configs (start
+    instant 0: the group sets it) instead of threads or local processes; it needs a
+    ``start()`` method and may set a ``method`` attribute (``outcome.start_method``).
     """
     t0 = time.monotonic()
     options = options or RunOptions()
@@ -336,7 +349,10 @@ def run_scenario(
             listener.on_phase("load")
             co.start_load(count)
             group: ShardGroup
-            if count == 1:
+            if group_factory is not None:
+                group = group_factory(shard_configs(plan, scen.name, count, options, 0))
+                outcome.start_method = str(getattr(group, "method", "custom"))
+            elif count == 1:
                 start_ns = time.time_ns() + int(THREAD_MARGIN * 1e9)
                 cfg = shard_configs(plan, scen.name, 1, options, start_ns)[0]
                 group = ThreadGroup([(0, lambda ch: shard_fn(cfg, ch))], queue_size, start_ns)
@@ -369,6 +385,7 @@ def run_scenario(
         outcome.interrupted = signals.count > 0
         outcome.signals = signals.count
         outcome.errors = co.errors
+        outcome.lost_shards = co.lost
         outcome.setup_values = values
     outcome.duration_s = time.monotonic() - t0
     return outcome
