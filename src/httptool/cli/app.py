@@ -29,12 +29,14 @@ def cli(debug: bool) -> None:
 
 def _register() -> None:
     from httptool.cli.exec_cmd import exec_command
+    from httptool.cli.report_cmd import report_command
     from httptool.cli.scenario import scenario
     from httptool.cli.target_cmd import target_command
 
     cli.add_command(scenario)
     cli.add_command(exec_command)
     cli.add_command(target_command)
+    cli.add_command(report_command)
 
 
 _register()

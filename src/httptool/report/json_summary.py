@@ -3,7 +3,10 @@
 Layout (schema ``httptool.summary``, ``schema_version`` as in
 :data:`httptool.metrics.result.SCHEMA_VERSION`): ``RunResult.to_dict()`` (totals,
 per-request, checks, per-VU rows, time series) plus ``run`` (:class:`RunInfo`) and
-``thresholds`` (each outcome and the overall verdict). Written to a temporary file and
+``thresholds`` (each outcome and the overall verdict), plus two optional keys added
+without a version bump (readers must accept documents without them): ``tool_version``
+and ``percentile_curve`` (latency at :data:`CURVE_PERCENTILES`, all requests and per
+request name, for the HTML report's distribution chart). Written to a temporary file and
 renamed, so a reader never sees half a document, even after Ctrl-C.
 """
 
@@ -16,6 +19,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from httptool import __version__
+from httptool.metrics.histogram import Histogram
 from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
 from httptool.report.thresholds import ThresholdOutcome, all_passed
@@ -32,6 +37,25 @@ def _finite(x: Any) -> Any:
     return x
 
 
+#: Percentiles of ``percentile_curve``: dense towards the tail, as HdrHistogram plots are.
+CURVE_PERCENTILES = (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0,
+                     85.0, 87.5, 90.0, 92.5, 95.0, 96.0, 97.0, 97.5, 98.0, 98.5, 99.0, 99.25,
+                     99.5, 99.75, 99.9, 99.95, 99.99, 99.995, 99.999, 100.0)
+
+
+def _curve(h: Histogram) -> list[float] | None:
+    """Latency (ms) at each of :data:`CURVE_PERCENTILES`; None with no value measured."""
+    if h.count == 0:
+        return None
+    return [round(ns / 1e6, 6) for ns in h.quantiles([p / 100 for p in CURVE_PERCENTILES])]
+
+
+def percentile_curve(result: RunResult) -> dict[str, Any]:
+    """``{"percentiles": [...], "all": [ms...] | None, "per_request": {name: ...}}``."""
+    return {"percentiles": list(CURVE_PERCENTILES), "all": _curve(result.total.latency_hist),
+            "per_request": {n: _curve(r.latency_hist) for n, r in result.requests.items()}}
+
+
 def summary_dict(result: RunResult, info: RunInfo,
                  outcomes: Sequence[ThresholdOutcome] = ()) -> dict[str, Any]:
     """The document ``--summary-json`` writes (JSON-able, finite floats only)."""
@@ -44,6 +68,8 @@ def summary_dict(result: RunResult, info: RunInfo,
            "thresholds": {"passed": all_passed(outcomes),
                           "outcomes": [o.to_dict() for o in outcomes]}}
     doc.update(body)
+    doc["tool_version"] = __version__
+    doc["percentile_curve"] = percentile_curve(result)
     return _finite(doc)
 
 

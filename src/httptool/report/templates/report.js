@@ -1,0 +1,183 @@
+/* httptool HTML report: draws the charts (uPlot, inlined above) from the JSON in
+   #report-data and makes the tables sortable. Everything the report says in numbers is
+   already in the HTML; this script only adds the charts and the sorting. */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var LIGHT = { fg: "#1b1b1b", muted: "#5c5c5c", grid: "rgba(0,0,0,0.08)", line: "#d6d6d6",
+    c: ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"] };
+  var DARK = { fg: "#e6e6e6", muted: "#a3a3a3", grid: "rgba(255,255,255,0.10)", line: "#3a3d42",
+    c: ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#e6e6e6", "#D55E00"] };
+  var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  var printing = false;
+  var charts = [];
+
+  function pal() { return (!printing && dark && dark.matches) ? DARK : LIGHT; }
+
+  function three(v) {
+    if (v < 10) return v.toFixed(2);
+    if (v < 100) return v.toFixed(1);
+    return v.toFixed(0);
+  }
+  function fmtMs(ms) {
+    if (ms == null || isNaN(ms)) return "-";
+    if (ms <= 0) return "0ms";
+    if (ms < 0.9995) return three(ms * 1000) + "\u00b5s";
+    if (ms < 999.5) return three(ms) + "ms";
+    return three(ms / 1000) + "s";
+  }
+  function fmtNum(v, d) {
+    if (v == null || isNaN(v)) return "-";
+    return Number(v).toLocaleString("en-US", { maximumFractionDigits: d == null ? 2 : d });
+  }
+  function fmtElapsed(s) {
+    s = Math.round(s);
+    if (s < 60) return s + "s";
+    var m = Math.floor(s / 60), r = s % 60;
+    if (m < 60) return m + "m" + (r ? (r < 10 ? "0" : "") + r + "s" : "");
+    var h = Math.floor(m / 60);
+    m = m % 60;
+    return h + "h" + (m < 10 ? "0" : "") + m + "m";
+  }
+  function pctOf(x) {
+    var p = 100 - 100 / x;
+    return parseFloat(p.toFixed(4)) + "%";
+  }
+
+  function axis(p, o) {
+    return Object.assign({ stroke: p.fg, grid: { stroke: p.grid, width: 1 },
+      ticks: { stroke: p.line, width: 1 } }, o || {});
+  }
+  function line(p, i, label, fmt, extra) {
+    return Object.assign({ label: label, stroke: p.c[i % p.c.length], width: 2,
+      points: { show: false }, value: function (u, v) { return fmt(v); } }, extra || {});
+  }
+  function timeX() {
+    return { label: "time", value: function (u, v) { return v == null ? "-" : fmtElapsed(v); } };
+  }
+
+  var builders = {
+    "chart-rps": function (p, s) {
+      return { opts: { series: [timeX(),
+          line(p, 0, "requests/s", function (v) { return fmtNum(v); }),
+          line(p, 1, "failures/s", function (v) { return fmtNum(v); }, { dash: [6, 3] })],
+        scales: { x: { time: false } },
+        axes: [axis(p, { values: function (u, vs) { return vs.map(fmtElapsed); } }),
+               axis(p, { label: "per second", size: 60 })] },
+        rows: [s.x, s.requests, s.failures] };
+    },
+    "chart-vus": function (p, s) {
+      return { opts: { series: [timeX(),
+          line(p, 2, "active VUs", function (v) { return fmtNum(v, 0); }, { spanGaps: true })],
+        scales: { x: { time: false } },
+        axes: [axis(p, { values: function (u, vs) { return vs.map(fmtElapsed); } }),
+               axis(p, { label: "VUs", size: 60 })] },
+        rows: [s.x, s.active] };
+    },
+    "chart-latency": function (p, s) {
+      return { opts: { series: [timeX(),
+          line(p, 2, "p50", fmtMs, { spanGaps: false }),
+          line(p, 0, "p95", fmtMs, { dash: [6, 3] }),
+          line(p, 1, "p99", fmtMs, { dash: [2, 3] })],
+        scales: { x: { time: false } },
+        axes: [axis(p, { values: function (u, vs) { return vs.map(fmtElapsed); } }),
+               axis(p, { label: "latency", size: 64,
+                 values: function (u, vs) { return vs.map(fmtMs); } })] },
+        rows: [s.x, s.p50, s.p95, s.p99] };
+    },
+    "chart-curve": function (p) {
+      var c = data.curve;
+      var series = [{ label: "percentile",
+        value: function (u, v) { return v == null ? "-" : pctOf(v); } }];
+      var rows = [c.x];
+      c.lines.forEach(function (l, i) {
+        series.push(line(p, i, l.name, fmtMs, { width: i === 0 ? 2.5 : 1.5,
+          dash: i === 0 ? undefined : [[6, 3], [2, 3], [8, 2, 2, 2]][(i - 1) % 3] }));
+        rows.push(l.ms);
+      });
+      return { opts: { series: series,
+        scales: { x: { time: false, distr: 3, log: 10 } },
+        axes: [axis(p, { values: function (u, vs) {
+                 return vs.map(function (x) {
+                   var l = Math.log10(x);
+                   return Math.abs(l - Math.round(l)) < 1e-9 ? pctOf(x) : "";
+                 });
+               } }),
+               axis(p, { label: "latency", size: 64,
+                 values: function (u, vs) { return vs.map(fmtMs); } })] },
+        rows: rows };
+    }
+  };
+
+  function drawAll() {
+    charts.forEach(function (c) { c.u.destroy(); });
+    charts = [];
+    var p = pal();
+    Object.keys(builders).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el) return;
+      if (id !== "chart-curve" && !data.series) return;
+      if (id === "chart-curve" && !data.curve) return;
+      var b = builders[id](p, data.series);
+      var width = printing ? 330 : Math.max(260, el.clientWidth || 500);
+      var opts = Object.assign({ width: width, height: printing ? 190 : 230,
+        legend: { live: true }, cursor: { drag: { x: true, y: false } } }, b.opts);
+      var u = new uPlot(opts, b.rows, el);
+      charts.push({ u: u, el: el });
+    });
+    document.body.setAttribute("data-charts-drawn", String(charts.length));
+  }
+
+  function resize() {
+    if (printing) return;
+    charts.forEach(function (c) {
+      var w = Math.max(260, c.el.clientWidth);
+      if (Math.abs(w - c.u.width) > 2) c.u.setSize({ width: w, height: c.u.height });
+    });
+  }
+
+  function sortable(t) {
+    var heads = t.tHead ? Array.prototype.slice.call(t.tHead.rows[0].cells) : [];
+    heads.forEach(function (th, i) {
+      th.tabIndex = 0;
+      th.title = "sort";
+      function go() {
+        var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", dir);
+        var body = t.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        function key(r) {
+          var c = r.cells[i];
+          var v = c && c.getAttribute("data-v");
+          return v !== null && v !== undefined && v !== "" ? parseFloat(v)
+            : (c ? c.textContent.trim().toLowerCase() : "");
+        }
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b), d;
+          if (typeof x === "number" && typeof y === "number") d = x - y;
+          else d = String(x).localeCompare(String(y), undefined, { numeric: true });
+          return dir === "ascending" ? d : -d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); }
+      });
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), sortable);
+  drawAll();
+  if (window.ResizeObserver) {
+    var ro = new ResizeObserver(function () { resize(); });
+    Array.prototype.forEach.call(document.querySelectorAll(".chart .plot"),
+      function (el) { ro.observe(el); });
+  } else {
+    window.addEventListener("resize", resize);
+  }
+  if (dark && dark.addEventListener) dark.addEventListener("change", drawAll);
+  window.addEventListener("beforeprint", function () { printing = true; drawAll(); });
+  window.addEventListener("afterprint", function () { printing = false; drawAll(); });
+})();

@@ -1,0 +1,365 @@
+"""The HTML report in a real browser: a run against the built-in target, through the CLI
+(``--summary-json`` and ``--report``), opened in headless Chromium driven over the Chrome
+DevTools protocol (aiohttp's websocket client; no Playwright, no browser download).
+
+The browser is offline (``Network.emulateNetworkConditions``, and a dead proxy for good
+measure) and every request it makes is recorded: the page must render from the file
+alone. The test waits for the four charts to be drawn (canvas pixels), checks that the
+console stayed clean, compares the numbers in the DOM with the summary JSON, sorts a
+table by clicking its header, and saves screenshots (light and dark; set
+``HTTPTOOL_REPORT_SCREENSHOT=path.png`` to keep the light one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip("chromium is not on PATH (scripts/ensure-chromium.sh installs it: apt-get "
+                "install chromium); the browser test of the HTML report is skipped",
+                allow_module_level=True)
+
+import aiohttp  # noqa: E402  (after the skip: only needed with a browser)
+
+REPO = Path(__file__).resolve().parents[2]
+VIEW_W, VIEW_H = 1280, 900
+
+SCENARIO = """\
+var base = "{url}"
+request login {{
+  curl -X POST ${{base}}/login -H 'Content-Type: application/json' \\
+    -d '{{"username":"user-${{VU}}","password":"secret"}}'
+  extract {{ token = $.token }}
+  assert {{ status == 200 }}
+}}
+request me {{
+  curl ${{base}}/me -H "Authorization: Bearer ${{token}}"
+  assert {{ status == 200 }}
+}}
+request slow {{ curl ${{base}}/delay/15 }}
+request flaky {{ curl ${{base}}/status/200,200,200,503 }}
+scenario journey {{
+  load {{ stage {{ duration = 2s, vus = 6 }} stage {{ duration = 2s, vus = 6 }} }}
+  think_time = 50ms
+  thresholds {{ p95 < 500ms  error_rate < 1%  checks > 99% }}
+  run login {{ run me }}
+  run slow
+  run flaky
+}}
+"""
+
+
+# ------------------------------------------------------------------ a small CDP client
+
+
+class CDP:
+    """One websocket to the browser; commands to a page go with its ``sessionId``."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            fut = self.pending.pop(data["id"], None) if "id" in data else None
+            if fut is None:
+                self.events.append(data)
+            elif "error" in data:
+                fut.set_exception(RuntimeError(f"CDP error: {data['error']}"))
+            else:
+                fut.set_result(data.get("result", {}))
+
+    async def send(self, method: str, params: dict[str, Any] | None = None,
+                   session: str | None = None, timeout: float = 30.0) -> dict[str, Any]:
+        self.next_id += 1
+        msg: dict[str, Any] = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = fut
+        await self.ws.send_str(json.dumps(msg))
+        return await asyncio.wait_for(fut, timeout)
+
+    def named(self, method: str) -> list[dict[str, Any]]:
+        return [e.get("params", {}) for e in self.events if e.get("method") == method]
+
+    async def wait_event(self, method: str, timeout: float = 20.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.named(method)
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no {method} event within {timeout}s")
+
+
+def start_chromium(profile: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Headless Chromium with an offline-by-default profile; returns it and its
+    DevTools websocket URL (from the DevToolsActivePort file)."""
+    args = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
+            "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
+            f"--user-data-dir={profile}", "--proxy-server=127.0.0.1:9",
+            "--proxy-bypass-list=<-loopback>", "--no-first-run", "--no-default-browser-check",
+            "--disable-extensions", "--disable-background-networking", "--disable-sync",
+            "--disable-component-update", "--disable-default-apps", "--mute-audio",
+            "--hide-scrollbars", f"--window-size={VIEW_W},{VIEW_H}", "about:blank"]
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    port_file = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"chromium exited with {proc.returncode}")
+        if port_file.exists():
+            lines = port_file.read_text().split("\n")
+            if len(lines) >= 2 and lines[0].strip().isdigit() and lines[1].strip():
+                return proc, f"ws://127.0.0.1:{lines[0].strip()}{lines[1].strip()}"
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    raise AssertionError("chromium did not open its DevTools port within 30s")
+
+
+# What the page says, read in the page (numbers from data-* attributes).
+PROBE_JS = """(() => {
+  const num = (el, a) => el ? parseFloat(el.getAttribute(a)) : null;
+  const canvases = Array.from(document.querySelectorAll('.chart .plot canvas')).map(c => {
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) painted++;
+    return {id: c.closest('.plot').id, w: c.width, h: c.height, painted: painted};
+  });
+  const reqs = {};
+  document.querySelectorAll('#requests-table tbody tr[data-request]').forEach(tr => {
+    reqs[tr.dataset.request] = {requests: num(tr, 'data-requests'),
+      failures: num(tr, 'data-failures'), p95_ms: num(tr, 'data-p95-ms'),
+      shown_requests: tr.cells[1].textContent};
+  });
+  const vuRows = Array.from(document.querySelectorAll('table.per-vu tbody tr')).map(tr =>
+    ({vu: +tr.dataset.vu, requests: +tr.cells[2].dataset.v, ok: +tr.cells[3].dataset.v,
+      failed: +tr.cells[4].dataset.v, iterations: +tr.cells[1].dataset.v}));
+  const sums = document.getElementById('per-vu-sums');
+  const checks = {};
+  document.querySelectorAll('#checks-table tbody tr').forEach(tr => {
+    checks[tr.dataset.check] = +tr.cells[2].dataset.v;
+  });
+  const thresholds = Array.from(document.querySelectorAll('#thresholds-table tbody tr')).map(
+    tr => ({threshold: tr.dataset.threshold, passed: tr.dataset.passed === 'true'}));
+  const kinds = {};
+  document.querySelectorAll('#failures-table tbody tr').forEach(tr => {
+    kinds[tr.dataset.kind] = +tr.dataset.count;
+  });
+  return JSON.stringify({
+    drawn: document.body.getAttribute('data-charts-drawn'),
+    plots: document.querySelectorAll('.chart .plot').length,
+    canvases: canvases,
+    total_requests: num(document.getElementById('total-requests'), 'data-value'),
+    total_failures: num(document.getElementById('total-failures'), 'data-value'),
+    total_requests_text: document.getElementById('total-requests').textContent,
+    dropped: num(document.getElementById('dropped'), 'data-value'),
+    requests: reqs, vu_rows: vuRows,
+    vu_sums: sums ? {vus: num(sums, 'data-vus'), requests: num(sums, 'data-sum-requests'),
+      ok: num(sums, 'data-sum-ok'), failed: num(sums, 'data-sum-failed'),
+      iterations: num(sums, 'data-sum-iterations')} : null,
+    checks: checks, thresholds: thresholds, kinds: kinds,
+    verdict: document.getElementById('verdict').dataset.passed,
+    scroll_w: document.documentElement.scrollWidth,
+  });
+})()"""
+
+
+async def evaluate(cdp: CDP, session: str, expr: str) -> Any:
+    r = await cdp.send("Runtime.evaluate", {"expression": expr, "returnByValue": True},
+                       session)
+    assert "exceptionDetails" not in r, r["exceptionDetails"]
+    return r["result"].get("value")
+
+
+async def wait_drawn(cdp: CDP, session: str, want: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = await evaluate(cdp, session, "document.body.getAttribute('data-charts-drawn')")
+        if got == str(want):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the charts were not drawn within {timeout}s (data-charts-drawn)")
+
+
+async def screenshot(cdp: CDP, session: str, path: Path) -> None:
+    metrics = await cdp.send("Page.getLayoutMetrics", {}, session)
+    height = int(metrics["cssContentSize"]["height"])
+    shot = await cdp.send("Page.captureScreenshot",
+                          {"format": "png", "captureBeyondViewport": True,
+                           "clip": {"x": 0, "y": 0, "width": VIEW_W, "height": height,
+                                    "scale": 1}}, session)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+async def open_report(report: Path, shots: Path) -> dict[str, Any]:
+    """Load ``report`` offline; return what the page shows, its console errors and the
+    requests it tried, in light and dark mode."""
+    profile = shots / "profile"
+    profile.mkdir()
+    proc, ws_url = start_chromium(profile)
+    try:
+        async with aiohttp.ClientSession() as http, http.ws_connect(
+                ws_url, max_msg_size=0) as ws:
+            cdp = CDP(ws)
+            target = await cdp.send("Target.createTarget", {"url": "about:blank"})
+            attached = await cdp.send("Target.attachToTarget",
+                                      {"targetId": target["targetId"], "flatten": True})
+            s = attached["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                await cdp.send(f"{domain}.enable", {}, s)
+            await cdp.send("Network.emulateNetworkConditions",
+                           {"offline": True, "latency": 0, "downloadThroughput": -1,
+                            "uploadThroughput": -1}, s)
+            await cdp.send("Emulation.setDeviceMetricsOverride",
+                           {"width": VIEW_W, "height": VIEW_H, "deviceScaleFactor": 1,
+                            "mobile": False}, s)
+            await cdp.send("Emulation.setEmulatedMedia",
+                           {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
+                           s)
+            await cdp.send("Page.navigate", {"url": report.as_uri()}, s)
+            await cdp.wait_event("Page.loadEventFired")
+            await wait_drawn(cdp, s, 4)
+            light = json.loads(await evaluate(cdp, s, PROBE_JS))
+            await screenshot(cdp, s, shots / "report-light.png")
+            # sort the per-VU table by requests, as a user clicking the header
+            order = await evaluate(cdp, s, """(() => {
+              const t = document.querySelector('table.per-vu');
+              const th = t.tHead.rows[0].cells[2];
+              th.click();
+              const asc = Array.from(t.tBodies[0].rows).map(r => +r.cells[2].dataset.v);
+              const a = th.getAttribute('aria-sort');
+              th.click();
+              const desc = Array.from(t.tBodies[0].rows).map(r => +r.cells[2].dataset.v);
+              return JSON.stringify({asc, desc, a, d: th.getAttribute('aria-sort')});
+            })()""")
+            await cdp.send("Emulation.setEmulatedMedia",
+                           {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+                           s)
+            await asyncio.sleep(0.3)
+            await wait_drawn(cdp, s, 4)
+            dark = json.loads(await evaluate(cdp, s, PROBE_JS))
+            bg = await evaluate(cdp, s, "getComputedStyle(document.documentElement)"
+                                        ".backgroundColor")
+            await screenshot(cdp, s, shots / "report-dark.png")
+            pdf = await cdp.send("Page.printToPDF", {"printBackground": False}, s)
+            await asyncio.sleep(0.2)
+            return {"light": light, "dark": dark, "dark_bg": bg,
+                    "sort": json.loads(order), "pdf_bytes": len(base64.b64decode(pdf["data"])),
+                    "console": [e for e in cdp.named("Runtime.consoleAPICalled")
+                                if e.get("type") in ("error", "assert", "warning")],
+                    "exceptions": cdp.named("Runtime.exceptionThrown"),
+                    "log": [e["entry"] for e in cdp.named("Log.entryAdded")
+                            if e["entry"].get("level") in ("error", "warning")],
+                    "requests": [e["request"]["url"]
+                                 for e in cdp.named("Network.requestWillBeSent")],
+                    "failed": cdp.named("Network.loadingFailed")}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ------------------------------------------------------------------ the test
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    return subprocess.run([sys.executable, "-m", "httptool", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_report_of_a_real_run_renders_offline_in_chromium(target: Any, tmp_path: Path) -> None:
+    scenario = tmp_path / "journey.httpx"
+    scenario.write_text(SCENARIO.format(url=target.url), encoding="utf-8")
+    summary_path, report = tmp_path / "summary.json", tmp_path / "report.html"
+    run = run_cli("scenario", "run", str(scenario), "--summary-json", str(summary_path),
+                  "--report", str(report), "--threshold", "login.p95 < 300ms")
+    # error_rate < 1% fails (flaky answers 503 one time in four): exit 99, report written
+    assert run.returncode == 99, run.stderr
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    assert summary["requests"] > 40 and summary["failures"] > 0
+
+    # built later from the archived JSON: the very same page
+    later = tmp_path / "later.html"
+    again = run_cli("report", str(summary_path), "-o", str(later))
+    assert again.returncode == 0, again.stderr
+    assert later.read_bytes() == report.read_bytes()
+
+    page = asyncio.run(open_report(report, tmp_path))
+    keep = os.environ.get("HTTPTOOL_REPORT_SCREENSHOT")
+    if keep:
+        shutil.copyfile(tmp_path / "report-light.png", keep)
+        shutil.copyfile(tmp_path / "report-dark.png", Path(keep).with_suffix(".dark.png"))
+
+    # offline, and nothing but the file itself was requested
+    assert [u for u in page["requests"] if not u.startswith("file:")] == []
+    assert page["failed"] == []
+    assert page["console"] == [] and page["exceptions"] == [] and page["log"] == []
+
+    for mode in ("light", "dark"):
+        dom = page[mode]
+        assert dom["drawn"] == "4" and dom["plots"] == 4
+        ids = sorted(c["id"] for c in dom["canvases"])
+        assert ids == ["chart-curve", "chart-latency", "chart-rps", "chart-vus"]
+        for c in dom["canvases"]:
+            assert c["w"] > 300 and c["h"] > 100, c
+            assert c["painted"] > 2000, f"{c['id']} looks blank: {c}"
+        assert dom["scroll_w"] <= VIEW_W, "the page scrolls sideways on a laptop screen"
+    assert page["dark_bg"] == "rgb(22, 24, 27)"
+
+    dom = page["light"]
+    assert dom["total_requests"] == summary["requests"]
+    assert dom["total_requests_text"] == str(summary["requests"])
+    assert dom["total_failures"] == summary["failures"]
+    assert dom["dropped"] == summary["iterations"]["dropped"]
+    assert set(dom["requests"]) == set(summary["per_request"])
+    for name, r in summary["per_request"].items():
+        shown = dom["requests"][name]
+        assert shown["requests"] == r["requests"] and shown["failures"] == r["failures"]
+        assert shown["p95_ms"] == r["latency"]["p95_ms"], name
+        assert shown["shown_requests"] == str(r["requests"])
+    vus = summary["per_vu"]
+    assert len(vus) <= 50 and len(dom["vu_rows"]) == len(vus)
+    assert sorted(dom["vu_rows"], key=lambda v: v["vu"]) == sorted(
+        ({k: v[k] for k in ("vu", "requests", "ok", "failed", "iterations")} for v in vus),
+        key=lambda v: v["vu"])
+    sums = dom["vu_sums"]
+    assert sums["vus"] == len(vus)
+    for k in ("requests", "ok", "failed", "iterations"):
+        assert sums[k] == sum(v[k] for v in vus), k
+    assert sums["requests"] == summary["requests"]
+    assert dom["checks"] == {n: c["passed"] for n, c in summary["checks"]["per_check"].items()}
+    assert dom["thresholds"] == [{"threshold": o["threshold"], "passed": o["passed"]}
+                                 for o in summary["thresholds"]["outcomes"]]
+    assert dom["kinds"] == summary["total"]["failures_by_kind"]
+    assert dom["verdict"] == "false"
+
+    order = page["sort"]
+    assert order["asc"] == sorted(order["asc"]) and order["a"] == "ascending"
+    assert order["desc"] == sorted(order["asc"], reverse=True) and order["d"] == "descending"
+    assert page["pdf_bytes"] > 10_000  # it prints
