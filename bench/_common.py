@@ -65,6 +65,50 @@ http {{
 #: nginx's fixed response for a static GET (the same as bench/client_vs_wrk.py).
 STATIC_LOCATION = 'location / { default_type text/plain; return 200 "hello, world\\n"; }'
 
+#: nginx locations of the 4-step flow (fixed JSON answers) plus the static GET.
+FLOW_LOCATIONS = (
+    "location = /login { default_type application/json; "
+    "return 200 '{\"token\":\"abc123\"}'; }",
+    "location = /me { default_type application/json; return 200 '{\"id\":1,\"name\":\"x\"}'; }",
+    STATIC_LOCATION,
+)
+
+#: The requests every engine benchmark uses (``{url}``: nginx's base URL): ``get`` is the
+#: static GET; ``login`` -> ``me`` is the 4-step flow (login, extract the token, GET with
+#: ``Authorization: Bearer``, JSON assertion) served by :data:`FLOW_LOCATIONS`.
+REQUESTS = """
+request get {{
+  curl {url}/
+  assert {{ status == 200 }}
+}}
+
+request login {{
+  curl -X POST {url}/login \\
+    -H 'Content-Type: application/json' \\
+    -d '{{"username":"user-${{VU}}","password":"secret"}}'
+  extract {{ token = $.token }}
+}}
+
+request me {{
+  curl {url}/me -H "Authorization: Bearer ${{token}}"
+  assert {{
+    status == 200
+    body.id == 1
+  }}
+}}
+"""
+
+
+def scenario_block(name: str, load: str, run: str = "get", extra: str = "") -> str:
+    """``scenario NAME { load LOAD  run RUN  EXTRA }`` (``extra``: more lines, e.g. a think)."""
+    more = f"  {extra}\n" if extra else ""
+    return f"\nscenario {name} {{\n  load {load}\n  run {run}\n{more}}}\n"
+
+
+def scenario_text(url: str, name: str, load: str, run: str = "get", extra: str = "") -> str:
+    """A whole scenario file: :data:`REQUESTS` against ``url`` and one scenario."""
+    return REQUESTS.format(url=url) + scenario_block(name, load, run, extra)
+
 
 # --------------------------------------------------------------------------- tools
 

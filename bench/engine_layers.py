@@ -34,13 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    FLOW_LOCATIONS,
     ROOT,
-    STATIC_LOCATION,
     ensure_tools,
     machine,
     machine_line,
     nginx,
     run_child,
+    scenario_block,
+    scenario_text,
     table,
     write_json,
 )
@@ -48,37 +50,12 @@ from _common import (
 LAYERS = ("send", "send+jar", "vu", "executor", "run_shard")
 NO_NET = ("vu, instant send", "flow, instant send")
 
-SCENARIOS = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
 
-request login {{
-  curl -X POST {url}/login \\
-    -H 'Content-Type: application/json' \\
-    -d '{{"username":"user-${{VU}}","password":"secret"}}'
-  extract {{ token = $.token }}
-}}
-
-request me {{
-  curl {url}/me -H "Authorization: Bearer ${{token}}"
-  assert {{
-    status == 200
-    body.id == 1
-  }}
-}}
-
-scenario static {{
-  load {vus} vus for {duration}s
-  run get
-}}
-
-scenario flow {{
-  load {vus} vus for {duration}s
-  run login -> me
-}}
-"""
+def scenarios(url: str, vus: int, duration: int) -> str:
+    """The benchmark requests with two scenarios: ``static`` (first) and ``flow``."""
+    load = f"{vus} vus for {duration}s"
+    return (scenario_text(url, "static", load)
+            + scenario_block("flow", load, "login -> me"))
 
 _BODIES = {"/login": b'{"token":"abc123"}', "/me": b'{"id":1,"name":"x"}'}
 _HEAD = (b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Fri, 27 Nov 2026 03:00:00 GMT\r\n"
@@ -99,7 +76,7 @@ def child(mode: str, url: str, vus: int, duration: float) -> dict[str, Any]:
     from httptool.engine.vu import VU, Runtime
     from httptool.metrics.recorder import Recorder
 
-    text = SCENARIOS.format(url=url, vus=vus, duration=max(int(duration), 1))
+    text = scenarios(url, vus, max(int(duration), 1))
     plan, diags = compile_source(text, "layers.httpx", None, None)
     if plan is None:
         raise SystemExit(diags.render(text))
@@ -183,7 +160,7 @@ def run_layer(mode: str, base: str, vus: int, duration: float) -> dict[str, Any]
     if mode == "run_shard":
         from _common import run_scenario
 
-        text = SCENARIOS.format(url=base, vus=vus, duration=int(duration))
+        text = scenarios(base, vus, int(duration))
         # run_scenario runs the first scenario of the file: "static"
         r = run_scenario(text, timeout=duration + 60)
         return {"mode": mode, "requests": r["requests"], "cpu_user": r["cpu_user"],
@@ -207,15 +184,8 @@ def main() -> None:
         return
     ensure_tools()
     m = machine()
-    locations = (
-        "location = /login { default_type application/json; "
-        "return 200 '{\"token\":\"abc123\"}'; }",
-        "location = /me { default_type application/json; "
-        "return 200 '{\"id\":1,\"name\":\"x\"}'; }",
-        STATIC_LOCATION,
-    )
     results: dict[str, list[dict[str, Any]]] = {k: [] for k in (*LAYERS, *NO_NET)}
-    with nginx(locations) as base:
+    with nginx(FLOW_LOCATIONS) as base:
         for rnd in range(1, min(args.rounds, 20) + 1):
             for mode in results:
                 r = run_layer(mode, base, args.vus, args.duration)

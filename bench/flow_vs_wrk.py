@@ -26,7 +26,7 @@ import sys
 from typing import Any
 
 from _common import (
-    STATIC_LOCATION,
+    FLOW_LOCATIONS,
     VS_WRK_HEADER,
     ensure_tools,
     machine,
@@ -38,6 +38,7 @@ from _common import (
     round_line,
     run_scenario,
     run_wrk,
+    scenario_text,
     spread,
     table,
     vs_wrk_row,
@@ -45,49 +46,6 @@ from _common import (
 )
 
 GOAL = 3.0
-
-LOCATIONS = (
-    "location = /login { default_type application/json; "
-    "return 200 '{\"token\":\"abc123\"}'; }",
-    "location = /me { default_type application/json; return 200 '{\"id\":1,\"name\":\"x\"}'; }",
-    STATIC_LOCATION,
-)
-
-SCENARIO = """
-request login {{
-  curl -X POST {url}/login \\
-    -H 'Content-Type: application/json' \\
-    -d '{{"username":"user-${{VU}}","password":"secret"}}'
-  extract {{ token = $.token }}
-}}
-
-request me {{
-  curl {url}/me -H "Authorization: Bearer ${{token}}"
-  assert {{
-    status == 200
-    body.id == 1
-  }}
-}}
-
-scenario flow {{
-  load {vus} vus for {duration}s
-  run login -> me
-}}
-"""
-
-#: The same as bench/vu_static_vs_wrk.py, run in each round for reference.
-STATIC = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
-
-scenario static {{
-  load {vus} vus for {duration}s
-  run get
-}}
-"""
-
 
 def check_run(r: dict[str, Any], last: str) -> None:
     if r["failures"] or r["checks_failed"] or r["by_name"].get(last, 0) == 0:
@@ -106,9 +64,10 @@ def main() -> None:
     wrk: list[dict[str, Any]] = []
     runs: dict[str, list[dict[str, Any]]] = {"flow": [], "static": []}
     prof: dict[str, Any] = {}
-    with nginx(LOCATIONS) as base:
-        texts = {"flow": SCENARIO.format(url=base, vus=args.vus, duration=args.duration),
-                 "static": STATIC.format(url=base, vus=args.vus, duration=args.duration)}
+    with nginx(FLOW_LOCATIONS) as base:
+        load = f"{args.vus} vus for {args.duration}s"
+        texts = {"flow": scenario_text(base, "flow", load, "login -> me"),
+                 "static": scenario_text(base, "static", load)}
         for rnd in range(1, min(args.rounds, 20) + 1):
             w = per_request(run_wrk(base + "/", args.vus, args.duration))
             wrk.append(w)

@@ -34,29 +34,79 @@ from _common import (
     per_request,
     profile_report,
     run_scenario,
+    scenario_text,
     table,
     write_json,
 )
 
 GOAL = 0.005  # 0.5 %
 
-SCENARIO = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
-
-scenario open {{
-  load {rate} rps for {duration}s
-  run get
-}}
-"""
 
 
 def windows(r: dict[str, Any], duration: int) -> list[int]:
     """Requests of the full seconds 1 .. D-1 (0 where a second had none)."""
     per = {int(s): int(n) for s, n in r["series"]}
     return [per.get(s, 0) for s in range(1, duration)]
+
+
+def measure(base: str, rate: int, duration: int) -> dict[str, Any]:
+    """One run at ``rate`` for ``duration`` s: the shard child's figures plus the pacing
+    ones (``achieved``, ``achieved_dev``, ``worst_window``, ``worst_dev``, ``min_window``,
+    ``max_window``, ``overrun``)."""
+    text = scenario_text(base, "open", f"{rate} rps for {duration}s")
+    r = per_request(run_scenario(text, timeout=duration + 90, nofile=20000))
+    w = windows(r, duration)
+    in_d = sum(n for sec, n in r["series"] if 0 <= sec < duration)
+    r["achieved"] = in_d / duration
+    r["overrun"] = r["seconds"] - duration
+    r["achieved_dev"] = (r["achieved"] - rate) / rate
+    r["worst_window"] = max(w, key=lambda n: abs(n - rate))
+    r["worst_dev"] = (r["worst_window"] - rate) / rate
+    r["min_window"], r["max_window"] = min(w), max(w)
+    return r
+
+
+def round_text(rate: int, r: dict[str, Any]) -> str:
+    svc = r["service_ms"] or {}
+    return (f"R={rate}: achieved {r['achieved']:,.1f}/s "
+            f"(run took {r['seconds']:.1f} s for {r['completed']:,} iterations) "
+            f"({r['achieved_dev']:+.3%}), windows {r['min_window']:,}–"
+            f"{r['max_window']:,}, dropped {r['dropped']:,}, failures "
+            f"{r['failures']}, p99 {r['latency_ms']['p99']:.2f} ms (service "
+            f"{svc.get('p99', 0):.2f}), VUs {r['vus_created']}, CPU "
+            f"{r['cpu']:.1f} s, {r['us_per_req']:.2f} µs/req (user "
+            f"{r['user_us']:.2f}, sys {r['sys_us']:.2f})")
+
+
+def met(rs: list[dict[str, Any]]) -> bool:
+    """Every round within the goal: achieved rate and every full second, nothing dropped."""
+    return all(abs(r["achieved_dev"]) <= GOAL and abs(r["worst_dev"]) <= GOAL
+               and r["dropped"] == 0 for r in rs)
+
+
+def summary_table(runs: dict[int, list[dict[str, Any]]]) -> str:
+    """Medians per rate (worst window over all rounds) as a markdown table."""
+    rows = []
+    for rate, rs in runs.items():
+        ach = median(rs, lambda r: r["achieved"])
+        worst = max(rs, key=lambda r: abs(r["worst_dev"]))  # worst of all rounds
+        rows.append([
+            f"{rate:,}/s", f"{ach:,.0f} ({(ach - rate) / rate:+.2%})",
+            f"{worst['worst_window']:,} ({worst['worst_dev']:+.2%})",
+            f"{median(rs, lambda r: r['dropped']):,.0f} (max {max(r['dropped'] for r in rs):,})",
+            f"{median(rs, lambda r: r['latency_ms']['p99']):.2f} / "
+            f"{median(rs, lambda r: (r['service_ms'] or {}).get('p99', 0)):.2f}",
+            f"{median(rs, lambda r: r['overrun']):.1f} s",
+            f"{median(rs, lambda r: r['vus_created']):,.0f}",
+            f"{median(rs, lambda r: r['cpu']):.1f}",
+            f"{median(rs, lambda r: r['us_per_req']):.2f} ("
+            f"{median(rs, lambda r: r['user_us']):.2f} + {median(rs, lambda r: r['sys_us']):.2f})",
+            "met" if met(rs) else "NOT met",
+        ])
+    return table(["target R", "achieved (median)", "worst full 1-s window (all rounds)",
+                  "dropped (median)", "p99 ms from schedule / service (median)",
+                  "ran past D (median)", "VUs created", "CPU s",
+                  "CPU µs/request (user + system)", "goal ±0.5 %, 0 dropped"], rows)
 
 
 def main() -> None:
@@ -73,56 +123,15 @@ def main() -> None:
     with nginx(connections=8192) as base:
         for rnd in range(1, min(args.rounds, 20) + 1):
             for rate in rates:
-                text = SCENARIO.format(url=base, rate=rate, duration=args.duration)
-                r = per_request(run_scenario(text, timeout=args.duration + 90, nofile=20000))
-                w = windows(r, args.duration)
-                in_d = sum(n for sec, n in r["series"] if 0 <= sec < args.duration)
-                r["achieved"] = in_d / args.duration
-                r["overrun"] = r["seconds"] - args.duration
-                r["achieved_dev"] = (r["achieved"] - rate) / rate
-                r["worst_window"] = max(w, key=lambda n: abs(n - rate))
-                r["worst_dev"] = (r["worst_window"] - rate) / rate
-                r["min_window"], r["max_window"] = min(w), max(w)
+                r = measure(base, rate, args.duration)
                 runs[rate].append(r)
-                svc = r["service_ms"] or {}
-                print(f"round {rnd} R={rate}: achieved {r['achieved']:,.1f}/s "
-                      f"(run took {r['seconds']:.1f} s for {r['completed']:,} iterations) "
-                      f"({r['achieved_dev']:+.3%}), windows {r['min_window']:,}–"
-                      f"{r['max_window']:,}, dropped {r['dropped']:,}, failures "
-                      f"{r['failures']}, p99 {r['latency_ms']['p99']:.2f} ms (service "
-                      f"{svc.get('p99', 0):.2f}), VUs {r['vus_created']}, CPU "
-                      f"{r['cpu']:.1f} s, {r['us_per_req']:.2f} µs/req (user "
-                      f"{r['user_us']:.2f}, sys {r['sys_us']:.2f})", file=sys.stderr)
+                print(f"round {rnd} {round_text(rate, r)}", file=sys.stderr)
         prof: dict[str, Any] = {}
         if args.profile:
-            prof = profile_report(SCENARIO.format(url=base, rate=rates[0],
-                                                  duration=args.duration),
+            prof = profile_report(scenario_text(base, "open",
+                                                f"{rates[0]} rps for {args.duration}s"),
                                   args.duration + 90, "open_model")
-    rows = []
-    verdicts = []
-    for rate, rs in runs.items():
-        ach = median(rs, lambda r: r["achieved"])
-        worst = max(rs, key=lambda r: abs(r["worst_dev"]))  # worst of all rounds
-        ok = (all(abs(r["achieved_dev"]) <= GOAL and abs(r["worst_dev"]) <= GOAL
-                  and r["dropped"] == 0 for r in rs))
-        verdicts.append((rate, ok))
-        rows.append([
-            f"{rate:,}/s", f"{ach:,.0f} ({(ach - rate) / rate:+.2%})",
-            f"{worst['worst_window']:,} ({worst['worst_dev']:+.2%})",
-            f"{median(rs, lambda r: r['dropped']):,.0f} (max {max(r['dropped'] for r in rs):,})",
-            f"{median(rs, lambda r: r['latency_ms']['p99']):.2f} / "
-            f"{median(rs, lambda r: (r['service_ms'] or {}).get('p99', 0)):.2f}",
-            f"{median(rs, lambda r: r['overrun']):.1f} s",
-            f"{median(rs, lambda r: r['vus_created']):,.0f}",
-            f"{median(rs, lambda r: r['cpu']):.1f}",
-            f"{median(rs, lambda r: r['us_per_req']):.2f} ("
-            f"{median(rs, lambda r: r['user_us']):.2f} + {median(rs, lambda r: r['sys_us']):.2f})",
-            "met" if ok else "NOT met",
-        ])
-    md = table(["target R", "achieved (median)", "worst full 1-s window (all rounds)",
-                "dropped (median)", "p99 ms from schedule / service (median)",
-                "ran past D (median)", "VUs created", "CPU s",
-                "CPU µs/request (user + system)", "goal ±0.5 %, 0 dropped"], rows)
+    md = summary_table(runs)
     print(f"\n{machine_line(m)} · {args.duration}s × {args.rounds} rounds\n")
     print(md)
     if prof:

@@ -25,22 +25,42 @@ from _common import (
     median,
     nginx,
     run_scenario,
+    scenario_text,
     table,
     write_json,
 )
 
-SCENARIO = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
 
-scenario idle {{
-  load {vus} vus for {duration}s
-  run get
-  think 5s
-}}
-"""
+def measure(base: str, n: int, duration: int) -> dict[str, Any]:
+    """One run of ``n`` mostly idle VUs: the shard child's figures plus ``peak_mb``,
+    ``before_mb`` and ``kb_per_vu``."""
+    text = scenario_text(base, "idle", f"{n} vus for {duration}s", extra="think 5s")
+    r = run_scenario(text, timeout=duration + 120, nofile=2 * n + 1024)
+    if r["failures"]:
+        sys.exit(f"{n} VUs: failures {r['failures_by_kind']}")
+    r["peak_mb"] = r["hwm_kb"] / 1024
+    r["before_mb"] = r["rss_before_kb"] / 1024
+    r["kb_per_vu"] = (r["hwm_kb"] - r["rss_before_kb"]) / n
+    return r
+
+
+def round_text(n: int, r: dict[str, Any]) -> str:
+    return (f"{n} VUs: RSS before {r['before_mb']:.1f} MB, peak "
+            f"{r['peak_mb']:.1f} MB, {r['kb_per_vu']:.1f} kB/VU; {r['requests']:,} "
+            f"requests, VUs {r['vus_created']:,}, CPU {r['cpu']:.1f} s, "
+            f"latency p99 {r['latency_ms']['p99']:.1f} ms, connect p99 "
+            f"{r['connect_ms']['p99']:.1f} ms (max {r['connect_ms']['max']:.0f})")
+
+
+def summary_table(runs: dict[int, list[dict[str, Any]]]) -> str:
+    rows = [[f"{n:,}", f"{median(rs, lambda r: r['before_mb']):.1f}",
+             f"{median(rs, lambda r: r['peak_mb']):.1f}",
+             f"{median(rs, lambda r: r['kb_per_vu']):.1f}",
+             f"{median(rs, lambda r: r['requests']):,.0f}",
+             f"{median(rs, lambda r: r['connect_ms']['p99']):,.0f}",
+             f"{median(rs, lambda r: r['cpu']):.1f}"] for n, rs in runs.items()]
+    return table(["VUs", "RSS before run_shard (MB)", "peak RSS, VmHWM (MB, median)",
+                  "kB per VU (median)", "requests", "connect p99 (ms)", "CPU s"], rows)
 
 
 def main() -> None:
@@ -56,28 +76,10 @@ def main() -> None:
     with nginx(connections=max(counts) + 1024) as base:
         for rnd in range(1, min(args.rounds, 20) + 1):
             for n in counts:
-                text = SCENARIO.format(url=base, vus=n, duration=args.duration)
-                r = run_scenario(text, timeout=args.duration + 120, nofile=2 * n + 1024)
-                if r["failures"]:
-                    sys.exit(f"{n} VUs: failures {r['failures_by_kind']}")
-                r["peak_mb"] = r["hwm_kb"] / 1024
-                r["before_mb"] = r["rss_before_kb"] / 1024
-                r["kb_per_vu"] = (r["hwm_kb"] - r["rss_before_kb"]) / n
+                r = measure(base, n, args.duration)
                 runs[n].append(r)
-                print(f"round {rnd} {n} VUs: RSS before {r['before_mb']:.1f} MB, peak "
-                      f"{r['peak_mb']:.1f} MB, {r['kb_per_vu']:.1f} kB/VU; {r['requests']:,} "
-                      f"requests, VUs {r['vus_created']:,}, CPU {r['cpu']:.1f} s, "
-                      f"latency p99 {r['latency_ms']['p99']:.1f} ms, connect p99 "
-                      f"{r['connect_ms']['p99']:.1f} ms (max {r['connect_ms']['max']:.0f})",
-                      file=sys.stderr)
-    rows = [[f"{n:,}", f"{median(rs, lambda r: r['before_mb']):.1f}",
-             f"{median(rs, lambda r: r['peak_mb']):.1f}",
-             f"{median(rs, lambda r: r['kb_per_vu']):.1f}",
-             f"{median(rs, lambda r: r['requests']):,.0f}",
-             f"{median(rs, lambda r: r['connect_ms']['p99']):,.0f}",
-             f"{median(rs, lambda r: r['cpu']):.1f}"] for n, rs in runs.items()]
-    md = table(["VUs", "RSS before run_shard (MB)", "peak RSS, VmHWM (MB, median)",
-                "kB per VU (median)", "requests", "connect p99 (ms)", "CPU s"], rows)
+                print(f"round {rnd} {round_text(n, r)}", file=sys.stderr)
+    md = summary_table(runs)
     print(f"\n{machine_line(m)} · {args.duration}s × {args.rounds} rounds\n")
     print(md)
     path = write_json("vu_memory", {"machine": m, "args": vars(args),

@@ -36,6 +36,7 @@ from _common import (
     round_line,
     run_scenario,
     run_wrk,
+    scenario_text,
     spread,
     table,
     vs_wrk_row,
@@ -44,17 +45,6 @@ from _common import (
 
 GOAL = 1.3
 
-SCENARIO = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
-
-scenario static {{
-  load {vus} vus for {duration}s
-  run get
-}}
-"""
 
 
 def main() -> None:
@@ -74,7 +64,7 @@ def main() -> None:
     runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     prof: dict[str, Any] = {}
     with nginx() as base:
-        text = SCENARIO.format(url=base, vus=args.vus, duration=args.duration)
+        text = scenario_text(base, "static", f"{args.vus} vus for {args.duration}s")
         for rnd in range(1, min(args.rounds, 20) + 1):
             w = per_request(run_wrk(base + "/", args.vus, args.duration))
             wrk.append(w)
