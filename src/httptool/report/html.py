@@ -471,7 +471,7 @@ def _failures_table(doc: dict[str, Any]) -> str:
                               sorted(kinds[kind].items(), key=lambda x: -x[1]))
             body.append(f'<tr data-kind="{_attr(kind)}" data-count="{n}"><td>{escape(kind)}'
                         f"</td>{_td(str(n), n)}<td class=\"wrap\">{escape(where)}</td></tr>")
-        parts.append('<div class="tablewrap"><table class="sortable" id="failures-table">'
+        parts.append('<div class="tablewrap"><table class="sortable narrow" id="failures-table">'
                      f'{_th(["kind", "count", "requests"], num_from=1)}'
                      f"<tbody>{''.join(body)}</tbody></table></div>")
     if skipped:

@@ -52,6 +52,16 @@
     return Object.assign({ label: label, stroke: p.c[i % p.c.length], width: 2,
       points: { show: false }, value: function (u, v) { return fmt(v); } }, extra || {});
   }
+  // whole seconds, then round minutes and hours: no repeated tick labels on short runs
+  var SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+    21600, 43200, 86400];
+  function timeAxis(p) {
+    return axis(p, { incrs: SECONDS, values: function (u, vs) { return vs.map(fmtElapsed); } });
+  }
+  function isPow10(x) {
+    var l = Math.log10(x);
+    return Math.abs(l - Math.round(l)) < 1e-9;
+  }
   function timeX() {
     return { label: "time", value: function (u, v) { return v == null ? "-" : fmtElapsed(v); } };
   }
@@ -62,7 +72,7 @@
           line(p, 0, "requests/s", function (v) { return fmtNum(v); }),
           line(p, 1, "failures/s", function (v) { return fmtNum(v); }, { dash: [6, 3] })],
         scales: { x: { time: false } },
-        axes: [axis(p, { values: function (u, vs) { return vs.map(fmtElapsed); } }),
+        axes: [timeAxis(p),
                axis(p, { label: "per second", size: 60 })] },
         rows: [s.x, s.requests, s.failures] };
     },
@@ -70,7 +80,7 @@
       return { opts: { series: [timeX(),
           line(p, 2, "active VUs", function (v) { return fmtNum(v, 0); }, { spanGaps: true })],
         scales: { x: { time: false } },
-        axes: [axis(p, { values: function (u, vs) { return vs.map(fmtElapsed); } }),
+        axes: [timeAxis(p),
                axis(p, { label: "VUs", size: 60 })] },
         rows: [s.x, s.active] };
     },
@@ -80,7 +90,7 @@
           line(p, 0, "p95", fmtMs, { dash: [6, 3] }),
           line(p, 1, "p99", fmtMs, { dash: [2, 3] })],
         scales: { x: { time: false } },
-        axes: [axis(p, { values: function (u, vs) { return vs.map(fmtElapsed); } }),
+        axes: [timeAxis(p),
                axis(p, { label: "latency", size: 64,
                  values: function (u, vs) { return vs.map(fmtMs); } })] },
         rows: [s.x, s.p50, s.p95, s.p99] };
@@ -97,12 +107,14 @@
       });
       return { opts: { series: series,
         scales: { x: { time: false, distr: 3, log: 10 } },
-        axes: [axis(p, { values: function (u, vs) {
-                 return vs.map(function (x) {
-                   var l = Math.log10(x);
-                   return Math.abs(l - Math.round(l)) < 1e-9 ? pctOf(x) : "";
-                 });
-               } }),
+        axes: [axis(p, {
+                 // only 0%, 90%, 99%, 99.9%...: one tick and grid line per decade
+                 filter: function (u, vs) {
+                   return vs.map(function (x) { return isPow10(x) ? x : null; });
+                 },
+                 values: function (u, vs) {
+                   return vs.map(function (x) { return x != null && isPow10(x) ? pctOf(x) : ""; });
+                 } }),
                axis(p, { label: "latency", size: 64,
                  values: function (u, vs) { return vs.map(fmtMs); } })] },
         rows: rows };
