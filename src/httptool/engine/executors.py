@@ -217,11 +217,32 @@ class Executor:
 
         async def vu_loop(rank: int) -> None:
             vu = self._vu(rank + 1)
-            while not self.stop.is_set():
-                t = self._elapsed()
-                if t >= duration or (varying and target.at(t) <= rank):
-                    return
-                await self._one(vu, None)
+            if varying:
+                while not self.stop.is_set():
+                    t = self._elapsed()
+                    if t >= duration or target.at(t) <= rank:
+                        return
+                    await self._one(vu, None)
+                return
+            # constant VU count: the hot loop of the closed model, with _one() inlined
+            # (one coroutine frame and two method calls less per iteration)
+            st = self.state
+            stopped = self.stop.is_set
+            deadline = self.start_ns + int(duration * 1e9)
+            iteration = vu.iteration
+            while not stopped() and time.monotonic_ns() < deadline:
+                st.active += 1
+                if st.active > st.vus_max:
+                    st.vus_max = st.active
+                try:
+                    await iteration(None)
+                except asyncio.CancelledError:
+                    st.interrupted += 1
+                    raise
+                else:
+                    st.completed += 1
+                finally:
+                    st.active -= 1
 
         while not self.stop.is_set():
             t = self._elapsed()

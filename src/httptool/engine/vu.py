@@ -418,8 +418,8 @@ class VU:
     """One virtual user. ``iteration()`` runs the scenario's flow once (the executor calls
     it); ``close()`` releases its connections."""
 
-    __slots__ = ("_closed", "_started", "client", "emit", "id", "iter", "jar", "lag_ns",
-                 "open_model", "paused", "requested", "rt", "scope", "var_errors")
+    __slots__ = ("_closed", "_started", "client", "emit", "id", "iter", "iter_scope", "jar",
+                 "lag_ns", "open_model", "paused", "requested", "rt", "scope", "var_errors")
 
     def __init__(self, rt: Runtime, vu_id: int) -> None:
         self.rt = rt
@@ -439,6 +439,9 @@ class VU:
         #: ``var``s that could not be evaluated for this VU (they stay undefined)
         self.var_errors: dict[str, RenderError] = {}
         init_globals(self.scope, rt.vu_vars, self.var_errors)
+        b = self.scope
+        self.iter_scope = Scope(vu_id, 0, b.globals, b.setup, b.extracted, {}, b.pools,
+                                b.next_counter, b.rng, b.env)
         self.lag_ns = 0
         self.open_model = False
         self.requested = False  # a request step ran in this iteration (think_time)
@@ -461,9 +464,12 @@ class VU:
             emit((ITERATION, now, self.id, self.iter))
         self._started = True
         self.requested = self.paused = False
-        base = self.scope
-        scope = Scope(self.id, self.iter, base.globals, base.setup, base.extracted, {},
-                      base.pools, base.next_counter, base.rng, base.env)
+        # one Scope per VU, re-armed for each iteration (cheaper than a new one): the
+        # iteration number and fresh rows; everything else is the VU's own
+        scope = self.iter_scope
+        scope.iter = self.iter
+        if scope.rows:
+            scope.rows = {}
         if self.rt.iteration_vars:
             init_globals(scope, self.rt.iteration_vars, self.var_errors)
         await self.steps(self.rt.scenario.flow, scope)
