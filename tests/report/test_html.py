@@ -143,7 +143,7 @@ def test_percentile_curve_in_the_summary(demo: RunResult) -> None:
     assert pc["per_request"]["login"][-1] == doc["per_request"]["login"]["latency"]["max_ms"]
     x = chart_curve(doc)
     assert x is not None and x["x"][0] == 1.0 and x["x"][-1] == pytest.approx(1e5)
-    assert [ln["name"] for ln in x["lines"]] == ["all requests", "profile", "login"]
+    assert [ln["name"] for ln in x["lines"]] == ["all requests", "login", "profile"]
 
 
 def test_chart_series_fills_gaps_and_buckets() -> None:
