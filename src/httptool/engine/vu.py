@@ -176,7 +176,7 @@ class CompiledRequest:
     when nothing does, compiled extractions and checks, and its metrics sinks."""
 
     __slots__ = (
-        "auth", "body", "check_stats", "checks", "cookies", "extractors", "headers",
+        "auth", "body", "body_render", "check_stats", "checks", "cookies", "extractors", "headers",
         "keep_body", "method", "name", "options", "prepared", "retry", "spec", "stats",
         "status_ok", "status_rule", "url", "url_map",
     )
@@ -198,6 +198,8 @@ class CompiledRequest:
         self.auth = ((compile_template(spec.auth.user), compile_template(spec.auth.password))
                      if spec.auth is not None else None)
         self.body = spec.body
+        self.body_render = (compile_template(spec.body.content).render
+                            if isinstance(spec.body, TextBody) else None)
         self.extractors: tuple[Extractor, ...] = compile_extracts(spec.extracts)
         self.checks: tuple[Check, ...] = compile_checks(spec.asserts)
         self.status_rule = not has_status_check(spec.asserts)
@@ -239,12 +241,12 @@ class CompiledRequest:
         url = self.url.render(scope)
         if self.url_map:
             url = map_url(url, self.url_map)
-        headers = tuple((n, None if r is None else r.render(scope)) for n, r in self.headers)
+        headers = tuple([(n, None if r is None else r.render(scope)) for n, r in self.headers])
         body = self.body
         if body is None:
             data = b""
         elif isinstance(body, TextBody):
-            data = compile_template(body.content).render(scope).encode("utf-8")
+            data = self.body_render(scope).encode("utf-8")
         else:
             data = encode_body(body, lambda t: compile_template(t).render(scope))
         auth = None
