@@ -472,7 +472,8 @@ def _failures_table(doc: dict[str, Any]) -> str:
             body.append(f'<tr data-kind="{_attr(kind)}" data-count="{n}"><td>{escape(kind)}'
                         f"</td>{_td(str(n), n)}<td class=\"wrap\">{escape(where)}</td></tr>")
         parts.append('<div class="tablewrap"><table class="sortable narrow" id="failures-table">'
-                     f'{_th(["kind", "count", "requests"], num_from=1)}'
+                     '<thead><tr><th>kind</th><th class="num">count</th><th>requests'
+                     "</th></tr></thead>"
                      f"<tbody>{''.join(body)}</tbody></table></div>")
     if skipped:
         where = ", ".join(f"{n} {c}" for n, c in skipped.items())

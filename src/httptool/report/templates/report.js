@@ -62,6 +62,9 @@
     var l = Math.log10(x);
     return Math.abs(l - Math.round(l)) < 1e-9;
   }
+  function decades(u, vs) {
+    return vs.map(function (x) { return x != null && isPow10(x) ? x : null; });
+  }
   function timeX() {
     return { label: "time", value: function (u, v) { return v == null ? "-" : fmtElapsed(v); } };
   }
@@ -108,10 +111,10 @@
       return { opts: { series: series,
         scales: { x: { time: false, distr: 3, log: 10 } },
         axes: [axis(p, {
-                 // only 0%, 90%, 99%, 99.9%...: one tick and grid line per decade
-                 filter: function (u, vs) {
-                   return vs.map(function (x) { return isPow10(x) ? x : null; });
-                 },
+                 // only 0%, 90%, 99%, 99.9%...: one label, tick and grid line per decade
+                 filter: decades,
+                 grid: { stroke: p.grid, width: 1, filter: decades },
+                 ticks: { stroke: p.line, width: 1, filter: decades },
                  values: function (u, vs) {
                    return vs.map(function (x) { return x != null && isPow10(x) ? pctOf(x) : ""; });
                  } }),
