@@ -164,6 +164,20 @@ class _HeaderTooLarge(Exception):
     """Stops the parser when the header block passes :data:`MAX_HEADER_BYTES`."""
 
 
+class _BadStatus(Exception):
+    """Stops the parser at a status code below 100: llhttp accepts any three digits
+    (``000``, ``004``), but no such status exists and a status of 0 means "no response"
+    everywhere downstream."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _bad_status_reason(status: int) -> str:
+    return f"malformed response: bad status line (status {status:03d})"
+
+
 OnDone = Callable[[Response], Any]
 
 
@@ -265,7 +279,11 @@ class HttpConnection(asyncio.Protocol):
                 self.parser = HttpResponseParser(self)  # the old one expects a body
                 self._complete(self._head_keep_alive())
             elif self.resp is resp:
-                too_large = isinstance(e.__context__, _HeaderTooLarge)
+                ctx = e.__context__
+                if isinstance(ctx, _BadStatus):
+                    self.fail(ErrorKind.MALFORMED, _bad_status_reason(ctx.status))
+                    return
+                too_large = isinstance(ctx, _HeaderTooLarge)
                 reason = "header too large (> 64 KiB)" if too_large else _parser_reason(e)
                 self.fail(ErrorKind.MALFORMED, f"malformed response: {reason}")
             return
@@ -310,6 +328,8 @@ class HttpConnection(asyncio.Protocol):
         parser = self.parser
         status = parser.get_status_code()
         if status < 200 and status != 101:  # interim (100 Continue, 103): wait for the real one
+            if status < 100:
+                raise _BadStatus(status)
             self.headers_done = False
             return
         resp = self.resp
@@ -340,6 +360,10 @@ class HttpConnection(asyncio.Protocol):
             return
         if not resp.status:
             resp.status = self.parser.get_status_code()
+        if resp.status < 100:  # close-delimited or upgrade with a status llhttp let through
+            status, resp.status = resp.status, 0
+            self.fail(ErrorKind.MALFORMED, _bad_status_reason(status))
+            return
         if keep_alive and not self.lost:
             self.owner._release(self)
         else:
