@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +245,37 @@ def test_report_command_unwritable_output_exit_1(doc: dict[str, Any], tmp_path: 
 
 def test_report_command_needs_output() -> None:
     assert invoke("report", "x.json").exit_code == 2
+
+
+def test_interrupted_run_is_marked_partial(demo: RunResult) -> None:
+    info = RunInfo("f.httpx", "s", "2 VUs for 30s", interrupted=True)
+    page = render_html(json.loads(json.dumps(summary_dict(demo, info))))
+    assert 'id="partial"' in page and "partial results" in page
+    assert 'id="partial"' not in render_html(json.loads(json.dumps(summary_dict(demo, INFO))))
+
+
+def test_ctrl_c_still_writes_the_report(target: Any, tmp_path: Path) -> None:
+    """The CLI writes --report after Ctrl-C too, from the partial results."""
+    scenario = tmp_path / "s.httpx"
+    scenario.write_text(f'request slow {{ curl {target.url}/delay/20 }}\n'
+                        "scenario s {\n  load 2 vus for 30s\n  run slow\n}\n", encoding="utf-8")
+    summary, report = tmp_path / "summary.json", tmp_path / "report.html"
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    proc = subprocess.Popen([sys.executable, "-m", "httptool", "scenario", "run", str(scenario),
+                             "--summary-json", str(summary), "--report", str(report)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        time.sleep(2.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    doc = json.loads(summary.read_text(encoding="utf-8"))
+    page = report.read_text(encoding="utf-8")
+    assert doc["run"]["interrupted"] is True and doc["requests"] > 0
+    assert 'id="partial"' in page
+    assert f'id="total-requests" data-value="{doc["requests"]}"' in page
+    assert page == render_html(doc)

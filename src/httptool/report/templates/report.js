@@ -105,7 +105,8 @@
       var rows = [c.x];
       c.lines.forEach(function (l, i) {
         series.push(line(p, i, l.name, fmtMs, { width: i === 0 ? 2.5 : 1.5,
-          dash: i === 0 ? undefined : [[6, 3], [2, 3], [8, 2, 2, 2]][(i - 1) % 3] }));
+          dash: i === 0 ? undefined
+            : [[6, 3], [2, 3], [8, 2, 2, 2], [12, 4], [4, 4, 1, 4], [1, 2]][(i - 1) % 6] }));
         rows.push(l.ms);
       });
       return { opts: { series: series,
