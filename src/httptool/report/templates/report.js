@@ -117,7 +117,12 @@
                  grid: { stroke: p.grid, width: 1, filter: decades },
                  ticks: { stroke: p.line, width: 1, filter: decades },
                  values: function (u, vs) {
-                   return vs.map(function (x) { return x != null && isPow10(x) ? pctOf(x) : ""; });
+                   // narrow (print, phone): every other decade, so labels never touch
+                   var every = u.width < 480 ? 2 : 1;
+                   return vs.map(function (x) {
+                     return x != null && isPow10(x) && Math.round(Math.log10(x)) % every === 0
+                       ? pctOf(x) : "";
+                   });
                  } }),
                axis(p, { label: "latency", size: 64,
                  values: function (u, vs) { return vs.map(fmtMs); } })] },
