@@ -331,6 +331,27 @@ class UseRow:
 
 Step = Run | Parallel | If | Foreach | Repeat | Think | SharedPush | UseRow
 
+
+
+def flow_requests(steps: tuple[Step, ...], acc: list[str] | None = None) -> list[str]:
+    """The names of every request ``steps`` may run, at any depth, first use first."""
+    acc = [] if acc is None else acc
+    for s in steps:
+        if isinstance(s, Run):
+            if s.request not in acc:
+                acc.append(s.request)
+            flow_requests(s.children, acc)
+        elif isinstance(s, Parallel):
+            for b in s.branches:
+                flow_requests(b, acc)
+        elif isinstance(s, If):
+            for br in s.branches:
+                flow_requests(br.body, acc)
+            flow_requests(s.orelse, acc)
+        elif isinstance(s, Foreach | Repeat):
+            flow_requests(s.body, acc)
+    return acc
+
 # --------------------------------------------------------------------------- load
 
 

@@ -43,6 +43,7 @@ from httptool.plan import (
     TextBody,
     Think,
     UseRow,
+    flow_requests,
     to_jsonable,
 )
 from httptool.report.units import fmt_duration
@@ -243,7 +244,7 @@ def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:
         out.extend(flow_lines(plan.teardown, 1))
     used: list[str] = []
     for steps in (plan.setup, sc.flow, plan.teardown):
-        _collect_requests(steps, used)
+        flow_requests(steps, used)
     out.append("Requests:")
     for name in used:
         try:
@@ -321,23 +322,6 @@ def flow_lines(steps: tuple[Step, ...], depth: int) -> list[str]:
             mode = {"sequential": "", "random": " random", "per_vu": " per vu"}[s.mode]
             out.append(f"{pad}use {s.var} from {s.data}{mode}")
     return out
-
-
-def _collect_requests(steps: tuple[Step, ...], acc: list[str]) -> None:
-    for s in steps:
-        if isinstance(s, Run):
-            if s.request not in acc:
-                acc.append(s.request)
-            _collect_requests(s.children, acc)
-        elif isinstance(s, Parallel):
-            for b in s.branches:
-                _collect_requests(b, acc)
-        elif isinstance(s, If):
-            for br in s.branches:
-                _collect_requests(br.body, acc)
-            _collect_requests(s.orelse, acc)
-        elif isinstance(s, Foreach | Repeat):
-            _collect_requests(s.body, acc)
 
 
 def mask_header(name: str, value: Template) -> str:

@@ -103,6 +103,7 @@ from httptool.plan import (
     UseRow,
     Value,
     VarDef,
+    flow_requests,
 )
 
 #: Failure kind of a request cut by the end of the run (grace period over, second Ctrl-C).
@@ -282,25 +283,6 @@ class CompiledRequest:
 
 # --------------------------------------------------------------------------- runtime
 
-
-def flow_requests(steps: Sequence[Step], acc: set[str] | None = None) -> set[str]:
-    """The names of every request ``steps`` may run, at any depth."""
-    acc = set() if acc is None else acc
-    for step in steps:
-        if isinstance(step, Run):
-            acc.add(step.request)
-            flow_requests(step.children, acc)
-        elif isinstance(step, Parallel):
-            for b in step.branches:
-                flow_requests(b, acc)
-        elif isinstance(step, If):
-            for br in step.branches:
-                flow_requests(br.body, acc)
-            flow_requests(step.orelse, acc)
-        elif isinstance(step, Foreach | Repeat):
-            flow_requests(step.body, acc)
-    return acc
-
 #: Built-ins whose value changes within a VU's life: a ``var`` using one of them is
 #: evaluated again at the start of every iteration.
 PER_ITERATION = frozenset({"ITER", "TIME", "UUID", "COUNTER", "RANDOM"})
@@ -362,7 +344,7 @@ class Runtime:
         self._rows: dict[str, itertools.count[int]] = {}
         self.url_map = tuple(base_url_map)
         # only the requests this flow can run: the summary lists what the scenario used
-        used = flow_requests(scenario.flow)
+        used = set(flow_requests(scenario.flow))
         self.requests: dict[str, CompiledRequest] = {
             r.name: CompiledRequest(r, recorder, self.url_map)
             for r in plan.requests if r.name in used}
