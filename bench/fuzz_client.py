@@ -30,25 +30,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import brotli
 import gzip
+import itertools
 import random
 import sys
 import time
 import zlib
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import brotli
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from httptool.engine.client import ClientContext, ConnectionPool  # noqa: E402
-from httptool.engine.cookies import CookieJar  # noqa: E402
-from httptool.engine.errors import ErrorKind  # noqa: E402
-from httptool.engine.http import HttpConnection, Response  # noqa: E402
-from httptool.engine.request import PreparedRequest, build_request  # noqa: E402
-from httptool.plan import CurlOptions  # noqa: E402
+from httptool.engine.client import ClientContext, ConnectionPool
+from httptool.engine.cookies import CookieJar
+from httptool.engine.errors import ErrorKind
+from httptool.engine.http import HttpConnection, Response
+from httptool.engine.request import PreparedRequest, build_request
+from httptool.plan import CurlOptions
+
+#: Outcomes of the fuzzed requests: "ok" or the error kind (what the run exercised).
+OUTCOMES: Counter[str] = Counter()
 
 VALID = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 _TEXT = b"hello fuzz world " * 8
@@ -149,7 +154,7 @@ def split(rng: random.Random, data: bytes) -> list[bytes]:
     cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(1, 8)))) \
         if len(data) > 1 else []
     edges = [0, *cuts, len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ class Case:
 
 def make_case(rng: random.Random) -> Case:
     base = rng.choice(BASES)
-    n = 0 if rng.random() < 0.03 else rng.choice((1, 1, 1, 2, 2, 3, 4, 6))
+    n = 0 if rng.random() < 0.03 else rng.choice((1, 1, 1, 2, 2, 3, 4, 6, 12))
     return Case(base, tuple(split(rng, mutate(rng, base.stream, n))), rng.random() < 0.3)
 
 
@@ -285,6 +290,7 @@ async def _drive(pool: ConnectionPool, base: Base, req: PreparedRequest, check_r
             return [f"request {i + 1}: no answer within {bound}s"]
         except Exception as e:  # the point of the fuzzer
             return [f"request {i + 1}: send() raised {type(e).__name__}: {e}"]
+        OUTCOMES[str(r.error or "ok")] += 1
         p = check_response(r, fake)
         if p:
             problems.append(f"request {i + 1}: {p}")
@@ -297,9 +303,10 @@ async def run_fake(case: Case, ctx: ClientContext, errors: list[str]) -> list[st
     pool = FakePool(ctx, list(case.chunks), case.eager, CookieJar() if base.jar else None)
     req = request_for(base, "http://fuzz.test/a", 2.0)
     problems = await _drive(pool, base, req, req, True, 5.0)
-    # the case's server has had its say: the pool must still answer a valid request
+    # the case's server has had its say; from now on it answers correctly, on the same
+    # connection if the client reuses it: the pool must answer a valid request
     for t in pool.transports:
-        t.chunks.clear()
+        t.chunks = deque([VALID])
         t.eager = False
     try:
         r = await asyncio.wait_for(pool.send(build_request("GET", "http://fuzz.test/ok"),
@@ -455,6 +462,9 @@ def main() -> int:
     assert rep.failures is not None
     print(f"fuzz_client: seed {a.seed}: {rep.cases:,} fake-transport + {rep.real:,} "
           f"real-socket cases in {rep.seconds:.1f} s, {len(rep.failures)} failing")
+    total = sum(OUTCOMES.values())
+    print(f"{total:,} fuzzed responses: " + ", ".join(
+        f"{k} {v / total:.1%}" for k, v in OUTCOMES.most_common()))
     for case, problems in rep.failures:
         print(f"- base {case.base.name}, eager={case.eager}, chunks={list(case.chunks)!r}")
         for p in problems:

@@ -28,7 +28,9 @@ from httptool.engine.loop import new_event_loop
 from httptool.engine.request import build_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import fuzz_client as fz  # noqa: E402
+import fuzz_client as fz
+
+from support.faultserver import FaultServer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -107,9 +109,9 @@ def test_unmutated_bases_succeed(runner: Runner) -> None:
                 pool = fz.FakePool(runner.ctx, list(chunks), eager)
                 req = fz.request_for(base, "http://fuzz.test/a", 2.0)
 
-                async def main(pool: fz.FakePool = pool, req: Any = req) -> list[Any]:
-                    return [await pool.send(req, keep_body=True)
-                            for _ in range(base.requests)]
+                async def main(pool: fz.FakePool = pool, req: Any = req,
+                               n: int = base.requests) -> list[Any]:
+                    return [await pool.send(req, keep_body=True) for _ in range(n)]
 
                 for r in runner(main()):
                     assert r.error is None and r.status >= 200, (base.name, eager, r)
@@ -180,3 +182,42 @@ def test_random_seeds_are_reproducible() -> None:
     a = [fz.make_case(random.Random(7)) for _ in range(3)]
     b = [fz.make_case(random.Random(7)) for _ in range(3)]
     assert a == b
+
+
+@pytest.mark.parametrize("path", ["/trailing-garbage", "/trailing-response"])
+def test_bytes_after_a_response_do_not_fail_the_next_request(path: str,
+                                                             runner: Runner) -> None:
+    """Found by the fuzzer: bytes after a complete response, in the same read, left the
+    connection in the pool with a broken (or mid-message) parser, so the server's correct
+    answer to the NEXT request on it came out malformed (or as a phantom response). The
+    connection is now dropped at once and the next request goes to a fresh one."""
+
+    async def main() -> list[Any]:
+        async with FaultServer() as srv:
+            pool = ConnectionPool(ClientContext())
+            first = await pool.send(build_request("GET", srv.url(path)), keep_body=True)
+            await asyncio.sleep(0.05)  # the server keeps the connection open
+            after = [await pool.send(build_request("GET", srv.url("/ok")), keep_body=True)
+                     for _ in range(2)]
+            pool.close()
+            return [first, *after, srv.connections]
+
+    first, second, third, connections = runner(main())
+    assert (first.error, first.status, first.body) == (None, 200, b"ok")
+    assert (second.error, second.status, second.body) == (None, 200, b"ok"), second
+    assert second.new_connection and not second.retried
+    assert (third.error, third.body, third.new_connection) == (None, b"ok", False)
+    assert connections == 2
+
+
+@pytest.mark.parametrize("extra", [b"garbage!", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"])
+def test_bytes_after_a_response_fake_transport(extra: bytes, runner: Runner) -> None:
+    pool = fz.FakePool(runner.ctx, [fz.VALID + extra], False)
+    first = runner(pool.send(build_request("GET", "http://fuzz.test/a")))
+    assert first.error is None and first.status == 200
+    t = pool.transports[0]
+    t.chunks.append(fz.VALID)  # the same server would answer the next request correctly
+    second = runner(pool.send(build_request("GET", "http://fuzz.test/a"), keep_body=True))
+    assert (second.error, second.body, second.new_connection) == (None, b"ok", True)
+    assert pool.connections_opened == 2
+    pool.close()

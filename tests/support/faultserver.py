@@ -24,6 +24,10 @@ The path of each request picks the behaviour, so one server serves every fault:
 ``/close-after-headers``   headers (Content-Length 100) and no body, then closes
 ``/status?code=N``         status N with a 2-byte body, keep-alive
 ``/flaky?every=K``         503 except for every K-th request to /flaky (K-th, 2K-th, ...)
+``/trailing-garbage``      200 ``ok`` followed, in the same write, by bytes that are not HTTP;
+                           keeps the connection open
+``/trailing-response``     200 ``ok`` followed, in the same write, by the start of a second,
+                           unasked-for response; keeps the connection open
 =========================  ================================================================
 
 Counting (what "the server saw"): every request head read is counted per path in
@@ -237,6 +241,11 @@ class FaultServer:
             w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             await w.drain()
             return False
+        elif path == "/trailing-garbage":
+            w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokgarbage!")
+        elif path == "/trailing-response":
+            w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab")
         elif path in ("/status", "/flaky"):
             code = int(q.get("code", "503"))
             if path == "/flaky":

@@ -164,6 +164,11 @@ class _HeaderTooLarge(Exception):
     """Stops the parser when the header block passes :data:`MAX_HEADER_BYTES`."""
 
 
+class _Unsolicited(Exception):
+    """Stops the parser at a message that begins after the response was complete: bytes
+    nobody asked for, in the same read as the response (the connection is out of step)."""
+
+
 class _BadStatus(Exception):
     """Stops the parser at a status code below 100: llhttp accepts any three digits
     (``000``, ``004``), but no such status exists and a status of 0 means "no response"
@@ -286,6 +291,13 @@ class HttpConnection(asyncio.Protocol):
                 too_large = isinstance(ctx, _HeaderTooLarge)
                 reason = "header too large (> 64 KiB)" if too_large else _parser_reason(e)
                 self.fail(ErrorKind.MALFORMED, f"malformed response: {reason}")
+            else:
+                # the response completed earlier in this read and the bytes after it broke
+                # the parser: the connection (already back in the pool) must not be reused
+                # with a parser in an error state, which would fail the next request on it
+                # although the server answers that one correctly
+                self.fail(ErrorKind.MALFORMED,
+                          "malformed response: unexpected bytes after the previous response")
             return
         if resp.bytes_received > MAX_HEADER_BYTES and not self.headers_done and self.resp is resp:
             self.fail(ErrorKind.MALFORMED, "malformed response: header too large (> 64 KiB)")
@@ -309,6 +321,10 @@ class HttpConnection(asyncio.Protocol):
             self.fail(ErrorKind.CLOSED, f"connection closed {where}")
 
     # ------------------------------------------------------------------ parser callbacks
+    def on_message_begin(self) -> None:
+        if self.resp is None:  # a second message in the read that completed the response
+            raise _Unsolicited
+
     def on_headers_complete(self) -> None:
         self.headers_done = True
         raw = self.resp.raw_head  # type: ignore[union-attr]
