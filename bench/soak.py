@@ -14,7 +14,10 @@ every request opens and closes a connection). Every ``--interval`` seconds the p
 the httptool process's ``VmRSS`` (``/proc/PID/status``), its open descriptors
 (``/proc/PID/fd``) and its established TCP connections (its socket inodes matched against
 ``/proc/net/tcp`` state 01). By default the modes run one after the other; ``--parallel``
-runs both at once (both generators on CPU 1) to halve the wall time. Writes every sample
+runs both at once (both generators on CPU 1) to halve the wall time. The pool of an open
+model only grows (a VU is created when none is free), so every stall of the generator
+leaves more idle VUs, each with its keep-alive connection until nginx's 120 s keep-alive
+timeout closes it; the table shows VUs created next to the curves. Writes every sample
 and the summaries to ``RESULTS_DIR/soak.json`` and prints the endpoints table.
 """
 
@@ -117,15 +120,16 @@ def find_python_child(proc: subprocess.Popen[bytes], timeout: float = 10) -> int
 
 
 def run_mode(mode: str, base: str, rate: int, duration: int, interval: float,
-             tmp: Path) -> dict[str, Any]:
+             tmp: Path, max_vus: int = 0) -> dict[str, Any]:
     """One soak run of ``mode``; returns the samples, the CLI's summary and the verdicts."""
     src = tmp / f"soak_{mode}.httpx"
     src.write_text(SCENARIO.format(url=base, header=MODES[mode], rate=rate,
                                    duration=duration))
     summary = tmp / f"soak_{mode}.json"
     cmd = ["timeout", str(duration + 180), "taskset", "-c", "1", str(ROOT / "bin" / "httptool"),
-           "scenario", "run", str(src), "--workers", "1", "--quiet", "--max-vus", "2000",
-           "--summary-json", str(summary)]
+           "scenario", "run", str(src), "--workers", "1", "--quiet", "--summary-json", str(summary)]
+    if max_vus:
+        cmd += ["--max-vus", str(max_vus)]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     pid = find_python_child(proc)
@@ -183,6 +187,8 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=600, help="seconds per mode")
     ap.add_argument("--interval", type=float, default=10.0)
     ap.add_argument("--modes", default="keepalive,close")
+    ap.add_argument("--max-vus", type=int, default=0,
+                    help="pass --max-vus to httptool (default: the engine's bound, 5 s × R)")
     ap.add_argument("--parallel", action="store_true",
                     help="run the modes at the same time instead of one after the other")
     args = ap.parse_args()
@@ -196,7 +202,7 @@ def main() -> None:
         if args.parallel:
             def one(mode: str) -> None:
                 results[mode] = run_mode(mode, base, args.rate, args.duration,
-                                         args.interval, tmp)
+                                         args.interval, tmp, args.max_vus)
             threads = [threading.Thread(target=one, args=(mo,)) for mo in modes]
             for t in threads:
                 t.start()
@@ -205,7 +211,7 @@ def main() -> None:
         else:
             for mo in modes:
                 results[mo] = run_mode(mo, base, args.rate, args.duration, args.interval,
-                                       tmp)
+                                       tmp, args.max_vus)
     rows = []
     for mo in modes:
         r = results.get(mo)
@@ -223,10 +229,11 @@ def main() -> None:
             f"{e['established']['first']} / {e['established']['last']} / "
             f"{e['established']['max']}",
             f"{s.get('requests', 0):,}", f"{s.get('failures', 0):,}",
-            f"{s.get('dropped', 0):,}",
+            f"{s.get('dropped', 0):,}", f"{(s.get('vus') or {}).get('created', 0):,}",
         ])
     md = table(["mode", "samples", "RSS MB first / last / max", "fds first / last / max",
-                "established first / last / max", "requests", "failures", "dropped"], rows)
+                "established first / last / max", "requests", "failures", "dropped",
+                "VUs created"], rows)
     how = "in parallel" if args.parallel else "one after the other"
     print(f"\n{machine_line(m)} · {args.rate}/s for {args.duration}s per mode, {how}, "
           f"sample every {args.interval:g}s\n")
