@@ -51,6 +51,9 @@ CONNECT_TIMEOUT = 5.0
 PROBE_EVERY = 0.5
 #: Capacity of the run's message queue (messages; a full queue blocks the shards).
 QUEUE_SIZE = 256
+#: Seconds a shard waits on a full queue before it gives up (a coordinator that died
+#: without closing the run leaves nobody to read it; the shard must not hang forever).
+PUT_TIMEOUT = 120.0
 #: How often a shard's watcher thread re-asks for the stop events (s, long poll).
 WATCH_POLL = 0.5
 
@@ -91,7 +94,12 @@ class QueueChannel:
     def send(self, msg: Message) -> None:
         if msg and msg[0] == "done":
             self.done_sent = True
-        self._q.put(msg)
+        self._q.put(msg, timeout=PUT_TIMEOUT)
+
+    def close(self) -> None:
+        """Drop this worker's reference to the queue (the scheduler frees it with the last)."""
+        with contextlib.suppress(Exception):
+            self._q.close()
 
 
 def _watch(names: RunNames, ch: QueueChannel, over: threading.Event) -> None:
@@ -138,6 +146,7 @@ def dask_shard(shard_fn: ShardFn, config: ShardConfig, names: RunNames) -> None:
         if not ch.done_sent:
             ch.send(("done", index))
         watcher.join(timeout=2 * WATCH_POLL)
+        ch.close()
 
 
 # ------------------------------------------------------------------- on the coordinator
@@ -277,6 +286,9 @@ class DaskGroup(ShardGroup):
             self._start_var.delete()
         with contextlib.suppress(Exception):
             self._q.close()
+        for ev in (self._stop_ev, self._hard_ev):
+            with contextlib.suppress(Exception):
+                ev.clear()
 
 
 # ------------------------------------------------------------------- entry points

@@ -1,0 +1,205 @@
+"""What does ``--cluster`` cost next to ``--workers``? The same scenario against nginx,
+two shards either way: ``--workers 2`` (two local processes) vs ``--cluster`` with a
+scheduler and two single-threaded ``dask worker`` processes on this machine.
+
+Not a test. Run as root on Debian (installs nginx and wrk when missing):
+
+    .venv/bin/python bench/cluster_vs_local.py [--duration 5] [--vus 50] [--rounds 3]
+
+nginx runs on CPU 0; everything of the generator (the CLI and its shard processes, or the
+CLI, the scheduler and the workers) on CPU 1, so the CPU per request compares like with
+like and the throughput is one core's. Per run:
+
+* requests and req/s from ``--summary-json`` (the load's own duration);
+* CPU: the CLI's ``RUSAGE_CHILDREN`` (its shard processes included once reaped) plus,
+  for the cluster, the scheduler's and the workers' CPU during the run (``/proc/PID/stat``);
+* fixed cost: the same command with a one-request scenario (``1 iterations with 1 vus``)
+  just before: its wall time is the start-up (interpreter start, imports, compile,
+  connecting, starting the shards, the common start, the final merge and exit) and its
+  CPU the fixed CPU; the load's CPU per request is (CPU - fixed CPU) / requests, so the
+  machine's other work and the start-up do not blur the per-request figure.
+
+The variants alternate within each round; ``verbose`` variants add ``--verbose`` (every
+request's line streamed to the coordinator: through the scheduler's queue on a cluster)
+with stdout to a file. Each cluster variant gets a fresh cluster (its start is not
+counted); ``no profiler`` starts the workers with ``DASK_DISTRIBUTED__WORKER__PROFILE__
+ENABLED=False`` (Dask's statistical profiler samples every thread's stack every 10 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, ensure_tools, machine, machine_line, median, nginx, table, write_json
+
+SCENARIO = """
+request get {{
+  curl {url}/
+  assert {{ status == 200 }}
+}}
+scenario s {{
+  load {load}
+  run get
+}}
+"""
+VARIANTS = ("local", "cluster", "cluster no profiler", "local verbose", "cluster verbose")
+TINY = "1 iterations with 1 vus"
+BIN = ROOT / ".venv/bin"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+class Cluster:
+    """``dask scheduler`` and two ``dask worker --nthreads 1 --no-nanny`` on CPU 1."""
+
+    def __init__(self, tmp: Path, profiler: bool = True) -> None:
+        self.tmp = tmp
+        self.env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": str(profiler)}
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.address = ""
+
+    def __enter__(self) -> Cluster:
+        sched = self.tmp / "scheduler.json"
+        sched.unlink(missing_ok=True)
+        pin = ["taskset", "-c", "1"]
+        self.procs.append(subprocess.Popen(
+            [*pin, str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--no-dashboard", "--scheduler-file", str(sched)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for _ in range(600):
+            if sched.exists():
+                break
+            time.sleep(0.05)
+        time.sleep(0.1)
+        self.address = json.loads(sched.read_text())["address"]
+        for _ in range(2):
+            self.procs.append(subprocess.Popen(
+                [*pin, str(BIN / "dask"), "worker", self.address, "--nworkers", "1",
+                 "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env))
+        from distributed import Client
+
+        with Client(self.address, timeout=30, set_as_default=False) as c:
+            c.wait_for_workers(2, timeout=60)
+        return self
+
+    def cpu(self) -> list[float]:
+        return [proc_cpu(p.pid) for p in self.procs]
+
+    def __exit__(self, *exc: object) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+
+
+def run_variant(scenario: Path, tiny: Path, variant: str, d: Path) -> dict[str, Any]:
+    """The one-request run, then the load; a cluster variant on a fresh cluster."""
+    if not variant.startswith("cluster"):
+        return combine(run_cli(tiny, variant, d, None), run_cli(scenario, variant, d, None))
+    with Cluster(d, profiler="no profiler" not in variant) as cluster:
+        time.sleep(1.0)  # let the workers settle after their start
+        return combine(run_cli(tiny, variant, d, cluster),
+                       run_cli(scenario, variant, d, cluster))
+
+
+def combine(tiny: dict[str, Any], load: dict[str, Any]) -> dict[str, Any]:
+    load["startup_s"] = tiny["wall_s"]
+    load["fixed_cpu_s"] = tiny["cpu_s"]
+    n = max(load["requests"] - tiny["requests"], 1)
+    load["us_per_req"] = (load["cpu_s"] - tiny["cpu_s"]) / n * 1e6
+    return load
+
+
+def run_cli(scenario: Path, variant: str, d: Path, cluster: Cluster | None
+            ) -> dict[str, Any]:
+    out = d / "s.json"
+    cli = [str(BIN / "httptool"), "scenario", "run", str(scenario), "--summary-json",
+           str(out), "--no-color"]
+    cli += ["--cluster", cluster.address] if cluster else ["--workers", "2"]
+    if variant.endswith("verbose"):
+        cli.append("--verbose")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cl_before = cluster.cpu() if cluster else []
+    t0 = time.monotonic()
+    with (d / "stdout.txt").open("w") as sink:
+        p = subprocess.run(["taskset", "-c", "1", *cli], stdout=sink, stderr=subprocess.PIPE,
+                           text=True, timeout=300)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        raise SystemExit(f"{variant}: exit {p.returncode}\n{p.stderr[-2000:]}")
+    doc = json.loads(out.read_text())
+    cli_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    extra = [0.0, 0.0, 0.0]
+    if cluster:
+        extra = [b - a for a, b in zip(cl_before, cluster.cpu(), strict=True)]
+    n = doc["requests"]
+    total = cli_cpu + sum(extra)
+    return {"variant": variant, "requests": n, "rps": doc["rps"],
+            "duration_s": doc["duration_s"], "wall_s": wall, "cpu_s": total,
+            "cli_cpu_s": cli_cpu, "scheduler_cpu_s": extra[0],
+            "workers_cpu_s": extra[1] + extra[2]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--vus", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    ensure_tools()
+    m = machine()
+    runs: list[dict[str, Any]] = []
+    with nginx() as url, tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        f = d / "s.httpx"
+        f.write_text(SCENARIO.format(url=url, load=f"{args.vus} vus for {args.duration}s"))
+        tiny = d / "tiny.httpx"
+        tiny.write_text(SCENARIO.format(url=url, load=TINY))
+        for r in range(1, min(args.rounds, 20) + 1):
+            for v in VARIANTS:
+                res = run_variant(f, tiny, v, d)
+                res["round"] = r
+                runs.append(res)
+                print(f"round {r} {v}: {res['rps']:,.0f} req/s, {res['us_per_req']:.2f} "
+                      f"µs/request, start-up {res['startup_s']:.2f} s, fixed CPU "
+                      f"{res['fixed_cpu_s']:.2f} s", file=sys.stderr)
+    rows = []
+    for v in VARIANTS:
+        sel = [x for x in runs if x["variant"] == v]
+        rows.append([v, f"{median(sel, lambda x: x['rps']):,.0f}",
+                     f"{median(sel, lambda x: x['us_per_req']):.2f}",
+                     f"{median(sel, lambda x: x['fixed_cpu_s']):.2f}",
+                     f"{median(sel, lambda x: x['cli_cpu_s']):.2f}",
+                     f"{median(sel, lambda x: x['scheduler_cpu_s']):.2f}",
+                     f"{median(sel, lambda x: x['workers_cpu_s']):.2f}",
+                     f"{median(sel, lambda x: x['startup_s']):.2f}"])
+    print(machine_line(m) + f" · {args.vus} VUs × {args.duration}s × {args.rounds} rounds "
+          "(medians)\n")
+    print(table(["2 shards", "req/s", "CPU µs/request", "fixed CPU s", "CLI CPU s",
+                 "scheduler CPU s", "workers CPU s", "1-request run, wall s"], rows))
+    print("JSON:", write_json("cluster_vs_local", {"machine": m, "args": vars(args),
+                                                   "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()
