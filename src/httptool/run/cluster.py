@@ -27,6 +27,7 @@ Everything travels over the Dask connections (so the cluster's TLS settings cove
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import sys
@@ -39,6 +40,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from distributed import Client, Event, Future, Queue, Variable, get_client
+from distributed.comm import connect as comm_connect
+from distributed.security import Security
 
 from httptool.plan import Plan
 from httptool.run.local import GO_MARGIN, READY_TIMEOUT, LocalFlag, Message, ShardFn, ShardGroup
@@ -294,13 +297,23 @@ class DaskGroup(ShardGroup):
 # ------------------------------------------------------------------- entry points
 
 
+async def _probe(address: str, timeout: float) -> None:
+    """Open and close one connection to the scheduler, with Dask's configured security."""
+    comm = await comm_connect(address, timeout=timeout,
+                              **Security().get_connection_args("client"))
+    await comm.close()
+
+
 def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Client:
     """A client of the scheduler at ``address`` with at least one worker, or
     :class:`ClusterError` within about ``timeout`` seconds (twice, at worst). TLS
     (``tls://``) uses Dask's configured security (``distributed.comm.tls.*``)."""
     try:
+        # a bare connection first: a Client that failed to connect still tries to close
+        # itself when collected (a 10 s wait and a traceback at exit)
+        asyncio.run(_probe(address, timeout))
         client = Client(address, timeout=timeout, set_as_default=False)
-    except Exception as exc:  # OSError, TimeoutError, ValueError (bad address) ...
+    except Exception as exc:  # OSError, TimeoutError, ValueError (bad address), TLS ...
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {first}") from exc
     try:
