@@ -280,8 +280,8 @@ def request_for(base: Base, url: str, max_time: float) -> PreparedRequest:
     return build_request(base.method, url, body=body, options=opts)
 
 
-async def _drive(pool: ConnectionPool, base: Base, req: PreparedRequest, check_req:
-                 PreparedRequest, fake: bool, bound: float) -> list[str]:
+async def _drive(pool: ConnectionPool, base: Base, req: PreparedRequest, fake: bool,
+                 bound: float) -> list[str]:
     problems: list[str] = []
     for i in range(base.requests):
         try:
@@ -302,7 +302,7 @@ async def run_fake(case: Case, ctx: ClientContext, errors: list[str]) -> list[st
     base = case.base
     pool = FakePool(ctx, list(case.chunks), case.eager, CookieJar() if base.jar else None)
     req = request_for(base, "http://fuzz.test/a", 2.0)
-    problems = await _drive(pool, base, req, req, True, 5.0)
+    problems = await _drive(pool, base, req, True, 5.0)
     # the case's server has had its say; from now on it answers correctly, on the same
     # connection if the client reuses it: the pool must answer a valid request
     for t in pool.transports:
@@ -384,7 +384,7 @@ async def run_real(case: Case, srv: CaseServer, pool: ConnectionPool,
     srv.arm(list(case.chunks))
     url = f"http://127.0.0.1:{srv.port}"
     req = request_for(base, url + "/a", 2.0)
-    problems = await _drive(pool, base, req, req, False, 5.0)
+    problems = await _drive(pool, base, req, False, 5.0)
     try:
         r = await asyncio.wait_for(pool.send(build_request("GET", url + "/ok")), 5.0)
         if r.error is not None or r.status != 200:

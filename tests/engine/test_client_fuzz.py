@@ -118,15 +118,17 @@ def test_unmutated_bases_succeed(runner: Runner) -> None:
                 pool.close()
 
 
-def test_harness_catches_a_hang(runner: Runner) -> None:
-    """A response that never completes on a transport that never closes is reported (the
-    rule the fuzzer relies on for 'no hang')."""
+def test_rules_flag_a_hang_and_a_statusless_success(runner: Runner) -> None:
+    """The rules the fuzzer relies on: an error value passes, a total timeout on the fake
+    transport is a hang, a success without a status is wrong."""
     r = runner(fz.ConnectionPool(runner.ctx).send(
-        build_request("GET", "http://127.0.0.1:1/")))  # refused: an error value, not a hang
+        build_request("GET", "http://127.0.0.1:1/")))  # refused: an error value
     assert fz.check_response(r, True) is None and r.error == ErrorKind.REFUSED
     late = fz.Response("GET", "u", 0)
     late.error, late.reason = ErrorKind.TIMEOUT, "timed out waiting for the response"
-    assert fz.check_response(late, True) is not None
+    assert "hang" in (fz.check_response(late, True) or "")
+    assert fz.check_response(late, False) is None  # over sockets a timeout is an outcome
+    assert "status 0" in (fz.check_response(fz.Response("GET", "u", 0), True) or "")
 
 
 # ------------------------------------------------------------------ regressions (bugs found)
