@@ -123,7 +123,7 @@ CASES = {
         "answered": 5, "dropped": 4, "total": 9, "connections": 5}),
     # the server closes each keep-alive connection right after answering
     "keepalive-closed-when-idle": Case("/idle-close", 5, {}, server={
-        "answered": 5, "dropped": 0, "total": 5}),
+        "answered": 5, "dropped": 0, "total": 5, "connections": 5}),
     "503-storm": Case("/status?code=503", 6, {"status": 6}, "status 503",
                       server={"answered": 6}),
     # every attempt is a request (DSL.md retry): 4 steps x 3 attempts, all 503
