@@ -1,6 +1,7 @@
 """Faults of a ``--cluster`` run on a real loopback cluster: Ctrl-C stops every shard and
-still reports the merged numbers; a worker SIGKILLed mid-run loses its shard but not the
-run; an unreachable scheduler fails fast with exit 2.
+still reports the merged numbers; a killed CLI leaves no shard running; a worker
+SIGKILLed mid-run loses its shard but not the run; an unreachable scheduler fails fast
+with exit 2.
 
 The worker kill is the last test of the module: the module's cluster has one worker left
 after it."""
@@ -70,6 +71,20 @@ def test_ctrl_c_stops_every_shard_and_reports_everything(
     assert {f"/anything/vu{v}": n for v, n in mine.items()} == path_counts(
         fresh_target, "/anything/vu")
     assert s["requests"] == fresh_target.counts()["total"]
+
+
+def test_shards_stop_when_the_coordinator_dies(cluster: LocalCluster, fresh_target: Any,
+                                               tmp_path: Path) -> None:
+    """A SIGKILLed CLI cannot say stop; Dask cancels its tasks and the shards notice."""
+    f = scenario(tmp_path, fresh_target.url, "4 vus for 60s")
+    p = start_cli(f, cluster.address, tmp_path / "s.json")
+    wait_for_requests(fresh_target, p, 40)
+    p.kill()
+    p.communicate(timeout=10)
+    time.sleep(2.0)  # the client's loss reaches the workers; in-flight iterations end
+    settled = fresh_target.counts()["total"]
+    time.sleep(1.5)
+    assert fresh_target.counts()["total"] == settled
 
 
 def test_an_unreachable_scheduler_fails_fast_with_exit_2(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import pickle
 import sys
 import threading
 import time
@@ -39,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from distributed import Client, Event, Future, Queue, Variable, get_client
+from distributed import Client, Event, Future, Queue, Variable, Worker, get_client, get_worker
 from distributed.comm import connect as comm_connect
 from distributed.security import Security
 
@@ -97,7 +98,8 @@ class QueueChannel:
     def send(self, msg: Message) -> None:
         if msg and msg[0] == "done":
             self.done_sent = True
-        self._q.put(msg, timeout=PUT_TIMEOUT)
+        # bytes, not objects: Dask would try msgpack first, log, and fall back to pickle
+        self._q.put(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL), timeout=PUT_TIMEOUT)
 
     def close(self) -> None:
         """Drop this worker's reference to the queue (the scheduler frees it with the last)."""
@@ -105,18 +107,34 @@ class QueueChannel:
             self._q.close()
 
 
-def _watch(names: RunNames, ch: QueueChannel, over: threading.Event) -> None:
+def _cancelled(worker: Worker, key: str) -> bool:
+    """Dask let go of this task: its client (the coordinator) died or cancelled it. A
+    running task's thread is not stopped by Dask; the shard has to notice."""
+    ts = worker.state.tasks.get(key)
+    return ts is None or ts.state in ("cancelled", "released", "forgotten")
+
+
+def _watch(names: RunNames, ch: QueueChannel, over: threading.Event, worker: Worker,
+           key: str) -> None:
     """Copy the coordinator's stop events into the shard's local flags (long polls, so a
-    stop arrives at once and an idle run costs two RPCs a second)."""
-    client = get_client()
+    stop arrives at once and an idle run costs two RPCs a second); stop at once when the
+    task was cancelled (an abort, or a coordinator that went away)."""
+    client = worker.client
     stop, hard = Event(names.stop, client=client), Event(names.hard_stop, client=client)
     with contextlib.suppress(Exception):  # the cluster went away: nothing left to watch
-        while not over.is_set() and not ch.stop.is_set():
-            if stop.wait(WATCH_POLL):
+        while not over.is_set():
+            if _cancelled(worker, key):
                 ch.stop.set()
-        while not over.is_set() and not ch.hard_stop.is_set():
-            if hard.wait(WATCH_POLL):
                 ch.hard_stop.set()
+                return
+            if not ch.stop.is_set():
+                if stop.wait(WATCH_POLL):
+                    ch.stop.set()
+            elif not ch.hard_stop.is_set():
+                if hard.wait(WATCH_POLL):
+                    ch.hard_stop.set()
+            else:
+                over.wait(WATCH_POLL)
 
 
 def _wait_for_start(names: RunNames, ch: QueueChannel) -> int:
@@ -135,7 +153,9 @@ def dask_shard(shard_fn: ShardFn, config: ShardConfig, names: RunNames) -> None:
     index = config.shard.index
     ch = QueueChannel(Queue(names.queue, client=get_client()))
     over = threading.Event()
-    watcher = threading.Thread(target=_watch, args=(names, ch, over),
+    worker = get_worker()  # thread-local: only the task's own thread can ask
+    watcher = threading.Thread(target=_watch,
+                               args=(names, ch, over, worker, worker.get_current_task()),
                                name=f"httptool-watch-{index}", daemon=True)
     watcher.start()
     try:
@@ -221,8 +241,8 @@ class DaskGroup(ShardGroup):
             first = self._q.get(timeout=timeout)
         except TimeoutError:
             return []
-        rest: list[Any] = self._q.get(batch=True)
-        return [first, *rest]
+        rest: list[bytes] = self._q.get(batch=True)
+        return [pickle.loads(b) for b in (first, *rest)]
 
     def receive(self, timeout: float) -> list[Message]:
         out = self._take_pending()
