@@ -488,7 +488,7 @@ def main() -> None:
                     log(f"open round {rnd} {open_model.round_text(rate, r)}")
             data["open_model"] = {str(k): v for k, v in runs.items()}
             md.append(f"### Open model (`load R rps for {args.open_duration}s`, run_shard, "
-                      f"{args.open_rounds} rounds)\n\n" + open_model.summary_table(runs))
+                      f"{args.open_rounds} round(s))\n\n" + open_model.summary_table(runs))
             for rate, rs in runs.items():
                 worst = max(rs, key=lambda r: abs(r["worst_dev"]))
                 goals.append([f"open model {rate:,}/s: achieved and every 1-s window within "
@@ -547,7 +547,7 @@ def main() -> None:
         md.insert(0, "### Goals\n\n" + table(["goal", "measured (median)", "verdict"], goals))
     elapsed = time.monotonic() - t_start
     head = (f"{machine_line(m)} · Locust {m['locust']} · aiohttp {m['aiohttp']} · "
-            f"{args.vus} connections/VUs · {args.rounds} rounds of {args.duration}s"
+            f"{args.vus} connections/VUs · {args.rounds} round(s) of {args.duration}s"
             f"{' (--quick: smoke figures)' if args.quick else ''} · took {elapsed / 60:.1f} min")
     text = head + "\n\n" + "\n\n".join(md) + "\n"
     data["markdown"] = text
