@@ -29,6 +29,7 @@ ENABLED=False`` (Dask's statistical profiler samples every thread's stack every 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -160,12 +161,66 @@ def run_cli(scenario: Path, variant: str, d: Path, cluster: Cluster | None
             "workers_cpu_s": extra[1] + extra[2]}
 
 
+def _put_many(name: str, n: int, size: int) -> float:
+    """On a worker: seconds per ``Queue.put`` of ``size`` bytes (a shard's send)."""
+    from distributed import Queue, get_client
+
+    q = Queue(name, client=get_client())
+    payload = b"x" * size
+    t0 = time.perf_counter()
+    for _ in range(n):
+        q.put(payload)
+    return (time.perf_counter() - t0) / n
+
+
+def primitives(d: Path) -> dict[str, float]:
+    """The Dask primitives' own costs, on a fresh cluster pinned like the runs: a shard's
+    ``put`` (snapshot-sized and event-batch-sized), the coordinator's empty poll, and the
+    scheduler's CPU while the coordinator polls an empty queue every 50 ms."""
+    from distributed import Client, Queue
+
+    # run as a script, _put_many lives in __main__ and travels by value (workers lack this file)
+    with Cluster(d) as cluster, Client(cluster.address, timeout=30,
+                                       set_as_default=False) as c:
+        time.sleep(1.0)
+        out: dict[str, float] = {}
+        for label, size, n in (("put_4kB_us", 4096, 2000), ("put_64kB_us", 65536, 500)):
+            q = Queue(f"bench-{label}", client=c, maxsize=0)
+            out[label] = c.submit(_put_many, q.name, n, size, pure=False).result() * 1e6
+            while q.get(batch=True):
+                pass
+        q = Queue("bench-poll", client=c)
+        t0 = time.perf_counter()
+        for _ in range(500):
+            q.get(batch=True)
+        out["empty_poll_us"] = (time.perf_counter() - t0) / 500 * 1e6
+        sched = cluster.procs[0].pid
+        idle0 = proc_cpu(sched)
+        time.sleep(5.0)
+        idle = proc_cpu(sched) - idle0
+        busy0 = proc_cpu(sched)
+        t_end = time.monotonic() + 5.0
+        while time.monotonic() < t_end:
+            with contextlib.suppress(TimeoutError):
+                q.get(timeout=0.05)
+        busy = proc_cpu(sched) - busy0
+        out["scheduler_idle_cpu_pct"] = idle / 5.0 * 100
+        out["scheduler_polled_cpu_pct"] = busy / 5.0 * 100
+        return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--vus", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--primitives-only", action="store_true",
+                    help="only the Dask primitives' costs (no nginx, no runs)")
     args = ap.parse_args()
+    if args.primitives_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(primitives(Path(tmp)), indent=1))
+        return
     ensure_tools()
     m = machine()
     runs: list[dict[str, Any]] = []
@@ -197,8 +252,11 @@ def main() -> None:
           "(medians)\n")
     print(table(["2 shards", "req/s", "CPU µs/request", "fixed CPU s", "CLI CPU s",
                  "scheduler CPU s", "workers CPU s", "1-request run, wall s"], rows))
+    with tempfile.TemporaryDirectory() as tmp:
+        prim = primitives(Path(tmp))
+    print("\nDask primitives: " + ", ".join(f"{k} {v:.1f}" for k, v in prim.items()))
     print("JSON:", write_json("cluster_vs_local", {"machine": m, "args": vars(args),
-                                                   "runs": runs}))
+                                                   "runs": runs, "primitives": prim}))
 
 
 if __name__ == "__main__":
