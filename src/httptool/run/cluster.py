@@ -36,7 +36,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +137,27 @@ def _watch(names: RunNames, ch: QueueChannel, over: threading.Event, worker: Wor
                 over.wait(WATCH_POLL)
 
 
+#: The worker's periodic callbacks a shard pauses while it runs (see :func:`_profiler_paused`).
+PROFILER_CALLBACKS = ("profile", "profile-cycle")
+
+
+@contextlib.contextmanager
+def _profiler_paused(worker: Worker) -> Iterator[None]:
+    """Pause Dask's statistical profiler on this worker while the shard runs: it samples
+    every thread's stack every 10 ms under the GIL, which cost a shard about 16 % more CPU
+    per request (bench/cluster_vs_local.py). Restored afterwards (a shard holds its
+    worker for the run; the profile of a load generator is of no use to anybody)."""
+    pcs = [pc for name in PROFILER_CALLBACKS
+           if (pc := worker.periodic_callbacks.get(name)) is not None and pc.is_running()]
+    for pc in pcs:
+        worker.loop.add_callback(pc.stop)  # callbacks belong to the worker's loop thread
+    try:
+        yield
+    finally:
+        for pc in pcs:
+            worker.loop.add_callback(pc.start)
+
+
 def _wait_for_start(names: RunNames, ch: QueueChannel) -> int:
     """The common start set by the coordinator (now, if told to stop first or too late)."""
     var = Variable(names.start, client=get_client())
@@ -161,7 +182,8 @@ def dask_shard(shard_fn: ShardFn, config: ShardConfig, names: RunNames) -> None:
     try:
         ch.send(("ready", index))
         config = dataclasses.replace(config, start_wall_ns=_wait_for_start(names, ch))
-        shard_fn(config, ch)
+        with _profiler_paused(worker):
+            shard_fn(config, ch)
     except BaseException as exc:  # reported to the coordinator, never raised to Dask
         ch.send(("error", index, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
     finally:
@@ -215,6 +237,7 @@ class DaskGroup(ShardGroup):
         self._lost: set[int] = set()
         self._started_at = 0.0
         self._probed_at = 0.0
+        self._broken = False  # the scheduler connection failed: nothing more will come
 
     def start(self) -> DaskGroup:
         self._started_at = time.monotonic()
@@ -227,12 +250,14 @@ class DaskGroup(ShardGroup):
 
     def request_stop(self) -> None:
         super().request_stop()
-        self._stop_ev.set()
+        with contextlib.suppress(Exception):  # a lost scheduler is handled by receive
+            self._stop_ev.set()
 
     def request_hard_stop(self) -> None:
         super().request_hard_stop()
-        self._stop_ev.set()
-        self._hard_ev.set()
+        with contextlib.suppress(Exception):
+            self._stop_ev.set()
+            self._hard_ev.set()
 
     # ---------------------------------------------------------------- messages
 
@@ -245,6 +270,17 @@ class DaskGroup(ShardGroup):
         return [pickle.loads(b) for b in (first, *rest)]
 
     def receive(self, timeout: float) -> list[Message]:
+        if self._broken:
+            return self._note(self._take_pending())
+        try:
+            return self._receive(timeout)
+        except Exception as exc:  # the scheduler died or the network broke
+            self._broken = True
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._give_up(self.indices, f"lost the connection to the Dask scheduler ({text})")
+            return self._note(self._take_pending())
+
+    def _receive(self, timeout: float) -> list[Message]:
         out = self._take_pending()
         newly_lost = self._probe()
         for m in self._take(timeout if not out and not newly_lost else 0.001):
@@ -298,13 +334,15 @@ class DaskGroup(ShardGroup):
             self.request_hard_stop()
         for i, fut in self._futures.items():
             if i not in self.done:
-                fut.cancel()
+                with contextlib.suppress(Exception):
+                    fut.cancel()
         self._give_up(self.indices, reason)
 
     def close(self) -> None:
         """Forget the run's futures, queue, events and variable on the scheduler."""
         for fut in self._futures.values():
-            fut.release()
+            with contextlib.suppress(Exception):
+                fut.release()
         with contextlib.suppress(Exception):
             self._start_var.delete()
         with contextlib.suppress(Exception):
