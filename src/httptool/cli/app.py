@@ -11,7 +11,7 @@ Exit codes:
   0    finished, every threshold held
   99   a threshold failed
   2    bad command line or invalid scenario file (nothing was run)
-  1    runtime failure of httptool itself
+  1    runtime failure of httptool itself, or a shard failed or was lost
   130  interrupted (Ctrl-C); partial results were still printed and written
 """
 
