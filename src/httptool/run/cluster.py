@@ -51,7 +51,7 @@ from distributed.comm import connect as comm_connect
 from distributed.security import Security
 
 from httptool.plan import Plan
-from httptool.run.local import GO_MARGIN, READY_TIMEOUT, LocalFlag, Message, ShardFn, ShardGroup
+from httptool.run.local import READY_TIMEOUT, LocalFlag, Message, ShardFn, ShardGroup
 from httptool.run.orchestrator import Listener, RunOutcome, run_scenario
 from httptool.run.shard import RunOptions, ShardConfig, run_shard
 
@@ -239,9 +239,7 @@ class DaskGroup(ShardGroup):
         self._hard_ev = Event(self.names.hard_stop, client=client)
         self._start_var = Variable(self.names.start, client=client)
         self._futures: dict[int, Future] = {}
-        self._ready: set[int] = set()
         self._lost: set[int] = set()
-        self._started_at = 0.0
         self._probed_at = 0.0
         self._broken = False  # the scheduler connection failed: nothing more will come
 
@@ -324,15 +322,8 @@ class DaskGroup(ShardGroup):
                 fut.cancel()
         return lost
 
-    def _maybe_go(self) -> None:
-        """Every shard ready (or ended, or too slow): set the common start."""
-        if self.start_wall_ns:
-            return
-        waiting = set(self.indices) - self._ready - self.done
-        if waiting and time.monotonic() - self._started_at < READY_TIMEOUT:
-            return
-        self.start_wall_ns = time.time_ns() + int(GO_MARGIN * 1e9)
-        self._start_var.set(self.start_wall_ns)
+    def _publish_start(self, start_wall_ns: int) -> None:
+        self._start_var.set(start_wall_ns)  # a Dask Variable every shard waits on
 
     def abort(self, reason: str) -> None:
         """A task's thread cannot be killed: hard-stop it, cancel it, stop listening."""

@@ -167,6 +167,8 @@ class ShardGroup:
         #: the shards' common start (``time.time_ns()``), 0 until known
         self.start_wall_ns = 0
         self._pending: list[Message] = []  # made-up endings of shards that cannot say "done"
+        self._ready: set[int] = set()  # shards that said ("ready", i)
+        self._started_at = 0.0  # time.monotonic() when the shards were started
 
     @property
     def finished(self) -> bool:
@@ -191,6 +193,21 @@ class ShardGroup:
 
     def close(self) -> None:
         """Release resources (bounded); call once, after :attr:`finished` or :meth:`abort`."""
+
+    def _maybe_go(self) -> None:
+        """Every shard ready (or ended, or too slow): publish the common start, a little
+        in the future so that every shard sees it before it comes."""
+        if self.start_wall_ns:
+            return
+        waiting = set(self.indices) - self._ready - self.done
+        if waiting and time.monotonic() - self._started_at < READY_TIMEOUT:
+            return
+        self.start_wall_ns = time.time_ns() + int(GO_MARGIN * 1e9)
+        self._publish_start(self.start_wall_ns)
+
+    def _publish_start(self, start_wall_ns: int) -> None:
+        """Hand the common start to shards that wait for it (process and Dask groups)."""
+        raise NotImplementedError
 
     def _give_up(self, indices: Sequence[int], reason: str) -> None:
         """Shards ``indices`` will never say ``done``: end them with ``reason``."""
@@ -347,8 +364,6 @@ class ProcessGroup(ShardGroup):
         self.stop = SharedFlag(self._ctx)
         self.hard_stop = SharedFlag(self._ctx)
         self._go: Any = self._ctx.RawValue(ctypes.c_int64, 0)
-        self._ready: set[int] = set()
-        self._started_at = 0.0
         self._procs: dict[int, BaseProcess] = {}
         self._conns: dict[Connection, int] = {}
         self._reasons: dict[int, str] = {}
@@ -371,15 +386,8 @@ class ProcessGroup(ShardGroup):
             self._conns[r] = i
         return self
 
-    def _maybe_go(self) -> None:
-        """Every shard ready (or ended, or too slow): write the common start."""
-        if self.start_wall_ns:
-            return
-        waiting = set(self.indices) - self._ready - self.done
-        if waiting and time.monotonic() - self._started_at < READY_TIMEOUT:
-            return
-        self.start_wall_ns = time.time_ns() + int(GO_MARGIN * 1e9)
-        self._go.value = self.start_wall_ns
+    def _publish_start(self, start_wall_ns: int) -> None:
+        self._go.value = start_wall_ns  # shared memory every child polls
 
     def receive(self, timeout: float) -> list[Message]:
         out = self._take_pending()
