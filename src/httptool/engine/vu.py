@@ -79,6 +79,7 @@ from httptool.engine.interpolate import (
     Scope,
     UndefinedVariable,
     compile_template,
+    evaluate,
     init_globals,
     make_getter,
 )
@@ -565,7 +566,7 @@ class VU:
         exists`` holds: ``if ${token} not exists { run login }``); any other undefined
         reference makes the condition false."""
         def render(v: Value) -> Any:
-            return compile_template(v).value(scope) if isinstance(v, Template) else v
+            return evaluate(v, scope)
 
         try:
             left = render(cond.left)
@@ -688,7 +689,7 @@ class VU:
                         kind, reason = "extraction", str(e)
             if cr.checks:
                 def render(v: Value) -> Any:
-                    return compile_template(v).value(scope) if isinstance(v, Template) else v
+                    return evaluate(v, scope)
 
                 first_fail = bad_var = ""
                 for check, cs in zip(cr.checks, cr.check_stats, strict=True):

@@ -96,8 +96,10 @@ class _Events:
         self.buf: list[Event] = []
 
     def ship(self) -> None:
-        if self.buf:
-            batch, self.buf = self.buf, []
+        buf = self.buf
+        if buf:
+            batch = buf.copy()
+            buf.clear()  # the same list: VUs keep appending through its bound append
             self.channel.send(("events", batch))
 
 
@@ -125,9 +127,6 @@ async def _shard_main(config: ShardConfig, channel: Channel) -> None:
                  base_url_map=opts.base_url_map, cookies=opts.cookies,
                  emit=events.buf.append if events is not None else None,
                  setup_values=opts.setup_values, env=opts.env)
-    if events is not None:
-        # the buffer list is replaced on every ship: VUs must append to the current one
-        rt.emit = lambda ev: events.buf.append(ev)
     state = LoadState()
     stop, hard = asyncio.Event(), asyncio.Event()
     executor = Executor(scenario.load, lambda vu_id: VU(rt, vu_id), shard, state, stop, hard)
