@@ -21,38 +21,13 @@ import asyncio
 import json
 import os
 import platform
-import re
 import resource
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ default_type text/plain; return 200 "hello, world\\n"; }}
-    }}
-}}
-"""
+from _common import ensure_tools, nginx, run_child, run_wrk
 
 
 # ---------------------------------------------------------------------------- client side
@@ -127,70 +102,13 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
 
 
 # ---------------------------------------------------------------------------- harness
-def ensure_tools() -> None:
-    if shutil.which("nginx") and shutil.which("wrk"):
-        return
-    print("installing nginx and wrk from Debian ...", file=sys.stderr)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "nginx", "wrk"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start_nginx(tmp: Path, port: int) -> subprocess.Popen[bytes]:
-    conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
-    proc = subprocess.Popen(["taskset", "-c", "0", "nginx", "-p", str(tmp), "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("nginx did not start: " + (tmp / "error.log").read_text())
-
-
-def run_child(cmd: list[str], timeout: float) -> tuple[str, float]:
-    """Run ``cmd``; return its stdout and its CPU seconds (user + system)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out.stdout, cpu
-
-
-_UNITS = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6}
-
-
-def run_wrk(url: str, conns: int, duration: float) -> dict[str, float]:
-    out, cpu = run_child(["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{duration:g}s",
-                          url], timeout=duration + 30)
-    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
-    if not m:
-        raise SystemExit("cannot read wrk output:\n" + out)
-    unit = {"s": 1.0, "ms": 1e-3, "m": 60.0}[m.group(3)]
-    errors = 0
-    e = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if e:
-        errors = int(e.group(1))
-    return {"requests": int(m.group(1)), "seconds": float(m.group(2)) * unit, "cpu": cpu,
-            "errors": errors}
+# nginx, wrk and child processes: bench/_common.py (shared by every engine benchmark)
 
 
 def run_client(url: str, conns: int, duration: float, mode: str) -> dict[str, float]:
     cmd = ["taskset", "-c", "1", sys.executable, __file__, "--client-run", url, "--mode", mode,
            "--connections", str(conns), "--duration", str(duration)]
-    out, _ = run_child(cmd, timeout=duration + 60)
+    out, _, _ = run_child(cmd, timeout=duration + 60)
     return json.loads(out)
 
 
@@ -215,22 +133,15 @@ def main() -> None:
                                                       "send"),
     }
     results: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
-    with tempfile.TemporaryDirectory(prefix="httptool-bench-") as d:
-        tmp = Path(d)
-        port = free_port()
-        nginx = start_nginx(tmp, port)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            for rnd in range(args.rounds):
-                for name, fn in kinds.items():
-                    r = fn(url)
-                    results[name].append(r)
-                    print(f"round {rnd + 1} {name}: {r['requests'] / r['seconds']:,.0f} req/s, "
-                          f"{r['cpu'] / r['requests'] * 1e6:.2f} µs CPU/req, "
-                          f"{int(r['errors'])} errors", file=sys.stderr)
-        finally:
-            nginx.terminate()
-            nginx.wait(10)
+    with nginx() as base:
+        url = f"{base}/"
+        for rnd in range(args.rounds):
+            for name, fn in kinds.items():
+                r = fn(url)
+                results[name].append(r)
+                print(f"round {rnd + 1} {name}: {r['requests'] / r['seconds']:,.0f} req/s, "
+                      f"{r['cpu'] / r['requests'] * 1e6:.2f} µs CPU/req, "
+                      f"{int(r['errors'])} errors", file=sys.stderr)
     wrk_cpu = statistics.median(r["cpu"] / r["requests"] for r in results["wrk"]) * 1e6
     print(f"\nMachine: {platform.node()} · {platform.processor() or platform.machine()} · "
           f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
