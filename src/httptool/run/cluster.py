@@ -51,7 +51,14 @@ from distributed.comm import connect as comm_connect
 from distributed.security import Security
 
 from httptool.plan import Plan
-from httptool.run.local import READY_TIMEOUT, LocalFlag, Message, ShardFn, ShardGroup
+from httptool.run.local import (
+    READY_TIMEOUT,
+    LocalFlag,
+    Message,
+    ShardChannel,
+    ShardFn,
+    ShardGroup,
+)
 from httptool.run.orchestrator import Listener, RunOutcome, run_scenario
 from httptool.run.shard import RunOptions, ShardConfig, run_shard
 
@@ -91,19 +98,15 @@ class RunNames:
         return cls(f"{run}-queue", f"{run}-stop", f"{run}-hard", f"{run}-start")
 
 
-class QueueChannel:
-    """A shard's channel on a worker: ``send`` puts into the run's Dask queue (blocks while
+class QueueChannel(ShardChannel):
+    """A shard's channel on a worker: messages go into the run's Dask queue (blocks while
     it is full); the flags are local, set by :func:`_watch`."""
 
     def __init__(self, q: Queue) -> None:
+        super().__init__(self._put_pickled, LocalFlag(), LocalFlag())
         self._q = q
-        self.stop = LocalFlag()
-        self.hard_stop = LocalFlag()
-        self.done_sent = False
 
-    def send(self, msg: Message) -> None:
-        if msg and msg[0] == "done":
-            self.done_sent = True
+    def _put_pickled(self, msg: Message) -> None:
         # bytes, not objects: Dask would try msgpack first, log, and fall back to pickle
         self._q.put(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL), timeout=PUT_TIMEOUT)
 

@@ -104,11 +104,14 @@ class SettableFlag(Protocol):
 # ------------------------------------------------------------------------------ channels
 
 
-class QueueChannel:
-    """A shard's channel in a thread: ``send`` puts into a bounded queue (blocks when full)."""
+class ShardChannel:
+    """What a shard talks through: ``put`` of its transport (a bounded queue for a thread,
+    the child's own pipe for a process, the run's Dask queue on a cluster) and the two
+    stop flags; it remembers whether ``done`` went out, so a wrapper can add it."""
 
-    def __init__(self, q: queue.Queue[Message], stop: LocalFlag, hard_stop: LocalFlag) -> None:
-        self._q = q
+    def __init__(self, put: Callable[[Message], object], stop: SettableFlag,
+                 hard_stop: SettableFlag) -> None:
+        self._put = put
         self.stop = stop
         self.hard_stop = hard_stop
         self.done_sent = False
@@ -116,22 +119,7 @@ class QueueChannel:
     def send(self, msg: Message) -> None:
         if msg and msg[0] == "done":
             self.done_sent = True
-        self._q.put(msg)
-
-
-class PipeChannel:
-    """A shard's channel in a child process: ``send`` writes to the child's own pipe."""
-
-    def __init__(self, conn: Connection, stop: SharedFlag, hard_stop: SharedFlag) -> None:
-        self._conn = conn
-        self.stop = stop
-        self.hard_stop = hard_stop
-        self.done_sent = False
-
-    def send(self, msg: Message) -> None:
-        if msg and msg[0] == "done":
-            self.done_sent = True
-        self._conn.send(msg)
+        self._put(msg)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -142,7 +130,7 @@ def _error_text(exc: BaseException) -> str:
 
 
 def run_guarded(index: int, fn: Callable[[Any], object],
-                channel: QueueChannel | PipeChannel) -> None:
+                channel: ShardChannel) -> None:
     """Run ``fn(channel)``; an exception becomes an ``error`` message; ``done`` always ends."""
     try:
         fn(channel)
@@ -245,7 +233,7 @@ class ThreadGroup(ShardGroup):
 
     def start(self) -> ThreadGroup:
         for index, fn in self._tasks:
-            ch = QueueChannel(self._q, self.stop, self.hard_stop)
+            ch = ShardChannel(self._q.put, self.stop, self.hard_stop)
             t = threading.Thread(target=run_guarded, args=(index, fn, ch),
                                  name=f"httptool-shard-{index}", daemon=True)
             t.start()
@@ -321,7 +309,7 @@ def _child_main(shard_fn: ShardFn, config: ShardConfig, conn: Connection,
     _die_with_parent()
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)  # the coordinator died before prctl took effect
-    channel = PipeChannel(conn, stop, hard_stop)
+    channel = ShardChannel(conn.send, stop, hard_stop)
     index = config.shard.index
     try:
         conn.send(("ready", index))
