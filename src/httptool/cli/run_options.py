@@ -12,10 +12,11 @@ from dataclasses import replace
 
 import click
 
+from httptool.dsl.lexer import parse_duration
 from httptool.plan import LoadSpec
 
+#: the whole option must be a duration as the scenario language writes it
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def parse_duration_option(text: str, flag: str) -> float:
@@ -26,7 +27,7 @@ def parse_duration_option(text: str, flag: str) -> float:
     if not _DURATION.match(t):
         raise click.BadParameter(f"'{text}' is not a duration (e.g. 30s, 1m30s, 500ms)",
                                  param_hint=flag)
-    return sum(float(n) * _UNIT[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", t))
+    return parse_duration(t)
 
 
 def parse_base_url_map(items: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
