@@ -47,7 +47,11 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
                 raise SystemExit(f"connect failed: {r.reason}")
         loop = asyncio.get_running_loop()
         count = errors = 0
-        stop_at = 0.0
+        running = True  # cleared by a timer, as wrk stops: no clock read per request
+
+        def stop() -> None:
+            nonlocal running
+            running = False
         lat: list[int] = []
         rec = lat.append
 
@@ -61,7 +65,7 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
                 rec(resp.end_ns - resp.start_ns)
                 if resp.error is not None:
                     errors += 1
-                if loop.time() < stop_at and pool.start(req, on_done):
+                if running and pool.start(req, on_done):
                     return
                 active -= 1
                 if active == 0:
@@ -69,7 +73,7 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
 
             ru0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
-            stop_at = loop.time() + duration
+            loop.call_later(duration, stop)
             for _ in range(connections):
                 pool.start(req, on_done)
             await done
@@ -77,7 +81,7 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
             async def worker() -> None:
                 nonlocal count, errors
                 send = pool.send
-                while loop.time() < stop_at:
+                while running:
                     resp = await send(req)
                     count += 1
                     rec(resp.end_ns - resp.start_ns)
@@ -86,13 +90,14 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
 
             ru0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
-            stop_at = loop.time() + duration
+            loop.call_later(duration, stop)
             await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+        user, sys_ = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
         pool.close()
-        return {"requests": count, "errors": errors, "seconds": elapsed, "cpu": cpu}
+        return {"requests": count, "errors": errors, "seconds": elapsed, "cpu": user + sys_,
+                "cpu_user": user, "cpu_sys": sys_}
 
     loop = new_event_loop()
     try:
@@ -105,11 +110,20 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
 # nginx, wrk and child processes: bench/_common.py (shared by every engine benchmark)
 
 
-def run_client(url: str, conns: int, duration: float, mode: str) -> dict[str, float]:
-    cmd = ["taskset", "-c", "1", sys.executable, __file__, "--client-run", url, "--mode", mode,
+def run_client(url: str, conns: int, duration: float, mode: str, python: str
+               ) -> dict[str, float]:
+    cmd = ["taskset", "-c", "1", python, __file__, "--client-run", url, "--mode", mode,
            "--connections", str(conns), "--duration", str(duration)]
     out, _, _ = run_child(cmd, timeout=duration + 60)
     return json.loads(out)
+
+
+def python_line(python: str) -> str:
+    """Version and installation of the client's interpreter: the build matters (a
+    distribution's Python ran our code ~10 % faster than a pyenv build here)."""
+    code = "import platform, sys; print(platform.python_version(), sys.base_prefix)"
+    out, _, _ = run_child([python, "-c", code], timeout=30)
+    return out.strip()
 
 
 def main() -> None:
@@ -117,6 +131,9 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--python", default=sys.executable,
+                    help="interpreter for the client runs (default: this one); it needs "
+                         "httptool's dependencies, e.g. a venv made with `make venv PY=...`")
     ap.add_argument("--client-run", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="callback", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -128,9 +145,9 @@ def main() -> None:
     kinds = {
         "wrk": lambda u: run_wrk(u, args.connections, args.duration),
         "httptool (callback path)": lambda u: run_client(u, args.connections, args.duration,
-                                                         "callback"),
+                                                         "callback", args.python),
         "httptool (await send)": lambda u: run_client(u, args.connections, args.duration,
-                                                      "send"),
+                                                      "send", args.python),
     }
     results: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
     with nginx() as base:
@@ -144,15 +161,22 @@ def main() -> None:
                       f"{int(r['errors'])} errors", file=sys.stderr)
     wrk_cpu = statistics.median(r["cpu"] / r["requests"] for r in results["wrk"]) * 1e6
     print(f"\nMachine: {platform.node()} · {platform.processor() or platform.machine()} · "
-          f"{os.cpu_count()} CPUs · Python {platform.python_version()} · "
+          f"{os.cpu_count()} CPUs · client Python {python_line(args.python)} · "
           f"nginx on CPU 0, generator on CPU 1 · -c{args.connections} "
           f"{args.duration:g}s × {args.rounds} rounds\n")
-    print("| generator | req/s (median) | CPU µs/request (median) | CPU/request vs wrk |")
-    print("|---|---:|---:|---:|")
+    print("| generator | req/s (median) | CPU µs/request (median) | user | system "
+          "| CPU/request vs wrk (median) | per round |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for name, rs in results.items():
         rps = statistics.median(r["requests"] / r["seconds"] for r in rs)
         cpu = statistics.median(r["cpu"] / r["requests"] for r in rs) * 1e6
-        print(f"| {name} | {rps:,.0f} | {cpu:.2f} | {cpu / wrk_cpu:.2f}× |")
+        user = statistics.median(r["cpu_user"] / r["requests"] for r in rs) * 1e6
+        sys_ = statistics.median(r["cpu_sys"] / r["requests"] for r in rs) * 1e6
+        # each round against the wrk run of the same round: drift hits both alike
+        rounds = " ".join(f"{(r['cpu'] / r['requests']) / (w['cpu'] / w['requests']):.2f}"
+                          for r, w in zip(rs, results["wrk"], strict=True))
+        print(f"| {name} | {rps:,.0f} | {cpu:.2f} | {user:.2f} | {sys_:.2f} "
+              f"| {cpu / wrk_cpu:.2f}× | {rounds} |")
 
 
 if __name__ == "__main__":

@@ -131,16 +131,9 @@ class ConnectionPool:
         self.connections_opened = 0
 
     # ------------------------------------------------------------------ pool bookkeeping
-    def _release(self, conn: HttpConnection) -> None:
-        idle = self._idle.get(conn.origin)
-        if idle is None:
-            self._idle[conn.origin] = [conn]
-        else:
-            idle.append(conn)
-
     def _lost(self, conn: HttpConnection) -> None:
         self._all.discard(conn)
-        idle = self._idle.get(conn.origin)
+        idle = conn.idle
         if idle and conn in idle:
             idle.remove(conn)
 
@@ -173,15 +166,20 @@ class ConnectionPool:
         Returns False (nothing sent) when no idle connection exists for the origin; open
         one with :meth:`open` first. No redirects, cookies, decoding or retry here.
         """
-        conn = self._take_idle(req.origin)
-        if conn is None:
-            return False
-        ctx = self.context
+        idle = self._idle.get(req.origin)
+        conn = idle.pop() if idle else None  # LIFO, as _take_idle
+        if conn is None or conn.lost:
+            conn = self._take_idle(req.origin)
+            if conn is None:
+                return False
         now = perf_counter_ns()
         conn.deadline = now + req.timeout_ns
         conn.start(Response(req.method, req.url_text, now), req.wire, on_done, keep_body,
-                   req.is_head)
-        loop = asyncio.get_running_loop()
+                   req.is_head, now)
+        loop = self._loop  # cached: see send()
+        if loop is None or loop.is_closed():
+            loop = self._loop = asyncio.get_running_loop()
+        ctx = self.context
         if ctx._timer is None or ctx._loop is not loop:
             ctx.arm(loop)
         return True
@@ -196,7 +194,7 @@ class ConnectionPool:
         except _ConnectFailed as e:
             resp.error, resp.reason = e.kind, e.reason
         else:
-            self._release(conn)
+            conn.idle.append(conn)
         resp.end_ns = perf_counter_ns()
         return resp
 
@@ -224,14 +222,17 @@ class ConnectionPool:
         jar = self.jar
         wire = req.wire if jar is None and not cookies else self._wire(req, cookies)
         # First hop, inlined (the common case is one hop on a warm connection).
-        conn = self._take_idle(req.origin)
+        idle = self._idle.get(req.origin)
+        conn = idle.pop() if idle else None  # LIFO, as _take_idle
+        if conn is not None and conn.lost:
+            conn = self._take_idle(req.origin)
         if conn is None:
             resp = await self._fresh(loop, req, wire, keep_body, deadline, False)
         else:
             resp = Response(req.method, req.url_text, start)
             fut: asyncio.Future[Response] = loop.create_future()
             conn.deadline = deadline
-            conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
+            conn.start(resp, wire, fut.set_result, keep_body, req.is_head, start)
             ctx = self.context
             if ctx._timer is None or ctx._loop is not loop:
                 ctx.arm(loop)
@@ -405,7 +406,10 @@ class ConnectionPool:
             addrs = await self.context.dns.resolve(host, port)
         except DnsError as e:
             raise _ConnectFailed(ErrorKind.DNS, str(e))
-        conn = HttpConnection(self, req.origin, self.context.busy)
+        idle = self._idle.get(req.origin)
+        if idle is None:
+            idle = self._idle[req.origin] = []
+        conn = HttpConnection(self, req.origin, self.context.busy, idle)
         tunnel = proxy is not None and url.secure
         proto: asyncio.Protocol = TunnelProtocol() if tunnel else conn
         transport = None

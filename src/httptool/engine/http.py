@@ -151,8 +151,6 @@ def parse_head(raw: bytes) -> tuple[str, list[tuple[bytes, bytes]]]:
 class Owner(Protocol):
     """What a connection reports to: its pool."""
 
-    def _release(self, conn: HttpConnection) -> None: ...
-
     def _lost(self, conn: HttpConnection) -> None: ...
 
 
@@ -190,14 +188,21 @@ class HttpConnection(asyncio.Protocol):
     """A keep-alive connection that runs one request at a time."""
 
     __slots__ = (
-        "busy_set", "chunks", "deadline", "headers_done", "is_head", "lost",
-        "on_done", "origin", "owner", "parser", "resp", "transport", "uses",
+        "busy_set", "chunks", "deadline", "headers_done", "idle", "is_head", "lost",
+        "on_done", "origin", "owner", "parser", "read_ns", "resp", "transport", "uses",
     )
 
-    def __init__(self, owner: Owner, origin: tuple, busy_set: set[HttpConnection]) -> None:
+    def __init__(
+        self, owner: Owner, origin: tuple, busy_set: set[HttpConnection],
+        idle: list[HttpConnection] | None = None,
+    ) -> None:
         self.owner = owner
         self.origin = origin
         self.busy_set = busy_set  # watched for the total timeout while a request runs
+        #: the owner's idle list for this origin: a finished request appends the
+        #: connection to it directly (a method call per request costs more)
+        self.idle: list[HttpConnection] = [] if idle is None else idle
+        self.read_ns = 0  # perf_counter_ns of the last read: the end of a response in it
         self.transport: asyncio.Transport | None = None
         self.parser = HttpResponseParser(self)
         self.resp: Response | None = None
@@ -211,9 +216,13 @@ class HttpConnection(asyncio.Protocol):
 
     # ------------------------------------------------------------------ requests
     def start(
-        self, resp: Response, wire: bytes, on_done: OnDone, keep_body: bool, is_head: bool
+        self, resp: Response, wire: bytes, on_done: OnDone, keep_body: bool, is_head: bool,
+        sent_ns: int = 0,
     ) -> None:
-        """Send ``wire``; ``on_done(resp)`` is called exactly once with the outcome."""
+        """Send ``wire``; ``on_done(resp)`` is called exactly once with the outcome.
+
+        ``sent_ns`` is the caller's stamp when it took just before (a warm connection:
+        the start of the request); 0 takes a new one."""
         self.resp = resp
         self.on_done = on_done
         self.chunks = [] if keep_body else None
@@ -225,7 +234,7 @@ class HttpConnection(asyncio.Protocol):
         if self.lost:
             self.fail(ErrorKind.CLOSED, "connection closed before response")
             return
-        resp.sent_ns = perf_counter_ns()
+        resp.sent_ns = sent_ns or perf_counter_ns()
         self.transport.write(wire)  # type: ignore[union-attr]
 
     def reusable_failure(self) -> bool:
@@ -268,12 +277,15 @@ class HttpConnection(asyncio.Protocol):
             if self.transport is not None:
                 self.transport.abort()
             return
+        # one stamp per read: the first read's is the first byte, the completing read's
+        # is the end of the response (when its last byte arrived, not when we parsed it)
+        self.read_ns = now = perf_counter_ns()
         if not self.headers_done:
             if resp.raw_head:
                 resp.raw_head += data  # a head split over reads (rare)
             else:
                 resp.raw_head = data
-                resp.first_ns = perf_counter_ns()
+                resp.first_ns = now
         resp.bytes_received += len(data)
         try:
             self.parser.feed_data(data)
@@ -354,7 +366,7 @@ class HttpConnection(asyncio.Protocol):
         resp.status = status
         # _complete and _done, inlined: this runs once per request
         if parser.should_keep_alive() and not self.lost:
-            self.owner._release(self)
+            self.idle.append(self)
         else:
             self.lost = True
             self.transport.close()  # type: ignore[union-attr]
@@ -364,7 +376,7 @@ class HttpConnection(asyncio.Protocol):
         if chunks is not None:
             resp.body = b"".join(chunks)
             self.chunks = None
-        resp.end_ns = perf_counter_ns()
+        resp.end_ns = self.read_ns
         on_done = self.on_done
         self.on_done = None
         on_done(resp)  # type: ignore[misc]
@@ -381,7 +393,7 @@ class HttpConnection(asyncio.Protocol):
             self.fail(ErrorKind.MALFORMED, _bad_status_reason(status))
             return
         if keep_alive and not self.lost:
-            self.owner._release(self)
+            self.idle.append(self)
         else:
             self.lost = True
             if self.transport is not None:
