@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from httptool.engine.saturation import LoopSaturation
 from httptool.engine.schedule import ArrivalSchedule, VUTarget
 from httptool.plan import LoadSpec
 
@@ -36,6 +37,11 @@ SHORT_SLEEP = 0.06
 CONTROLLER_TICK = 0.05
 #: Open model default pool bound: enough VUs for this many seconds of latency at peak rate.
 DEFAULT_MAX_VUS_SECONDS = 5.0
+#: Open model default pre-allocated pool: VUs for this many seconds of peak rate (more
+#: are made on demand). Kept small: every pre-made VU is free, and a late pacer hands
+#: free VUs a burst of iterations at once, so a large pool turned a slow patch into
+#: thousands of concurrent connections (bench/open_model.py).
+PRE_VUS_SECONDS = 0.002
 
 
 class VULike(Protocol):
@@ -101,6 +107,8 @@ class Executor:
         #: the first exception a VU task raised (a bug, not a request failure): it stops
         #: the load and :meth:`run` raises it after the drain, so it is never lost
         self.failure: BaseException | None = None
+        #: the open model's pool growth guard (set when an open model runs)
+        self.saturation: LoopSaturation | None = None
 
     # ------------------------------------------------------------------ common parts
 
@@ -301,7 +309,7 @@ class Executor:
         default_max = max(100, math.ceil(peak * DEFAULT_MAX_VUS_SECONDS))
         max_total = int(load.max_vus or max(default_max, load.vus or 0))
         max_vus = self.shard.share(max_total)
-        pre_total = int(load.vus) if load.vus else min(max_total, math.ceil(peak * 0.05) + 1)
+        pre_total = int(load.vus) if load.vus else min(max_total, math.ceil(peak * PRE_VUS_SECONDS) + 1)
         pre = min(self.shard.share(pre_total), max_vus)
         return pre, max_vus
 
@@ -336,8 +344,11 @@ class Executor:
         k = i
         total = sched.total
         start = self.start_ns
+        #: a saturated, late loop does not grow the pool (engine/saturation.py says why)
+        self.saturation = sat = LoopSaturation(time.monotonic_ns())
         while k < total and not self.stop.is_set():
             now = time.monotonic_ns()
+            sat.update(now)
             elapsed = (now - start) / 1e9
             due = sched.time_of(k)
             while k < total and due <= elapsed:
@@ -345,7 +356,7 @@ class Executor:
                 if idle:
                     _vu, fut = idle.pop()
                     fut.set_result(due_ns)
-                elif len(workers) < max_vus:
+                elif len(workers) < max_vus and not sat.saturated:
                     add_worker()
                     # the new worker parks on its first run; hand it the work right after
                     await asyncio.sleep(0)
