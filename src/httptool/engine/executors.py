@@ -309,7 +309,8 @@ class Executor:
         default_max = max(100, math.ceil(peak * DEFAULT_MAX_VUS_SECONDS))
         max_total = int(load.max_vus or max(default_max, load.vus or 0))
         max_vus = self.shard.share(max_total)
-        pre_total = int(load.vus) if load.vus else min(max_total, math.ceil(peak * PRE_VUS_SECONDS) + 1)
+        pre_total = (int(load.vus) if load.vus
+                     else min(max_total, math.ceil(peak * PRE_VUS_SECONDS) + 1))
         pre = min(self.shard.share(pre_total), max_vus)
         return pre, max_vus
 
