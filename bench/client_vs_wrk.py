@@ -165,7 +165,7 @@ def main() -> None:
           f"nginx on CPU 0, generator on CPU 1 · -c{args.connections} "
           f"{args.duration:g}s × {args.rounds} rounds\n")
     print("| generator | req/s (median) | CPU µs/request (median) | user | system "
-          "| CPU/request vs wrk (median) | per round |")
+          "| CPU/request vs wrk (median of rounds) | per round |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, rs in results.items():
         rps = statistics.median(r["requests"] / r["seconds"] for r in rs)
@@ -173,10 +173,12 @@ def main() -> None:
         user = statistics.median(r["cpu_user"] / r["requests"] for r in rs) * 1e6
         sys_ = statistics.median(r["cpu_sys"] / r["requests"] for r in rs) * 1e6
         # each round against the wrk run of the same round: drift hits both alike
-        rounds = " ".join(f"{(r['cpu'] / r['requests']) / (w['cpu'] / w['requests']):.2f}"
-                          for r, w in zip(rs, results["wrk"], strict=True))
+        ratios = [(r["cpu"] / r["requests"]) / (w["cpu"] / w["requests"])
+                  for r, w in zip(rs, results["wrk"], strict=True)]
+        rounds = " ".join(f"{x:.2f}" for x in ratios)
         print(f"| {name} | {rps:,.0f} | {cpu:.2f} | {user:.2f} | {sys_:.2f} "
-              f"| {cpu / wrk_cpu:.2f}× | {rounds} |")
+              f"| {statistics.median(ratios):.2f}× | {rounds} |")
+    print(f"\n(wrk's median CPU/request: {wrk_cpu:.2f} µs; ratios are paired by round)")
 
 
 if __name__ == "__main__":

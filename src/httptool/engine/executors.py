@@ -4,8 +4,9 @@
   above the current target finishes its iteration and parks.
 * open (``N rps for D``, rate stages): a timer-driven pacer starts every iteration whose
   scheduled time has passed on a free VU from a pool; no free VU and the pool at
-  ``max_vus`` means the iteration is **dropped** (counted, never delayed). The scheduled
-  time is handed to the VU so latency can be measured from it (coordinated omission).
+  ``max_vus`` — or the loop saturated (engine/saturation.py) — means the iteration is
+  **dropped** (counted, never delayed). The scheduled time is handed to the VU so
+  latency can be measured from it (coordinated omission).
 * iterations (``N iterations with M vus``): exactly this shard's share of N, each taken by
   whichever VU is free.
 
@@ -326,13 +327,27 @@ class Executor:
         closing = False  # the schedule is over: a worker that finishes does not park again
 
         async def worker(vu: VULike) -> None:
+            # _one() inlined, as in the closed model: one coroutine frame less per iteration
+            iteration = vu.iteration
+            park = idle.append
             while not closing:
                 fut: asyncio.Future[int | None] = loop.create_future()
-                idle.append((vu, fut))
+                park((vu, fut))
                 scheduled = await fut
                 if scheduled is None:
                     return
-                await self._one(vu, scheduled)
+                st.active += 1
+                if st.active > st.vus_max:
+                    st.vus_max = st.active
+                try:
+                    await iteration(scheduled)
+                except asyncio.CancelledError:
+                    st.interrupted += 1
+                    raise
+                else:
+                    st.completed += 1
+                finally:
+                    st.active -= 1
 
         def add_worker() -> None:
             vu = self._vu(len(workers) * n + i + 1)

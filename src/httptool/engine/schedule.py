@@ -63,9 +63,15 @@ class ArrivalSchedule:
         # iterations whose start time is strictly before the end; guard float noise
         self.total = max(0, math.ceil(total - 1e-9))
         self._cums = [s.cum for s in self._segs]
+        # a constant rate (no stages): time_of is k / rate, asked once per iteration
+        self._rate = float(load.rps or 0.0) if not load.stages and self._segs else 0.0
+        self._last = total + 1e-9  # the largest k that still has a start time
 
     def time_of(self, k: int) -> float:
         """Seconds from the start at which global iteration ``k`` is due."""
+        rate = self._rate
+        if rate > 0:
+            return k / rate if k <= self._last else math.inf
         if not self._segs:
             return math.inf
         # the last segment whose cumulative count is <= k (segments with a zero rate
