@@ -72,7 +72,8 @@ def test_iterations_load_counts_once_across_shards(cluster: LocalCluster, fresh_
     assert r.returncode == 0, r.stderr
     s = r.summary
     assert s is not None
-    assert s["iterations"] == {"completed": 41, "dropped": 0, "interrupted": 0}
+    assert s["iterations"] == {"completed": 41, "dropped": 0, "dropped_saturated": 0,
+                               "interrupted": 0}
     # ${COUNTER} 1..41, each value once, however the shards interleaved
     assert path_counts(fresh_target, "/anything/c") == {
         f"/anything/c{i}": 1 for i in range(1, 42)}

@@ -68,7 +68,8 @@ def test_every_count_agrees_in_a_run_with_failures(
     assert sum(not row["ok"] for row in out.ndjson) == 40 * 3
     assert [row["ok"] for row in out.csv] == [
         "true" if row["ok"] else "false" for row in out.ndjson]
-    assert s["iterations"] == {"completed": 40, "dropped": 0, "interrupted": 0}
+    assert s["iterations"] == {"completed": 40, "dropped": 0, "dropped_saturated": 0,
+                               "interrupted": 0}
     assert s["run"]["workers"] == workers and s["final"] is True
     assert s["total"]["failures_by_kind"] == {"assertion": 40, "status": 40, "refused": 40}
     assert s["error_rate"] == pytest.approx(0.6)

@@ -95,6 +95,8 @@ def test_saturated_generator_drops_instead_of_growing_the_pool(
     assert sent == st.completed == target.counts()["total"]
     # one core does ~500 of these a second: about half the schedule cannot start
     assert st.dropped >= 300, (st.dropped, st.completed)
+    # the pool never reached max_vus (7,500 by default here): every drop was the guard's
+    assert st.dropped_saturated == st.dropped
     # the pool stays near what one loop can keep busy; VUs are made only while the loop
     # had spare CPU (the first window, before anything was measured)
     assert st.vus <= 80, st.vus
@@ -106,4 +108,5 @@ def test_saturated_generator_drops_instead_of_growing_the_pool(
     ex_off, sent_off = _overloaded_run(target.url + "/get")
     assert ex_off.saturation is not None and ex_off.saturation.windows_saturated == 0
     assert ex_off.state.vus > 2 * st.vus, (ex_off.state.vus, st.vus)  # measured: 108 vs 17
+    assert ex_off.state.dropped == ex_off.state.dropped_saturated == 0
     assert sent_off == target.counts()["total"]

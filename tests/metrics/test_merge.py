@@ -303,3 +303,18 @@ def _hist(v: np.ndarray) -> Histogram:
     h = Histogram()
     h.record_many(v)
     return h
+
+
+def test_saturated_drops_travel_through_snapshots() -> None:
+    """The open model's guard counts reach the merged result across shards, also through
+    the dict form the cluster path uses."""
+    snaps = []
+    for shard, (dropped, saturated) in enumerate([(7, 5), (3, 3)]):
+        rec = Recorder(shard=shard)
+        rec.dropped, rec.dropped_saturated = dropped, saturated
+        snaps.append(Snapshot.from_dict(rec.snapshot(final=True).to_dict()))
+    res = merge(snaps)
+    assert (res.dropped, res.dropped_saturated) == (10, 8)
+    old = snaps[0].to_dict()
+    del old["dropped_saturated"]  # a snapshot from before the field existed
+    assert Snapshot.from_dict(old).dropped_saturated == 0

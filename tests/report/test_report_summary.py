@@ -205,3 +205,16 @@ def test_wide_characters_keep_columns_aligned() -> None:
     run.checks = {"login body contains \"日本\"": (40, 0), "profile status == 200": (41, 0)}
     lines = section(render_summary(build(run), INFO), "check ")
     assert len({cell_len(ln) for ln in lines}) == 1
+
+
+def test_drops_of_a_saturated_generator_are_explained(demo: RunResult) -> None:
+    demo.dropped, demo.dropped_saturated = 120, 100
+    text = render_summary(demo, INFO)
+    assert re.search(r"^  iterations \.+: 40 completed \(5\.00/s\), 120 dropped, 0 interrupted$",
+                     text, re.M)
+    assert re.search(r"^    saturated \.+: 100 of them dropped while httptool's CPU was "
+                     r"saturated: the generator was the bottleneck \(add --workers or "
+                     r"machines\)$", text, re.M)
+    assert demo.to_dict()["iterations"]["dropped_saturated"] == 100
+    demo.dropped_saturated = 0
+    assert "saturated" not in render_summary(demo, INFO)

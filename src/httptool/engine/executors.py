@@ -77,6 +77,8 @@ class LoadState:
 
     completed: int = 0
     dropped: int = 0
+    #: of ``dropped``: those a new VU was refused because the loop was saturated
+    dropped_saturated: int = 0
     interrupted: int = 0
     active: int = 0  # VUs inside an iteration right now
     vus: int = 0  # VUs created so far
@@ -372,7 +374,10 @@ class Executor:
                 if idle:
                     _vu, fut = idle.pop()
                     fut.set_result(due_ns)
-                elif len(workers) < max_vus and not sat.saturated:
+                elif len(workers) < max_vus and sat.saturated:
+                    st.dropped += 1
+                    st.dropped_saturated += 1
+                elif len(workers) < max_vus:
                     add_worker()
                     # the new worker parks on its first run; hand it the work right after
                     await asyncio.sleep(0)

@@ -214,6 +214,7 @@ class Recorder:
         self.iter_vu: list[int] = []
         self.completed = 0
         self.dropped = 0
+        self.dropped_saturated = 0
         self.interrupted = 0
         #: steps skipped because their parent failed, by request name (not requests)
         self.skipped: dict[str, int] = {}
@@ -301,7 +302,8 @@ class Recorder:
             requests={n: st.snapshot() for n, st in self.requests.items()},
             checks={n: (c.passed, c.failed) for n, c in self.checks.items()},
             vu_table=table, completed=self.completed, dropped=self.dropped,
-            interrupted=self.interrupted, vus=self.vus, vus_max=self.vus_max,
+            dropped_saturated=self.dropped_saturated, interrupted=self.interrupted,
+            vus=self.vus, vus_max=self.vus_max,
             active=self.active, series_from=series.sealed, series=series.window(series.sealed),
             skipped=dict(self.skipped),
         )

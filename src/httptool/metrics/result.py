@@ -200,7 +200,8 @@ class RunResult:
     ``requests`` is per name in first-seen order; ``vus`` is ordered by VU number;
     ``series`` by second (gaps are seconds where nothing happened). ``final`` is True when
     every shard's last snapshot was final. Iterations: ``completed`` (finished),
-    ``dropped`` (open model: no free VU), ``interrupted`` (cut at the end of the grace
+    ``dropped`` (open model: no free VU; ``dropped_saturated`` of them while the
+    generator's loop was saturated), ``interrupted`` (cut at the end of the grace
     period). ``vus_max`` sums the shards' maxima (an upper bound of the run's maximum).
     """
 
@@ -213,6 +214,7 @@ class RunResult:
     vus: list[VUResult] = field(default_factory=list)
     completed: int = 0
     dropped: int = 0
+    dropped_saturated: int = 0
     interrupted: int = 0
     vus_created: int = 0
     vus_max: int = 0
@@ -311,6 +313,7 @@ class RunResult:
             "error_rate": self.error_rate,
             "rps": self.rps(),
             "iterations": {"completed": self.completed, "dropped": self.dropped,
+                           "dropped_saturated": self.dropped_saturated,
                            "interrupted": self.interrupted},
             "vus": {"created": self.vus_created, "max": self.vus_max},
             "skipped": dict(self.skipped),
@@ -393,6 +396,7 @@ class Merger:
                                                f + (c.failed if c else 0))
             res.completed += s.completed
             res.dropped += s.dropped
+            res.dropped_saturated += s.dropped_saturated
             res.interrupted += s.interrupted
             for name, n in s.skipped.items():
                 res.skipped[name] = res.skipped.get(name, 0) + n

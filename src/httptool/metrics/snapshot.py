@@ -110,7 +110,9 @@ class Snapshot:
     ``seq`` increases with every snapshot of a shard (the merger keeps the highest).
     ``checks`` maps a check name to ``(passed, failed)``. Iteration counts: ``completed``
     (finished, whatever their requests' outcome), ``dropped`` (open model: no free VU at
-    the scheduled time), ``interrupted`` (cancelled at the end of the grace period).
+    the scheduled time; ``dropped_saturated`` of them because the shard's loop was
+    saturated, so the pool did not grow), ``interrupted`` (cancelled at the end of the
+    grace period).
     ``vus`` is the number of VUs created, ``vus_max`` the most active at once, ``active``
     the number inside an iteration at snapshot time.
     """
@@ -124,6 +126,7 @@ class Snapshot:
     vu_table: VUTable = field(default_factory=VUTable)
     completed: int = 0
     dropped: int = 0
+    dropped_saturated: int = 0
     interrupted: int = 0
     vus: int = 0
     vus_max: int = 0
@@ -149,7 +152,8 @@ class Snapshot:
             "checks": {k: list(v) for k, v in self.checks.items()},
             "vu_table": self.vu_table.to_dict(),
             "completed": self.completed, "dropped": self.dropped,
-            "interrupted": self.interrupted, "vus": self.vus, "vus_max": self.vus_max,
+            "dropped_saturated": self.dropped_saturated, "interrupted": self.interrupted,
+            "vus": self.vus, "vus_max": self.vus_max,
             "active": self.active, "series_from": self.series_from,
             "skipped": dict(self.skipped),
             "series": [[k, v.to_dict()] for k, v in sorted(self.series.items())],
@@ -163,7 +167,8 @@ class Snapshot:
             requests={r.name: r for r in reqs},
             checks={k: (int(v[0]), int(v[1])) for k, v in d["checks"].items()},
             vu_table=VUTable.from_dict(d["vu_table"]),
-            completed=d["completed"], dropped=d["dropped"], interrupted=d["interrupted"],
+            completed=d["completed"], dropped=d["dropped"],
+            dropped_saturated=d.get("dropped_saturated", 0), interrupted=d["interrupted"],
             vus=d["vus"], vus_max=d["vus_max"], active=d["active"],
             series_from=d["series_from"], skipped=dict(d.get("skipped", {})),
             series={int(k): Second.from_dict(v) for k, v in d["series"]},

@@ -82,6 +82,7 @@ TICK = 0.05
 def _recorder_state(rec: Recorder, st: LoadState) -> None:
     """Copy the executor's counters into the recorder before a snapshot."""
     rec.dropped = st.dropped
+    rec.dropped_saturated = st.dropped_saturated
     rec.interrupted = st.interrupted
     rec.vus = st.vus
     rec.vus_max = max(rec.vus_max, st.vus_max)
