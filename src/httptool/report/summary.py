@@ -125,8 +125,8 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
                  f"{res.dropped} dropped, {res.interrupted} interrupted"))
     if res.dropped_saturated:
         rows.append((1, "saturated", style.paint(
-            f"{res.dropped_saturated} of them dropped while httptool's CPU was saturated: "
-            "the generator was the bottleneck (add --workers or machines)", "yellow")))
+            f"{res.dropped_saturated} of the dropped: httptool's own CPU was saturated "
+            "(add --workers or machines)", "yellow")))
     rows.append((0, "requests", f"{res.total_requests} ({fmt_rate(res.rps())})"))
     n_fail = res.total_failures
     fail_text = f"{n_fail} ({fmt_pct(res.error_rate)} of requests)"
