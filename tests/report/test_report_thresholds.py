@@ -159,3 +159,13 @@ def test_all_passed(result: RunResult) -> None:
     assert outs[2].to_dict() == {"threshold": "dropped == 0", "metric": "dropped",
                                  "scope": None, "op": "==", "value": 0.0, "actual": 3.0,
                                  "passed": False, "note": ""}
+
+
+@pytest.mark.parametrize(("option", "shown"), [
+    ("rps>1000000", "rps > 1000000"),  # was `rps > 1e+06`
+    ("p99<0.1234567", "p99 < 0.1234567ms"),  # was rounded to six digits
+    ("rps>=2.5", "rps >= 2.5"),
+    ("dropped==0", "dropped == 0"),
+])
+def test_threshold_values_are_shown_as_written(option: str, shown: str) -> None:
+    assert parse_threshold_option(option).text == shown

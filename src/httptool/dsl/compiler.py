@@ -67,7 +67,11 @@ def fmt_num(v: float) -> str:
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
-    return f"{v:g}" if v == v and abs(v) < 1e15 else repr(v)
+    # whole numbers without an exponent (`rps > 1000000`, not `1e+06`); others in
+    # their shortest exact form (`:g` kept six digits: 0.1234567 became 0.123457)
+    if v == v and abs(v) < 1e15 and v.is_integer():
+        return str(int(v))
+    return repr(v)
 
 
 def fmt_value(v: Value, latency: bool = False) -> str:

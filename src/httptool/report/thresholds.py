@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from httptool.dsl.compiler import LATENCY_METRICS, RATE_METRICS, Compiler
+from httptool.dsl.compiler import LATENCY_METRICS, RATE_METRICS, Compiler, fmt_num
 from httptool.dsl.diagnostics import DiagnosticError, Diagnostics
 from httptool.dsl.parser import Parser
 from httptool.metrics.result import RunResult
@@ -62,7 +62,7 @@ def fmt_metric(metric: str, value: float) -> str:
         return fmt_pct(value)
     if metric == "rps":
         return fmt_rate(value)
-    return f"{value:g}"
+    return fmt_num(value)
 
 
 def _missing(t: Threshold, result: RunResult, names: set[str] | None) -> str:
