@@ -88,6 +88,12 @@ def test_live_panel_numbers() -> None:
     assert re.search(r"req/s [\d.]+ · p95 275ms", text)
     done = panel_text(lp, res, final=True)
     assert "· done" in done and "remaining" not in done
+    # past the planned duration, before the final snapshot: the grace period, not
+    # "remaining 0ms"
+    over = RunInfo(INFO.file, INFO.scenario, INFO.load, INFO.workers, INFO.started_at, 6.0)
+    late = panel_text(LiveProgress(Console(file=io.StringIO()), over), res)
+    assert "elapsed 8.0s · letting iterations in flight finish" in late
+    assert "remaining" not in late
 
 
 def test_live_panel_iterations_model() -> None:

@@ -171,8 +171,11 @@ class LiveProgress:
         top.add_row(bar, Text(pct))
         times = f"elapsed {fmt_elapsed(elapsed)}"
         if remaining is not None and not final:
-            approx = "~" if info.planned_iterations else ""  # iterations: at the current pace
-            times += f" · remaining {approx}{fmt_elapsed(remaining)}"
+            if remaining <= 0:  # the duration is over: the grace period for iterations
+                times += " · letting iterations in flight finish"
+            else:
+                approx = "~" if info.planned_iterations else ""  # at the current pace
+                times += f" · remaining {approx}{fmt_elapsed(remaining)}"
         errors = result.total_failures
         counts = Text.assemble(
             f"requests {result.total_requests} · ",
