@@ -329,27 +329,13 @@ class Executor:
         closing = False  # the schedule is over: a worker that finishes does not park again
 
         async def worker(vu: VULike) -> None:
-            # _one() inlined, as in the closed model: one coroutine frame less per iteration
-            iteration = vu.iteration
-            park = idle.append
             while not closing:
                 fut: asyncio.Future[int | None] = loop.create_future()
-                park((vu, fut))
+                idle.append((vu, fut))
                 scheduled = await fut
                 if scheduled is None:
                     return
-                st.active += 1
-                if st.active > st.vus_max:
-                    st.vus_max = st.active
-                try:
-                    await iteration(scheduled)
-                except asyncio.CancelledError:
-                    st.interrupted += 1
-                    raise
-                else:
-                    st.completed += 1
-                finally:
-                    st.active -= 1
+                await self._one(vu, scheduled)
 
         def add_worker() -> None:
             vu = self._vu(len(workers) * n + i + 1)
