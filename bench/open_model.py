@@ -11,8 +11,9 @@ For each rate R the scenario ``load R rps for D`` of one static GET (``assert { 
 rounds): the achieved rate (requests that completed within the load's D seconds, from
 the run's time series ``RunResult.series``, / D), the worst full 1-s window of that
 series (second 0 and seconds from D on are partial and left out), dropped iterations (no
-free VU, pool at ``max_vus``), how long ``run_shard`` ran past D (an open model that falls
-behind starts the rest late instead of dropping it), latency p99 measured from the
+free VU, and the pool at ``max_vus`` or the generator's loop saturated: see
+engine/saturation.py), how long ``run_shard`` ran past D (iterations that found a free
+VU late start late rather than being dropped), latency p99 measured from the
 scheduled start vs service time p99 (the difference is the pacer's lag), and the
 generator's CPU (seconds, and per request). Goal: achieved rate and every full 1-s
 window within 0.5 % of R, nothing dropped. ``--profile`` adds one run at the first rate
