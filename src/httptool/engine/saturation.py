@@ -15,7 +15,9 @@ loop cycle of its schedule, so it never looks late.)
 "Saturated" is measured, not guessed: the event loop thread's CPU time over the last
 :data:`WINDOW_NS` of wall time. A loop frozen by something that does not use the CPU (a
 blocking sleep, a stopped process) is late but not saturated, and still grows the pool;
-so does every loop in the first window, when nothing is measured yet.
+so does every loop in the first window, when nothing is measured yet. A loop starved by
+other processes or a VM's CPU steal may be overloaded without its thread reaching the
+bound: the guard does not fire then, and the pool grows as it did before the guard.
 """
 
 from __future__ import annotations
