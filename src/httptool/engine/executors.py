@@ -3,7 +3,8 @@
 * closed (``N vus for D``, ``ramp_up``, VU stages): each active VU loops over the flow; a VU
   above the current target finishes its iteration and parks.
 * open (``N rps for D``, rate stages): a timer-driven pacer starts every iteration whose
-  scheduled time has passed on a free VU from a pool; no free VU and the pool at
+  scheduled time has passed on a free VU from a pool (a VU that becomes free between
+  the pacer's ticks starts what fell due itself); no free VU and the pool at
   ``max_vus`` — or the loop saturated (engine/saturation.py) — means the iteration is
   **dropped** (counted, never delayed). The scheduled time is handed to the VU so
   latency can be measured from it (coordinated omission).
@@ -327,8 +328,13 @@ class Executor:
         st = self.state
 
         closing = False  # the schedule is over: a worker that finishes does not park again
+        k = i  # this shard's next iteration of the global schedule (pacer and workers)
+        total = sched.total
+        start = self.start_ns
+        stopped = self.stop.is_set
 
         async def worker(vu: VULike) -> None:
+            nonlocal k
             while not closing:
                 fut: asyncio.Future[int | None] = loop.create_future()
                 idle.append((vu, fut))
@@ -336,6 +342,17 @@ class Executor:
                 if scheduled is None:
                     return
                 await self._one(vu, scheduled)
+                # Free again: start what fell due meanwhile right here, as the pacer would
+                # on its next tick (giving it to the VU that parked last: this one) — it
+                # starts sooner and skips a park, a future and a task switch per iteration
+                # when the loop is busy. A new worker always parks first, so the pacer's
+                # hand-over to it is never taken by another iteration.
+                while k < total and not closing and not stopped():
+                    due_ns = start + int(sched.time_of(k) * 1e9)
+                    if due_ns > time.monotonic_ns():
+                        break
+                    k += n
+                    await self._one(vu, due_ns)
 
         def add_worker() -> None:
             vu = self._vu(len(workers) * n + i + 1)
@@ -345,9 +362,6 @@ class Executor:
             add_worker()
         await asyncio.sleep(0)  # let the workers park themselves in `idle`
 
-        k = i
-        total = sched.total
-        start = self.start_ns
         #: a saturated, late loop does not grow the pool (engine/saturation.py says why)
         self.saturation = sat = LoopSaturation(time.monotonic_ns())
         while k < total and not self.stop.is_set():
@@ -357,6 +371,7 @@ class Executor:
             due = sched.time_of(k)
             while k < total and due <= elapsed:
                 due_ns = start + int(due * 1e9)
+                k += n  # claimed before any await below: a worker may take the next one
                 if idle:
                     _vu, fut = idle.pop()
                     fut.set_result(due_ns)
@@ -374,7 +389,6 @@ class Executor:
                         st.dropped += 1
                 else:
                     st.dropped += 1
-                k += n
                 due = sched.time_of(k)
             if k >= total:
                 break
