@@ -242,7 +242,7 @@ class FakePool(ConnectionPool):
     async def _connect(self, req: PreparedRequest, resp: Response,
                        deadline: int) -> HttpConnection:
         loop = asyncio.get_running_loop()
-        conn = HttpConnection(self, req.origin, self.context.busy)
+        conn = self._new_connection(req.origin)
         chunks, eager = (self._script.pop(), self._eager) if self._script else ([VALID] * 4,
                                                                                 False)
         t = FakeTransport(loop, conn, chunks, eager)

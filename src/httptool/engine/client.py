@@ -131,6 +131,13 @@ class ConnectionPool:
         self.connections_opened = 0
 
     # ------------------------------------------------------------------ pool bookkeeping
+    def _new_connection(self, origin: tuple) -> HttpConnection:
+        """A connection that returns itself to this pool's idle list for ``origin``."""
+        idle = self._idle.get(origin)
+        if idle is None:
+            idle = self._idle[origin] = []
+        return HttpConnection(self, origin, self.context.busy, idle)
+
     def _lost(self, conn: HttpConnection) -> None:
         self._all.discard(conn)
         idle = conn.idle
@@ -168,10 +175,10 @@ class ConnectionPool:
         """
         idle = self._idle.get(req.origin)
         conn = idle.pop() if idle else None  # LIFO, as _take_idle
-        if conn is None or conn.lost:
+        if conn is not None and conn.lost:
             conn = self._take_idle(req.origin)
-            if conn is None:
-                return False
+        if conn is None:
+            return False
         now = perf_counter_ns()
         conn.deadline = now + req.timeout_ns
         conn.start(Response(req.method, req.url_text, now), req.wire, on_done, keep_body,
@@ -406,10 +413,7 @@ class ConnectionPool:
             addrs = await self.context.dns.resolve(host, port)
         except DnsError as e:
             raise _ConnectFailed(ErrorKind.DNS, str(e))
-        idle = self._idle.get(req.origin)
-        if idle is None:
-            idle = self._idle[req.origin] = []
-        conn = HttpConnection(self, req.origin, self.context.busy, idle)
+        conn = self._new_connection(req.origin)
         tunnel = proxy is not None and url.secure
         proto: asyncio.Protocol = TunnelProtocol() if tunnel else conn
         transport = None

@@ -194,14 +194,14 @@ class HttpConnection(asyncio.Protocol):
 
     def __init__(
         self, owner: Owner, origin: tuple, busy_set: set[HttpConnection],
-        idle: list[HttpConnection] | None = None,
+        idle: list[HttpConnection],
     ) -> None:
         self.owner = owner
         self.origin = origin
         self.busy_set = busy_set  # watched for the total timeout while a request runs
         #: the owner's idle list for this origin: a finished request appends the
         #: connection to it directly (a method call per request costs more)
-        self.idle: list[HttpConnection] = [] if idle is None else idle
+        self.idle = idle
         self.read_ns = 0  # perf_counter_ns of the last read: the end of a response in it
         self.transport: asyncio.Transport | None = None
         self.parser = HttpResponseParser(self)
