@@ -362,7 +362,7 @@ class Executor:
             add_worker()
         await asyncio.sleep(0)  # let the workers park themselves in `idle`
 
-        #: a saturated, late loop does not grow the pool (engine/saturation.py says why)
+        #: a saturated loop does not grow the pool (engine/saturation.py says why)
         self.saturation = sat = LoopSaturation(time.monotonic_ns())
         while k < total and not self.stop.is_set():
             now = time.monotonic_ns()
@@ -375,10 +375,12 @@ class Executor:
                 if idle:
                     _vu, fut = idle.pop()
                     fut.set_result(due_ns)
-                elif len(workers) < max_vus and sat.saturated:
+                elif len(workers) >= max_vus:
+                    st.dropped += 1
+                elif sat.saturated:
                     st.dropped += 1
                     st.dropped_saturated += 1
-                elif len(workers) < max_vus:
+                else:
                     add_worker()
                     # the new worker parks on its first run; hand it the work right after
                     await asyncio.sleep(0)
@@ -387,8 +389,6 @@ class Executor:
                         fut.set_result(due_ns)
                     else:  # pragma: no cover - a worker always parks after one tick
                         st.dropped += 1
-                else:
-                    st.dropped += 1
                 due = sched.time_of(k)
             if k >= total:
                 break
