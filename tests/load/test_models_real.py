@@ -129,22 +129,22 @@ def test_closed_ramp_up_starts_vus_evenly(target: Any, workers: int) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_closed_vu_stages_active_vus_follow(target: Any, workers: int) -> None:
-    """0 -> 2 VUs over the first second, 2 -> 6 over the next: the target is floored, so
-    VU r starts once the ramp reaches r + 1; the 6th would start at the very end."""
+    """0 -> 2 VUs over the first second, 2 -> 6 over the next: the target is rounded up,
+    so VU r starts once the ramp passes r - 1 and all six run before the end."""
     load = "{ stage { duration = 1s, vus = 2 } stage { duration = 1s, vus = 6 } }"
     lis = Collect()
     out = run(target, plan(load), workers, events=True, listener=lis)
     res = check_counts(out, target.counts(), workers)
     n = len(res.vus)
-    assert 4 <= n <= 5, res.vus  # VU 5 starts at 1.75 s
+    assert n == 6, res.vus  # VU 6 starts at 1.75 s
     assert [v.vu for v in res.vus] == list(range(1, n + 1))
     assert vu_iter_pairs_unique(lis) == list(range(1, n + 1))
     by_second = {s.second: s.active_vus for s in res.series}
     assert 1 <= by_second[0] <= 2, by_second  # the ramp's first second
-    assert 4 <= by_second[1] <= 5, by_second  # its second
+    assert 5 <= by_second[1] <= 6, by_second  # its second
     started = {e[2]: e[1] for e in lis.of(VU_START)}
-    t0 = started[1] - 0.5  # VU 1 starts when the first ramp reaches 1 (0.5 s)
-    for vu, at in ((2, 1.0), (3, 1.25), (4, 1.5)):
+    t0 = started[1]  # VU 1 starts at once (the target is above 0 from the start)
+    for vu, at in ((2, 0.5), (3, 1.0), (4, 1.25), (5, 1.5), (6, 1.75)):
         assert abs(started[vu] - t0 - at) < 0.15, (vu, started[vu] - t0)
 
 

@@ -39,3 +39,12 @@ def test_vu_targets() -> None:
     st = VUTarget(LoadSpec("vus", stages=(Stage(60, 10), Stage(10, 100), Stage(60, 10))))
     assert [st.at(t) for t in (0, 6, 60, 65, 70, 100, 200)] == [0, 1, 10, 55, 100, 55, 10]
     assert st.max == 100
+
+
+def test_stage_targets_round_up_so_a_ramp_reaches_its_peak() -> None:
+    # 0 -> 5 VUs over 1 s, then 5 -> 0 over 1 s: VU rank r runs while the target is above r
+    st = VUTarget(LoadSpec("vus", stages=(Stage(1, 5), Stage(1, 0))))
+    ups = [st.at(t) for t in (0, 0.01, 0.2, 0.21, 0.79, 0.81, 0.99)]
+    assert ups == [0, 1, 1, 2, 4, 5, 5]
+    downs = [st.at(t) for t in (1.0, 1.1, 1.21, 1.79, 1.81, 2.5)]
+    assert downs == [5, 5, 4, 2, 1, 0]

@@ -100,7 +100,9 @@ class VUTarget:
     """How many VUs should be active at time ``t`` in the closed model.
 
     ``load N vus for D`` -> N throughout; with ``ramp_up`` VU rank ``r`` (0-based) starts at
-    ``r * ramp_up / N``; with stages the count follows the linear ramps (floored).
+    ``r * ramp_up / N``; with stages the count follows the linear ramps, rounded up: VU
+    rank ``r`` runs while the target is above ``r``, so a ramp to 5 VUs has all 5 before
+    its end (floored, the fifth would start only at the stage's last instant, or never).
     """
 
     def __init__(self, load: LoadSpec) -> None:
@@ -115,7 +117,7 @@ class VUTarget:
             for s in self._segs:
                 if t < s.start + s.duration:
                     frac = (t - s.start) / s.duration
-                    return max(0, math.floor(s.r0 + (s.r1 - s.r0) * frac + 1e-9))
+                    return max(0, math.ceil(s.r0 + (s.r1 - s.r0) * frac - 1e-9))
             return int(self._segs[-1].r1)
         n = load.vus or 0
         if load.ramp_up and load.ramp_up > 0:
