@@ -96,6 +96,18 @@ def test_open_rate_is_accurate(target: Any, workers: int) -> None:
     assert abs(res.rps() - 200) <= 10, (res.rps(), res.duration_s)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_open_model_runs_for_its_whole_duration(target: Any, workers: int) -> None:
+    """5 iterations/s for 1 s starts its last iteration at 0.8 s; the run still lasts the
+    planned second, so its rate is 5/s (it used to end at the last start and report 6.2/s,
+    passing a ``rps >= 6`` threshold)."""
+    target.reset()
+    res = run(target.url, plan("5 rps for 1s"), workers).result
+    assert res.total_requests == target.counts()["total"] == 5
+    assert 1.0 <= res.duration_s < 1.5, res.duration_s
+    assert 4.0 <= res.rps() <= 5.0, res.rps()
+
+
 # --------------------------------------------------------------------------- stalls
 
 STALL = (1.0, 2.0)  # seconds after the first request the stall server receives

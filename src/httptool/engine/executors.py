@@ -394,6 +394,9 @@ class Executor:
                 break
             wait = due - (time.monotonic_ns() - start) / 1e9
             await self._sleep_or_stop(max(wait, PACER_TICK) if wait > PACER_TICK else PACER_TICK)
+        # the last start is 1/rate before D: the load runs for D all the same (a 5 rps
+        # load for 1 s that ended at its last start would report 6.2/s over 0.8 s)
+        await self._sleep_or_stop(sched.duration - (time.monotonic_ns() - start) / 1e9)
         # the schedule is over: release idle workers; busy ones finish (grace) in _drain
         closing = True
         for _vu, fut in idle:
