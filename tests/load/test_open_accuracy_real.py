@@ -108,6 +108,17 @@ def test_open_model_runs_for_its_whole_duration(target: Any, workers: int) -> No
     assert 4.0 <= res.rps() <= 5.0, res.rps()
 
 
+def test_open_model_grace_counts_from_the_end_of_d(target: Any) -> None:
+    """2/s for 2 s on two shards: shard 0 starts its last iteration at 1.0 s, shard 1 at
+    1.5 s, each 600 ms long. With a 500 ms grace counted from D (2 s) all four finish; it
+    used to count from each shard's last start and cut shard 0's at 1.5 s."""
+    target.reset()
+    p = plan("{ rps = 2  duration = 2s  graceful_stop = 500ms }", "delay/600")
+    res = run(target.url, p, 2).result
+    assert (res.completed, res.interrupted, res.dropped) == (4, 0, 0)
+    assert res.total.failures == 0
+
+
 # --------------------------------------------------------------------------- stalls
 
 STALL = (1.0, 2.0)  # seconds after the first request the stall server receives
