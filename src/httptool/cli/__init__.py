@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-
-import click
-
-from httptool.cli.app import cli
+from typing import NoReturn
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -25,6 +22,14 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
+        # imported here, inside the handlers: a Ctrl-C while click, rich and the layers
+        # load (the first ~0.3 s) must not print a traceback either
+        import click
+
+        from httptool.cli.app import cli
+    except KeyboardInterrupt:
+        _interrupted_early()
+    try:
         cli.main(args=args, prog_name="httptool", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
@@ -35,7 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
+        # a run handles SIGINT itself (partial summary, outputs); this is a Ctrl-C outside
+        # one: while loading, compiling or starting the shards
+        _interrupted_early()
     except SystemExit:
         raise
     except BaseException as e:  # the one place that stops a traceback reaching a user
@@ -49,3 +56,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(EXIT_RUNTIME)
     sys.exit(EXIT_OK)
+
+
+def _interrupted_early() -> NoReturn:
+    sys.stderr.write("httptool: interrupted (Ctrl-C)\n")
+    sys.exit(EXIT_INTERRUPTED)
