@@ -109,7 +109,7 @@ def test_progress_every_2s_and_every_line_in_its_contract_shape(
     assert all(q.reason for q in c.requests if not q.ok)
     assert all(q.reason is None for q in c.requests if q.ok)
     assert {q.reason for q in c.requests if q.url.endswith("/status/500")} == {
-        "status == 200 failed: got 500"}
+        "assert status == 200 failed: got 500"}
     refused = [q for q in c.requests if "/health" in q.url]
     assert refused and all(q.status == "ERR" and not q.ok for q in refused)
     assert all(q.reason.startswith("connection refused") for q in refused)  # type: ignore

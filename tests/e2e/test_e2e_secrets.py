@@ -105,7 +105,8 @@ scenario s: load 1 iterations with 1 vus | run set_cookie -> jar
     assert r.returncode == 0, r.stderr
     c = r.console()
     assert [q.reason for q in c.requests] == [
-        'header.Set-Cookie == "nope" failed: got ****', 'cookie.sid == "nope" failed: got ****']
+        'assert header.Set-Cookie == "nope" failed: got ****',
+        'assert cookie.sid == "nope" failed: got ****']
     for where, data in everything_written(r, tmp_path).items():
         # the URL as written carries the value in its query and is shown as sent; the
         # reasons, which quote the response's cookie, must not show it

@@ -1,6 +1,6 @@
 """Every assertion operator, passing and failing, on every left side, as a VU evaluates
 it against a real response: each assertion is a named check counted pass/fail, and a
-failed one gives the step's reason ``<assertion> failed: got <actual>``.
+failed one gives the step's reason ``assert <assertion> failed: got <actual>``.
 
 One scenario holds one request per case (one assertion each) and runs once; the cases
 then read its check counts and ``req`` events."""
@@ -89,7 +89,7 @@ def test_operator(outcome: Outcome, name: str, written: str, check: str,
         assert reason == ""
         assert failures(outcome, name) == {}
         return
-    prefix = f"{check} failed: "
+    prefix = f"assert {check} failed: "
     assert reason.startswith(prefix), reason
     if isinstance(why, str):
         assert reason == prefix + why
@@ -120,7 +120,7 @@ scenario s { load 3 iterations with 1 vus
     out = run_text(target, text)
     assert checks(out) == {'a status == 200': (3, 0), 'a $.args.x == "2"': (0, 3),
                            'a latency < 5000ms': (3, 0), 'a $.args.x == "3"': (0, 3)}
-    assert reasons(out, "a") == ['$.args.x == "2" failed: got "1"'] * 3
+    assert reasons(out, "a") == ['assert $.args.x == "2" failed: got "1"'] * 3
     assert failures(out) == {"assertion": 3}  # each failed request counted once
     assert out.result.checks_passed == 6 and out.result.checks_failed == 6
 
@@ -155,7 +155,7 @@ scenario s { run plain404 -> asserted404 -> status_and_check -> no_match -> not_
         "not_json": ("extraction", "extract t = $.a: response body is not JSON"),
         "bad_regex": ("extraction", r"extract t = regex:zz(\d+)zz: no match"),
         "no_header": ("extraction", "extract t = header:X-Nope: no such header"),
-        "extraction_and_check": ("assertion", "status == 201 failed: got 200"),
+        "extraction_and_check": ("assertion", "assert status == 201 failed: got 200"),
     }
     for name, (kind, reason) in expect.items():
         assert reasons(out, name) == [reason], name

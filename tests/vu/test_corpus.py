@@ -105,7 +105,7 @@ def test_conditional_flow_retry_really_retries_the_503(target: Any) -> None:
     fallback = reqs(out, "fallback")
     assert [e[7] for e in fallback] == [503, 503, 503]
     assert failures(out) == {"assertion": 3}
-    assert reasons(out, "fallback") == ["status in [200, 201] failed: got 503"] * 3
+    assert reasons(out, "fallback") == ["assert status in [200, 201] failed: got 503"] * 3
     t = [e[1] for e in fallback]  # exponential from 100 ms: 100 ms, then 200 ms
     assert 0.099 <= t[1] - t[0] < 0.17 and 0.199 <= t[2] - t[1] < 0.27, t
 

@@ -31,7 +31,7 @@ scenario s { load 4 iterations with 2 vus
         assert (method, status, ok, reason) == ("GET", 200, True, "")
         assert 0 < latency < 1000
     for e in reqs(out, "bad"):
-        assert (e[7], e[9], e[10]) == (401, False, "status == 200 failed: got 401")
+        assert (e[7], e[9], e[10]) == (401, False, "assert status == 200 failed: got 401")
 
 
 def test_transport_error_event(target: Any) -> None:

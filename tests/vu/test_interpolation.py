@@ -232,7 +232,8 @@ request a { curl http://vu.test/anything
 scenario s { run a }
 """
     out = run_text(target, text)
-    assert reasons(out, "a") == ["status == ${nope} failed: undefined variable 'nope' (line 3)"]
+    assert reasons(out, "a") == [
+        "assert status == ${nope} failed: undefined variable 'nope' (line 3)"]
     assert failures(out) == {"variable": 1}
     assert checks(out) == {"a status == ${nope}": (0, 1)}
 

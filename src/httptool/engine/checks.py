@@ -21,7 +21,7 @@ Comparison rules (``==``, ordering, ``in``, ``between``, ``contains``):
 * a missing subject (no header, no JSON match, body not JSON) fails every operator except
   ``not exists``, with ``got nothing``.
 
-A failed check's reason is ``<assertion text> failed: got <actual>`` (actual as JSON,
+A failed check's reason is ``assert <assertion text> failed: got <actual>`` (actual as JSON,
 strings quoted and cut at 120 characters; latency as ``123.4ms``).
 """
 
@@ -526,7 +526,7 @@ def _fast_pass(a: Assertion) -> Callable[[Any], bool] | None:
 
 class Check:
     """A compiled :class:`~httptool.plan.Assertion`: ``evaluate(view, render)`` returns None
-    when it holds, else the reason (``status == 200 failed: got 401``)."""
+    when it holds, else the reason (``assert status == 200 failed: got 401``, as in DESIGN.md)."""
 
     __slots__ = ("_fast", "_path", "_secret", "assertion", "name", "text")
 
@@ -596,7 +596,7 @@ class Check:
             shown = MASK if actual is not _MISSING else _show(actual)
         else:
             shown = _show(actual, latency=a.subject == "latency" and not a.length)
-        return f"{a.text} failed: got {shown}{why}"
+        return f"assert {a.text} failed: got {shown}{why}"
 
 
 def compile_checks(asserts: Iterable[Assertion]) -> tuple[Check, ...]:

@@ -704,7 +704,7 @@ class VU:
                     try:
                         why = check.evaluate(view, render)
                     except RenderError as e:
-                        why = f"{check.text} failed: {self._why(e)}"
+                        why = f"assert {check.text} failed: {self._why(e)}"
                         bad_var = bad_var or why
                     if why is None:
                         cs.passed += 1
