@@ -180,3 +180,47 @@ def test_help(cmd: str, words: str) -> None:
     r = httptool("scenario", cmd, "--help")
     assert r.returncode == 0
     assert words in " ".join(r.stdout.split())
+
+
+TWO_LOADS = ("request a { curl http://h/a }\n"
+             "scenario s: load 2 vus for 1s | run a\n"
+             "scenario it: load 3 iterations with 1 vus | run a\n")
+
+
+@pytest.mark.parametrize("load", ["load 1 vus for 0s", "load 5 rps for 0s"])
+@pytest.mark.parametrize("cmd", ["validate", "run"])
+def test_zero_duration_is_an_impossible_load_at_the_0s(cmd: str, load: str,
+                                                       tmp_path: Path) -> None:
+    f = tmp_path / "z.httpx"
+    f.write_text(f"request a {{ curl http://h/a }}\nscenario s {{ {load}\n run a }}\n")
+    r = httptool("scenario", cmd, str(f), *(["--dry-run"] if cmd == "run" else []))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"{f}:2:29: error: impossible load: a duration of 0s runs nothing",
+        f"  scenario s {{ {load}",
+        "  " + " " * 28 + "^",
+        "1 error"]
+
+
+def test_cli_duration_0s_must_be_greater_than_0(tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", "--duration", "0s")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == \
+        "Error: Invalid value for --duration: must be greater than 0"
+
+
+def test_rps_on_an_iterations_load_asks_for_a_duration(tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", "--scenario", "it", "--rps", "5")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == (
+        "Error: Invalid value for --rps: a rate needs a duration, and this scenario's load "
+        "(iterations) has none; add --duration (e.g. --duration 30s)")
+    r = httptool("scenario", "run", str(f), "--dry-run", "--scenario", "it", "--rps", "5",
+                 "--duration", "2s")
+    assert r.returncode == 0, r.stderr
+    assert "Load: 5 iterations/s for 2s (open model)" in r.stdout

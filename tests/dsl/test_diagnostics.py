@@ -141,7 +141,30 @@ CASES: list[tuple[str, list[str]]] = \
   '  run a\n'
   '}\n',
   ["4:16: error: unknown request 'b' in threshold"]),
- ("request a {\n  curl 'http://h/a\n}\n", ['2:8: error: unterminated single quote'])]
+ ("request a {\n  curl 'http://h/a\n}\n", ['2:8: error: unterminated single quote']),
+ # a load that lasts 0s is reported at the 0s (it used to pass and fail at run time)
+ ('request a { curl http://h/a }\nscenario s {\n  load 1 vus for 0s\n  run a\n}\n',
+  ['3:18: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 rps for 0s\n  run a\n}\n',
+  ['3:18: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n  load { vus = 2  duration = 0ms }\n'
+  '  run a\n}\n',
+  ['3:30: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n  load(1 vus, 0s)\n  run a\n}\n',
+  ['3:15: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n'
+  '  load 3 iterations with 1 vus duration=0s\n  run a\n}\n',
+  ['3:41: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n'
+  '  load { stage { duration = 0s, vus = 3 }  stage { duration = 0ms, vus = 1 } }\n'
+  '  run a\n}\n',
+  ['3:29: error: impossible load: the stages last 0s in total']),
+ ('request a { curl http://h/a }\nscenario s {\n  load { vus = 2  duration = -1s }\n'
+  '  run a\n}\n',
+  ['3:30: error: duration cannot be negative']),
+ ('request a { curl http://h/a }\nscenario s {\n'
+  '  load { vus = 2  duration = 1s  ramp_up = -2s }\n  run a\n}\n',
+  ['3:44: error: ramp_up cannot be negative'])]
 
 
 @pytest.mark.parametrize(("source", "expected"), CASES, ids=[str(i) for i in range(len(CASES))])
@@ -174,6 +197,18 @@ def test_every_problem_in_one_pass_with_source_and_caret() -> None:
     assert "f.httpx:8:8: error: impossible load: 0 VUs" in text
     assert "f.httpx:9:7: error: unknown request 'nope'" in text
     assert text.splitlines()[-1] == "4 errors, 1 warning"
+
+
+@pytest.mark.parametrize("load", [
+    "load { stage { duration = 0s, vus = 5 }  stage { duration = 1s, vus = 5 } }",
+    "load { vus = 2  duration = 1s  ramp_up = 0s  graceful_stop = 0s }",
+])
+def test_zero_stage_ramp_up_and_grace_are_valid(load: str) -> None:
+    """A 0s stage jumps to its target (as in k6); 0s ramp-up or grace means none."""
+    plan, diags = compile_source(f"request a {{ curl http://h/a }}\n"
+                                 f"scenario s {{\n  {load}\n  run a\n}}\n", "f.httpx")
+    assert diags.items == []
+    assert plan is not None
 
 
 def test_recovery_keeps_later_statements() -> None:
