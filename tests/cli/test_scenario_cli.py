@@ -224,3 +224,27 @@ def test_rps_on_an_iterations_load_asks_for_a_duration(tmp_path: Path) -> None:
                  "--duration", "2s")
     assert r.returncode == 0, r.stderr
     assert "Load: 5 iterations/s for 2s (open model)" in r.stdout
+
+
+@pytest.mark.parametrize(("flag", "value", "hint"), [
+    ("--duration", "2", "2s or 2ms"),
+    ("--duration", "30", "30s or 30ms"),
+    ("--graceful-stop", "1.5", "1.5s or 1.5ms"),
+])
+def test_cli_duration_needs_a_unit(flag: str, value: str, hint: str, tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", flag, value)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines()[-1] == \
+        f"Error: Invalid value for {flag}: a duration needs a unit: {hint}"
+
+
+def test_cli_durations_with_units_override_the_load(tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", "--duration", "1m30s",
+                 "--graceful-stop", "500ms")
+    assert r.returncode == 0, r.stderr
+    assert "Load: 2 VUs for 1m30s (closed model)" in r.stdout

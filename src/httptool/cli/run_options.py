@@ -20,10 +20,11 @@ _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
 
 
 def parse_duration_option(text: str, flag: str) -> float:
-    """``30s``, ``1m30s``, ``500ms``, ``2h``; a bare number means seconds."""
+    """``30s``, ``1m30s``, ``500ms``, ``2h``. A unit is required, as in the language: a bare
+    ``2`` could mean 2 s or 2 ms, readings 1000x apart."""
     t = text.strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
-        return float(t)
+        raise click.BadParameter(f"a duration needs a unit: {t}s or {t}ms", param_hint=flag)
     if not _DURATION.match(t):
         raise click.BadParameter(f"'{text}' is not a duration (e.g. 30s, 1m30s, 500ms)",
                                  param_hint=flag)
