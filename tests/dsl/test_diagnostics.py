@@ -164,7 +164,16 @@ CASES: list[tuple[str, list[str]]] = \
   ['3:30: error: duration cannot be negative']),
  ('request a { curl http://h/a }\nscenario s {\n'
   '  load { vus = 2  duration = 1s  ramp_up = -2s }\n  run a\n}\n',
-  ['3:44: error: ramp_up cannot be negative'])]
+  ['3:44: error: ramp_up cannot be negative']),
+ # a unit-less 'for 30' gets the same hint as 'think 2' and 'duration = 30'
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 vus for 30\n  run a\n}\n',
+  ['3:18: error: a duration needs a unit: 30s or 30ms']),
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 rps for 1.5\n  run a\n}\n',
+  ['3:18: error: a duration needs a unit: 1.5s or 1.5ms']),
+ ('request a { curl http://h/a }\nscenario s {\n  load(10 vus, 30)\n  run a\n}\n',
+  ['3:16: error: a duration needs a unit: 30s or 30ms']),
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 vus for x\n  run a\n}\n',
+  ["3:18: error: expected a duration like 2s or 500ms, found 'x'"])]
 
 
 @pytest.mark.parametrize(("source", "expected"), CASES, ids=[str(i) for i in range(len(CASES))])
