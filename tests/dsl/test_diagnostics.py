@@ -104,7 +104,7 @@ CASES: list[tuple[str, list[str]]] = \
   '}\n',
   ["4:16: warning: 'posts' is neither a data set nor a defined or extracted variable"]),
  ('request a {\n  curl http://h/a\n',
-  ["3:1: error: missing '}' to close request 'a' (opened at line 1)"]),
+  ["2:18: error: missing '}' to close request 'a' (opened at line 1)"]),
  ('request a { curl http://h/a }\nscenario s {\n  cookies = maybe\n  run a\n}\n',
   ['3:13: error: cookies must be shared, off or vu']),
  ('data d from "nope.csv"\n',
@@ -218,6 +218,50 @@ def test_zero_stage_ramp_up_and_grace_are_valid(load: str) -> None:
                                  f"scenario s {{\n  {load}\n  run a\n}}\n", "f.httpx")
     assert diags.items == []
     assert plan is not None
+
+
+# Errors at the end of the file point just after its last visible character, so they show
+# a source line and a caret (they used to point at the empty line after the last newline).
+END_OF_FILE = [
+    ("request a { curl http://h/a }\nscenario s {\n  run a\n\n\n",
+     ["f.httpx:3:8: error: missing '}' to close scenario 's' (opened at line 2)",
+      "    run a",
+      "         ^"]),
+    ("request a { curl http://h/a }\nscenario s {\n  run a  # the end\n",
+     ["f.httpx:3:19: error: missing '}' to close scenario 's' (opened at line 2)",
+      "    run a  # the end",
+      "  " + " " * 18 + "^"]),
+    ("request a {\n  curl http://h/a\n  assert { status == 200\n",
+     ["f.httpx:3:25: error: missing '}' (block opened at line 3)",
+      "    assert { status == 200",
+      "                          ^",
+      "f.httpx:3:25: error: missing '}' to close request 'a' (opened at line 1)",
+      "    assert { status == 200",
+      "                          ^"]),
+    # an unterminated quote in a one-line block: only the quote, the block still closes
+    ('request a { curl "http://h/a }\nscenario s { run a }\n',
+     ["f.httpx:1:18: error: unterminated double quote",
+      '  request a { curl "http://h/a }',
+      "                   ^"]),
+    ('request a { curl "http://h/${x} }\nscenario s { run a }\n',
+     ["f.httpx:1:18: error: unterminated double quote",
+      '  request a { curl "http://h/${x} }',
+      "                   ^"]),
+    # ... a '}' the quote's own text balances is not the block's
+    ('request a {\n  curl "http://h/{a}\n}\nscenario s { run a }\n',
+     ["f.httpx:2:8: error: unterminated double quote",
+      '    curl "http://h/{a}',
+      "         ^"]),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), END_OF_FILE)
+def test_end_of_file_errors_show_the_last_line_and_a_caret(source: str,
+                                                           expected: list[str]) -> None:
+    _, diags = compile_source(source, "f.httpx")
+    lines = diags.render(source).splitlines()
+    assert lines[:-1] == expected
+    assert lines[-1] == f"{len(expected) // 3} error{'s' if len(expected) > 3 else ''}"
 
 
 def test_recovery_keeps_later_statements() -> None:
