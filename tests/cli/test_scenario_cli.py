@@ -248,3 +248,29 @@ def test_cli_durations_with_units_override_the_load(tmp_path: Path) -> None:
                  "--graceful-stop", "500ms")
     assert r.returncode == 0, r.stderr
     assert "Load: 2 VUs for 1m30s (closed model)" in r.stdout
+
+
+@pytest.mark.parametrize("cmd", ["validate", "run", "convert"])
+def test_not_utf8_is_a_located_error_with_line_and_caret(cmd: str, tmp_path: Path) -> None:
+    f = tmp_path / "latin1.httpx"
+    f.write_bytes(b"request a { curl http://h/a }\r\n"
+                  b"scenario s { run a }\n"
+                  b'var x = "caf\xe9 \xff"\n')
+    r = httptool_process("scenario", cmd, str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"{f}:3:13: error: not UTF-8 text (invalid continuation byte 0xe9); "
+        "save the file as UTF-8",
+        '  var x = "caf\ufffd \ufffd"',
+        "  " + " " * 12 + "^",
+        "1 error"]
+
+
+def test_bom_and_crlf_still_read(tmp_path: Path) -> None:
+    f = tmp_path / "win.httpx"
+    f.write_bytes(b"\xef\xbb\xbfrequest a { curl http://h/a }\r\nscenario s {\r\n  run b\r\n}\r\n")
+    r = httptool("scenario", "validate", str(f))
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[:3] == [f"{f}:3:7: error: unknown request 'b'", "    run b",
+                                         "  " + " " * 6 + "^"]
