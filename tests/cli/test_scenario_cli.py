@@ -274,3 +274,27 @@ def test_bom_and_crlf_still_read(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert r.stderr.splitlines()[:3] == [f"{f}:3:7: error: unknown request 'b'", "    run b",
                                          "  " + " " * 6 + "^"]
+
+
+NO_SCENARIO = "error: no scenario in this file; add one, e.g. " \
+              "'scenario main { load 1 vus for 10s  run REQUEST }'"
+
+
+@pytest.mark.parametrize("cmd", ["validate", "run", "convert"])
+def test_empty_file_has_no_scenario_exit_2(cmd: str, tmp_path: Path) -> None:
+    f = tmp_path / "empty.httpx"
+    f.write_text("")
+    r = httptool("scenario", cmd, str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [f"{f}:1:1: {NO_SCENARIO}", "  ", "  ^", "1 error"]
+
+
+def test_requests_without_a_scenario_point_at_the_end(tmp_path: Path) -> None:
+    f = tmp_path / "lib.httpx"
+    f.write_text("request a { curl http://h/a }\n\n# more to come\n\n")
+    r = httptool("scenario", "validate", str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [f"{f}:3:15: {NO_SCENARIO}", "  # more to come",
+                                     "  " + " " * 14 + "^", "1 error"]

@@ -183,10 +183,7 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
 
     With --dry-run: show what would be sent and send nothing.
     """
-    plan, _, _ = _load(file, scenario_name)
-    if not plan.scenarios:
-        click.echo(f"httptool: {file} defines no scenario to run", err=True)
-        sys.exit(EXIT_INVALID)
+    plan, _, _ = _load(file, scenario_name)  # a file without a scenario is an error there
     chosen = plan.scenario(scenario_name)
     load = override_load(
         chosen.load, vus=kw["vus"], rps=kw["rps"], iterations=kw["iterations"],

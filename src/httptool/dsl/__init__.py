@@ -9,6 +9,7 @@ Public API::
 The Plan is None when any error was found (warnings alone still give a Plan). Nothing here
 raises for bad input; :class:`ScenarioFileError` is raised only when the file cannot be
 read at all. Bytes that are not UTF-8 are bad input: a located error at the first one.
+A file (``load_plan``) must define a scenario; a string (``compile_source``) need not.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 
 from httptool.dsl.compiler import compile_file
 from httptool.dsl.diagnostics import Diagnostic, Diagnostics
+from httptool.dsl.lexer import Lexer
 from httptool.dsl.parser import parse
 from httptool.plan import Plan
 
@@ -69,7 +71,19 @@ def load_plan(path: str, scenario: str | None = None) -> tuple[Plan | None, Diag
     except UnicodeDecodeError as e:
         return None, _not_utf8(path, raw, e), raw.decode("utf-8", "replace")
     plan, diags = compile_source(text, path, scenario)
+    if plan is not None and not plan.scenarios:
+        _no_scenario(diags, text)
+        plan = None
     return plan, diags, text
+
+
+def _no_scenario(diags: Diagnostics, text: str) -> None:
+    """A file is run, validated and converted for its scenarios (the language has no
+    imports, so a file of requests alone is of no use): one with none is an error, located
+    at the end of the file, where one would be added."""
+    line, col = Lexer(text, diags).end_where()
+    diags.error("no scenario in this file; add one, e.g. "
+                "'scenario main { load 1 vus for 10s  run REQUEST }'", line, col)
 
 
 def _not_utf8(path: str, raw: bytes, e: UnicodeDecodeError) -> Diagnostics:
