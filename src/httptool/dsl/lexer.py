@@ -267,7 +267,7 @@ class Lexer:
     def scan_curl(self, start: int, mode: str) -> tuple[str, int, int]:
         """The raw curl command starting at ``start`` (the word ``curl``).
 
-        It ends at an unquoted, un-backslashed newline; in ``arrow`` mode also at an
+        It ends at an unquoted, un-backslashed newline or ``;``; in ``arrow`` mode also at an
         unquoted ``>>``; in ``pipe`` mode at an unquoted ``|`` after a blank; in ``block``
         mode at an unmatched unquoted ``}`` (``${...}`` braces belong to the reference).
         A comment (``#`` at a word start) ends it too. A quote left open runs to the end of
@@ -304,6 +304,9 @@ class Lexer:
                 i += 1
                 continue
             if c == "#" and (i == start or text[i - 1] in " \t"):
+                end = i
+                break
+            if c == ";":  # as in a shell: ends the command (and the statement)
                 end = i
                 break
             if c == "{":

@@ -458,10 +458,11 @@ class Parser:
         self.curl_into(req, "pipe")
         while self.accept("OP", "|"):
             self.pipe_section(req)
-        # extract/assert/retry lines right after the shorthand belong to it
+        # extract/assert/retry lines (or statements after a ';') right after the shorthand
+        # belong to it
         while True:
             k = 0
-            while self.peek(k).kind == "NL":
+            while self.peek(k).kind == "NL" or self.peek(k).is_("PUNCT", ";"):
                 k += 1
             nt = self.peek(k)
             if nt.kind == "IDENT" and nt.value in ("extract", "assert", "retry"):
