@@ -180,3 +180,121 @@ def test_help(cmd: str, words: str) -> None:
     r = httptool("scenario", cmd, "--help")
     assert r.returncode == 0
     assert words in " ".join(r.stdout.split())
+
+
+TWO_LOADS = ("request a { curl http://h/a }\n"
+             "scenario s: load 2 vus for 1s | run a\n"
+             "scenario it: load 3 iterations with 1 vus | run a\n")
+
+
+@pytest.mark.parametrize("load", ["load 1 vus for 0s", "load 5 rps for 0s"])
+@pytest.mark.parametrize("cmd", ["validate", "run"])
+def test_zero_duration_is_an_impossible_load_at_the_0s(cmd: str, load: str,
+                                                       tmp_path: Path) -> None:
+    f = tmp_path / "z.httpx"
+    f.write_text(f"request a {{ curl http://h/a }}\nscenario s {{ {load}\n run a }}\n")
+    r = httptool("scenario", cmd, str(f), *(["--dry-run"] if cmd == "run" else []))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"{f}:2:29: error: impossible load: a duration of 0s runs nothing",
+        f"  scenario s {{ {load}",
+        "  " + " " * 28 + "^",
+        "1 error"]
+
+
+def test_cli_duration_0s_must_be_greater_than_0(tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", "--duration", "0s")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == \
+        "Error: Invalid value for --duration: must be greater than 0"
+
+
+def test_rps_on_an_iterations_load_asks_for_a_duration(tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", "--scenario", "it", "--rps", "5")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == (
+        "Error: Invalid value for --rps: a rate needs a duration, and this scenario's load "
+        "(iterations) has none; add --duration (e.g. --duration 30s)")
+    r = httptool("scenario", "run", str(f), "--dry-run", "--scenario", "it", "--rps", "5",
+                 "--duration", "2s")
+    assert r.returncode == 0, r.stderr
+    assert "Load: 5 iterations/s for 2s (open model)" in r.stdout
+
+
+@pytest.mark.parametrize(("flag", "value", "hint"), [
+    ("--duration", "2", "2s or 2ms"),
+    ("--duration", "30", "30s or 30ms"),
+    ("--graceful-stop", "1.5", "1.5s or 1.5ms"),
+])
+def test_cli_duration_needs_a_unit(flag: str, value: str, hint: str, tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", flag, value)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines()[-1] == \
+        f"Error: Invalid value for {flag}: a duration needs a unit: {hint}"
+
+
+def test_cli_durations_with_units_override_the_load(tmp_path: Path) -> None:
+    f = tmp_path / "s.httpx"
+    f.write_text(TWO_LOADS)
+    r = httptool("scenario", "run", str(f), "--dry-run", "--duration", "1m30s",
+                 "--graceful-stop", "500ms")
+    assert r.returncode == 0, r.stderr
+    assert "Load: 2 VUs for 1m30s (closed model)" in r.stdout
+
+
+@pytest.mark.parametrize("cmd", ["validate", "run", "convert"])
+def test_not_utf8_is_a_located_error_with_line_and_caret(cmd: str, tmp_path: Path) -> None:
+    f = tmp_path / "latin1.httpx"
+    f.write_bytes(b"request a { curl http://h/a }\r\n"
+                  b"scenario s { run a }\n"
+                  b'var x = "caf\xe9 \xff"\n')
+    r = httptool_process("scenario", cmd, str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"{f}:3:13: error: not UTF-8 text (invalid continuation byte 0xe9); "
+        "save the file as UTF-8",
+        '  var x = "caf\ufffd \ufffd"',
+        "  " + " " * 12 + "^",
+        "1 error"]
+
+
+def test_bom_and_crlf_still_read(tmp_path: Path) -> None:
+    f = tmp_path / "win.httpx"
+    f.write_bytes(b"\xef\xbb\xbfrequest a { curl http://h/a }\r\nscenario s {\r\n  run b\r\n}\r\n")
+    r = httptool("scenario", "validate", str(f))
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[:3] == [f"{f}:3:7: error: unknown request 'b'", "    run b",
+                                         "  " + " " * 6 + "^"]
+
+
+NO_SCENARIO = "error: no scenario in this file; add one, e.g. " \
+              "'scenario main { load 1 vus for 10s  run REQUEST }'"
+
+
+@pytest.mark.parametrize("cmd", ["validate", "run", "convert"])
+def test_empty_file_has_no_scenario_exit_2(cmd: str, tmp_path: Path) -> None:
+    f = tmp_path / "empty.httpx"
+    f.write_text("")
+    r = httptool("scenario", cmd, str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [f"{f}:1:1: {NO_SCENARIO}", "  ", "  ^", "1 error"]
+
+
+def test_requests_without_a_scenario_point_at_the_end(tmp_path: Path) -> None:
+    f = tmp_path / "lib.httpx"
+    f.write_text("request a { curl http://h/a }\n\n# more to come\n\n")
+    r = httptool("scenario", "validate", str(f))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [f"{f}:3:15: {NO_SCENARIO}", "  # more to come",
+                                     "  " + " " * 14 + "^", "1 error"]

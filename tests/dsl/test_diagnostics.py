@@ -104,7 +104,7 @@ CASES: list[tuple[str, list[str]]] = \
   '}\n',
   ["4:16: warning: 'posts' is neither a data set nor a defined or extracted variable"]),
  ('request a {\n  curl http://h/a\n',
-  ["3:1: error: missing '}' to close request 'a' (opened at line 1)"]),
+  ["2:18: error: missing '}' to close request 'a' (opened at line 1)"]),
  ('request a { curl http://h/a }\nscenario s {\n  cookies = maybe\n  run a\n}\n',
   ['3:13: error: cookies must be shared, off or vu']),
  ('data d from "nope.csv"\n',
@@ -141,7 +141,39 @@ CASES: list[tuple[str, list[str]]] = \
   '  run a\n'
   '}\n',
   ["4:16: error: unknown request 'b' in threshold"]),
- ("request a {\n  curl 'http://h/a\n}\n", ['2:8: error: unterminated single quote'])]
+ ("request a {\n  curl 'http://h/a\n}\n", ['2:8: error: unterminated single quote']),
+ # a load that lasts 0s is reported at the 0s (it used to pass and fail at run time)
+ ('request a { curl http://h/a }\nscenario s {\n  load 1 vus for 0s\n  run a\n}\n',
+  ['3:18: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 rps for 0s\n  run a\n}\n',
+  ['3:18: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n  load { vus = 2  duration = 0ms }\n'
+  '  run a\n}\n',
+  ['3:30: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n  load(1 vus, 0s)\n  run a\n}\n',
+  ['3:15: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n'
+  '  load 3 iterations with 1 vus duration=0s\n  run a\n}\n',
+  ['3:41: error: impossible load: a duration of 0s runs nothing']),
+ ('request a { curl http://h/a }\nscenario s {\n'
+  '  load { stage { duration = 0s, vus = 3 }  stage { duration = 0ms, vus = 1 } }\n'
+  '  run a\n}\n',
+  ['3:29: error: impossible load: the stages last 0s in total']),
+ ('request a { curl http://h/a }\nscenario s {\n  load { vus = 2  duration = -1s }\n'
+  '  run a\n}\n',
+  ['3:30: error: duration cannot be negative']),
+ ('request a { curl http://h/a }\nscenario s {\n'
+  '  load { vus = 2  duration = 1s  ramp_up = -2s }\n  run a\n}\n',
+  ['3:44: error: ramp_up cannot be negative']),
+ # a unit-less 'for 30' gets the same hint as 'think 2' and 'duration = 30'
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 vus for 30\n  run a\n}\n',
+  ['3:18: error: a duration needs a unit: 30s or 30ms']),
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 rps for 1.5\n  run a\n}\n',
+  ['3:18: error: a duration needs a unit: 1.5s or 1.5ms']),
+ ('request a { curl http://h/a }\nscenario s {\n  load(10 vus, 30)\n  run a\n}\n',
+  ['3:16: error: a duration needs a unit: 30s or 30ms']),
+ ('request a { curl http://h/a }\nscenario s {\n  load 5 vus for x\n  run a\n}\n',
+  ["3:18: error: expected a duration like 2s or 500ms, found 'x'"])]
 
 
 @pytest.mark.parametrize(("source", "expected"), CASES, ids=[str(i) for i in range(len(CASES))])
@@ -174,6 +206,62 @@ def test_every_problem_in_one_pass_with_source_and_caret() -> None:
     assert "f.httpx:8:8: error: impossible load: 0 VUs" in text
     assert "f.httpx:9:7: error: unknown request 'nope'" in text
     assert text.splitlines()[-1] == "4 errors, 1 warning"
+
+
+@pytest.mark.parametrize("load", [
+    "load { stage { duration = 0s, vus = 5 }  stage { duration = 1s, vus = 5 } }",
+    "load { vus = 2  duration = 1s  ramp_up = 0s  graceful_stop = 0s }",
+])
+def test_zero_stage_ramp_up_and_grace_are_valid(load: str) -> None:
+    """A 0s stage jumps to its target (as in k6); 0s ramp-up or grace means none."""
+    plan, diags = compile_source(f"request a {{ curl http://h/a }}\n"
+                                 f"scenario s {{\n  {load}\n  run a\n}}\n", "f.httpx")
+    assert diags.items == []
+    assert plan is not None
+
+
+# Errors at the end of the file point just after its last visible character, so they show
+# a source line and a caret (they used to point at the empty line after the last newline).
+END_OF_FILE = [
+    ("request a { curl http://h/a }\nscenario s {\n  run a\n\n\n",
+     ["f.httpx:3:8: error: missing '}' to close scenario 's' (opened at line 2)",
+      "    run a",
+      "         ^"]),
+    ("request a { curl http://h/a }\nscenario s {\n  run a  # the end\n",
+     ["f.httpx:3:19: error: missing '}' to close scenario 's' (opened at line 2)",
+      "    run a  # the end",
+      "  " + " " * 18 + "^"]),
+    ("request a {\n  curl http://h/a\n  assert { status == 200\n",
+     ["f.httpx:3:25: error: missing '}' (block opened at line 3)",
+      "    assert { status == 200",
+      "                          ^",
+      "f.httpx:3:25: error: missing '}' to close request 'a' (opened at line 1)",
+      "    assert { status == 200",
+      "                          ^"]),
+    # an unterminated quote in a one-line block: only the quote, the block still closes
+    ('request a { curl "http://h/a }\nscenario s { run a }\n',
+     ["f.httpx:1:18: error: unterminated double quote",
+      '  request a { curl "http://h/a }',
+      "                   ^"]),
+    ('request a { curl "http://h/${x} }\nscenario s { run a }\n',
+     ["f.httpx:1:18: error: unterminated double quote",
+      '  request a { curl "http://h/${x} }',
+      "                   ^"]),
+    # ... a '}' the quote's own text balances is not the block's
+    ('request a {\n  curl "http://h/{a}\n}\nscenario s { run a }\n',
+     ["f.httpx:2:8: error: unterminated double quote",
+      '    curl "http://h/{a}',
+      "         ^"]),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), END_OF_FILE)
+def test_end_of_file_errors_show_the_last_line_and_a_caret(source: str,
+                                                           expected: list[str]) -> None:
+    _, diags = compile_source(source, "f.httpx")
+    lines = diags.render(source).splitlines()
+    assert lines[:-1] == expected
+    assert lines[-1] == f"{len(expected) // 3} error{'s' if len(expected) > 3 else ''}"
 
 
 def test_recovery_keeps_later_statements() -> None:

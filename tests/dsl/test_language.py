@@ -290,3 +290,34 @@ scenario s { run a }
     p2, _ = compile_source(many, "many.httpx")
     assert p1 is not None and not d1.items, d1.render(one)
     assert p1 == p2 and len(p1.requests[0].asserts) == 4
+
+
+def test_unquoted_semicolon_ends_a_curl_command() -> None:
+    """As in a shell: `curl URL ; assert ...` is two statements, in every style that scans
+    a curl command (it used to give five 'a second URL' errors)."""
+    plan, diags = compile_source(
+        'request lit { curl "http://127.0.0.1:8080/get" ; assert status == 200 }\n'
+        "@request dec\n  curl http://h/d; extract { t = $.t }\nend\n"
+        "req sh: curl http://h/s ; assert status == 201\n"
+        "arr = curl http://h/a;\n"
+        "scenario s { run lit -> dec -> sh -> arr }\n", "f.httpx")
+    assert diags.items == []
+    assert plan is not None
+    got = {r.name: (r.url.static_text, [a.text for a in r.asserts],
+                    [e.name for e in r.extracts]) for r in plan.requests}
+    assert got == {"lit": ("http://127.0.0.1:8080/get", ["status == 200"], []),
+                   "dec": ("http://h/d", [], ["t"]),
+                   "sh": ("http://h/s", ["status == 201"], []),
+                   "arr": ("http://h/a", [], [])}
+
+
+def test_quoted_or_escaped_semicolon_stays_in_the_curl_argument() -> None:
+    plan = ok('request a { curl "http://h/a;b" -H \'X-A: 1;2\' -b "k=v; m=n" }\n'
+              "request b { curl http://h/x\\;y ; assert status == 200 }\n"
+              "scenario s { run a -> b }\n")
+    a, b = plan.request("a"), plan.request("b")
+    assert a.url.static_text == "http://h/a;b"
+    assert [(h.name, h.value.static_text) for h in a.headers] == [("X-A", "1;2")]
+    assert a.cookies is not None and a.cookies.static_text == "k=v; m=n"
+    assert b.url.static_text == "http://h/x;y"
+    assert [x.text for x in b.asserts] == ["status == 200"]

@@ -103,6 +103,8 @@ scenario s {{
     (["--threshold", "p96<3ms"], "unknown threshold metric 'p96'"),
     (["--threshold", "nope.p95<3ms"], "nope"),
     (["--duration", "x"], "--duration"),
+    (["--duration", "2"], "Invalid value for --duration: a duration needs a unit: 2s or 2ms"),
+    (["--duration", "0s"], "Invalid value for --duration: must be greater than 0"),
     (["--workers", "0"], "--workers"),
     (["--out", "json=/nonexistent-dir/out.ndjson"], "cannot write"),
     (["--out", "json={tmp}/ok.ndjson", "--out", "csv=/nonexistent-dir/out.csv"],

@@ -20,10 +20,11 @@ _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
 
 
 def parse_duration_option(text: str, flag: str) -> float:
-    """``30s``, ``1m30s``, ``500ms``, ``2h``; a bare number means seconds."""
+    """``30s``, ``1m30s``, ``500ms``, ``2h``. A unit is required, as in the language: a bare
+    ``2`` could mean 2 s or 2 ms, readings 1000x apart."""
     t = text.strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
-        return float(t)
+        raise click.BadParameter(f"a duration needs a unit: {t}s or {t}ms", param_hint=flag)
     if not _DURATION.match(t):
         raise click.BadParameter(f"'{text}' is not a duration (e.g. 30s, 1m30s, 500ms)",
                                  param_hint=flag)
@@ -64,8 +65,8 @@ def override_load(
     ``--rps`` switches to the open model and ``--iterations`` to the iterations model;
     overriding the VU count, rate or duration of a staged load replaces the stages by a
     constant load at the stages' peak."""
-    for flag, v in (("--vus", vus), ("--rps", rps), ("--iterations", iterations),
-                    ("--max-vus", max_vus)):
+    for flag, v in (("--vus", vus), ("--duration", duration), ("--rps", rps),
+                    ("--iterations", iterations), ("--max-vus", max_vus)):
         if v is not None and v <= 0:
             raise click.BadParameter("must be greater than 0", param_hint=flag)
     if rps is not None and iterations is not None:
@@ -99,9 +100,19 @@ def override_load(
     if graceful_stop is not None:
         ld = replace(ld, graceful_stop=graceful_stop)
     if ld.model in ("vus", "rps") and not ld.stages and not ld.duration:
-        raise click.BadParameter("this load needs a duration (give --duration)",
-                                 param_hint="--duration")
+        raise _no_duration(load, rps)
     return ld
+
+
+def _no_duration(load: LoadSpec, rps: float | None) -> click.BadParameter:
+    """Only a flag can leave a VU or rate load without a duration (the compiler rejects such
+    a scenario): ``--rps`` turning an iterations load, which has none, into a rate."""
+    if rps is not None and load.model == "iterations":
+        return click.BadParameter(
+            "a rate needs a duration, and this scenario's load (iterations) has none; "
+            "add --duration (e.g. --duration 30s)", param_hint="--rps")
+    return click.BadParameter("this load has no duration; add --duration (e.g. --duration 30s)",
+                              param_hint="--duration")
 
 
 def default_workers() -> int:

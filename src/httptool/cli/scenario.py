@@ -138,7 +138,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Print only the thresholds' verdict."),
         click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too)."),
         click.option("--vus", type=int, metavar="N", help="Override the number of VUs."),
-        click.option("--duration", metavar="D", help="Override the duration (30s, 1m30s)."),
+        click.option("--duration", metavar="D",
+                     help="Override the duration (30s, 1m30s, 500ms; a unit is required)."),
         click.option("--rps", type=float, metavar="R",
                      help="Open model: start R iterations per second."),
         click.option("--iterations", type=int, metavar="N",
@@ -146,7 +147,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-vus", type=int, metavar="N",
                      help="Open model: most VUs the pool may grow to."),
         click.option("--graceful-stop", metavar="D",
-                     help="Time in-flight iterations get at the end (default 5s)."),
+                     help="Time in-flight iterations get at the end (default 5s; a unit "
+                          "is required)."),
         click.option("--workers", type=int, metavar="N",
                      help="Worker processes (default: one per core; 1 runs in-process)."),
         click.option("--base-url-map", multiple=True, metavar="FROM=TO",
@@ -181,10 +183,7 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
 
     With --dry-run: show what would be sent and send nothing.
     """
-    plan, _, _ = _load(file, scenario_name)
-    if not plan.scenarios:
-        click.echo(f"httptool: {file} defines no scenario to run", err=True)
-        sys.exit(EXIT_INVALID)
+    plan, _, _ = _load(file, scenario_name)  # a file without a scenario is an error there
     chosen = plan.scenario(scenario_name)
     load = override_load(
         chosen.load, vus=kw["vus"], rps=kw["rps"], iterations=kw["iterations"],

@@ -8,16 +8,19 @@ Public API::
 
 The Plan is None when any error was found (warnings alone still give a Plan). Nothing here
 raises for bad input; :class:`ScenarioFileError` is raised only when the file cannot be
-read at all.
+read at all. Bytes that are not UTF-8 are bad input: a located error at the first one.
+A file (``load_plan``) must define a scenario; a string (``compile_source``) need not.
 """
 
 from __future__ import annotations
 
+import codecs
 import gc
 import os
 
 from httptool.dsl.compiler import compile_file
 from httptool.dsl.diagnostics import Diagnostic, Diagnostics
+from httptool.dsl.lexer import Lexer
 from httptool.dsl.parser import parse
 from httptool.plan import Plan
 
@@ -25,7 +28,7 @@ __all__ = ["Diagnostic", "Diagnostics", "ScenarioFileError", "compile_source", "
 
 
 class ScenarioFileError(Exception):
-    """The scenario file cannot be read (missing, a directory, not UTF-8)."""
+    """The scenario file cannot be read (missing, a directory, no permission)."""
 
 
 def compile_source(
@@ -52,15 +55,44 @@ def compile_source(
 def load_plan(path: str, scenario: str | None = None) -> tuple[Plan | None, Diagnostics, str]:
     """Read, parse and compile a scenario file; returns (plan or None, diagnostics, text)."""
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         raise ScenarioFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ScenarioFileError(f"{path}: is a directory, not a scenario file") from None
-    except UnicodeDecodeError as e:
-        raise ScenarioFileError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except OSError as e:
         raise ScenarioFileError(f"{path}: cannot read: {e.strerror or e}") from None
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # as text mode reads it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return None, _not_utf8(path, raw, e), raw.decode("utf-8", "replace")
     plan, diags = compile_source(text, path, scenario)
+    if plan is not None and not plan.scenarios:
+        _no_scenario(diags, text)
+        plan = None
     return plan, diags, text
+
+
+def _no_scenario(diags: Diagnostics, text: str) -> None:
+    """A file is run, validated and converted for its scenarios (the language has no
+    imports, so a file of requests alone is of no use): one with none is an error, located
+    at the end of the file, where one would be added."""
+    line, col = Lexer(text, diags).end_where()
+    diags.error("no scenario in this file; add one, e.g. "
+                "'scenario main { load 1 vus for 10s  run REQUEST }'", line, col)
+
+
+def _not_utf8(path: str, raw: bytes, e: UnicodeDecodeError) -> Diagnostics:
+    """One error at the first byte that is not UTF-8, located like any other (the line is
+    shown decoded with U+FFFD for the bad bytes, the caret under the first of them)."""
+    line_start = raw.rfind(b"\n", 0, e.start) + 1
+    line = raw.count(b"\n", 0, e.start) + 1
+    col = len(raw[line_start:e.start].decode("utf-8", "replace")) + 1
+    diags = Diagnostics(path)
+    diags.error(f"not UTF-8 text ({e.reason} 0x{raw[e.start]:02x}); save the file as UTF-8",
+                line, col)
+    return diags

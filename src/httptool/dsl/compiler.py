@@ -244,7 +244,11 @@ class Compiler:
         return self.lit_value(lit, "a variable")
 
     def seconds(self, lit: A.Lit, what: str) -> float | None:
+        """A duration in seconds; None after an error (no unit, not a duration, negative)."""
         if lit.kind == "dur":
+            if float(lit.value) < 0:
+                self.err(f"{what} cannot be negative", lit.line, lit.col)
+                return None
             return float(lit.value)
         if lit.kind == "str" and _DURATION.fullmatch(str(lit.value)):
             return parse_duration(str(lit.value))
@@ -504,12 +508,14 @@ class Compiler:
                 kw[f.key] = self.integer(v, f.key, 0)
         stages: list[Stage] = []
         stage_kind = None
+        first_stage_duration: A.Lit | None = None
         for st in d.stages:
             sd: float | None = None
             target: float | None = None
             for f in st.fields:
                 if f.key == "duration":
                     sd = self.seconds(f.value, "a stage duration")
+                    first_stage_duration = first_stage_duration or f.value
                 elif f.key in ("vus", "rps", "target"):
                     if f.value.kind != "num":
                         self.err(f"stage {f.key} must be a number", f.value.line, f.value.col)
@@ -540,6 +546,7 @@ class Compiler:
                 v = pos[key].value
                 what = "VUs" if key in ("vus", "max_vus") else key
                 self.err(f"impossible load: 0 {what}", v.line, v.col)
+        self.check_zero_time(kw, pos, stages, first_stage_duration)
         has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
         if model == "rps" and not has_time:
             self.err("impossible load: rps needs a duration (load 100 rps for 30s)",
@@ -556,6 +563,18 @@ class Compiler:
             kw.pop("graceful_stop", None)
         return LoadSpec(model, stages=tuple(stages), line=d.line, col=d.col,  # type: ignore[arg-type]
                         **kw)
+
+    def check_zero_time(self, kw: dict[str, Any], pos: dict[str, A.KV], stages: list[Stage],
+                        first_stage: A.Lit | None) -> None:
+        """A load that lasts 0s runs nothing: say so here, at the ``0s``, instead of letting
+        the run fail later with a message about a flag the user never gave. A 0s stage is
+        fine (an instant jump to its target, as in k6) as long as the stages last longer."""
+        if kw.get("duration") == 0:
+            v = pos["duration"].value
+            self.err("impossible load: a duration of 0s runs nothing", v.line, v.col)
+        if stages and first_stage is not None and sum(st.duration for st in stages) == 0:
+            self.err("impossible load: the stages last 0s in total", first_stage.line,
+                     first_stage.col)
 
     def threshold(self, t: A.ThresholdItem) -> Threshold | None:
         if t.metric not in METRICS:

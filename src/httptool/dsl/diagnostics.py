@@ -22,11 +22,13 @@ class Diagnostic:
     file: str = ""
 
     def format(self, source_lines: list[str] | None = None) -> str:
-        """``FILE:LINE:COL: severity: message`` then the source line and a caret."""
+        """``FILE:LINE:COL: severity: message`` then the source line and a caret (an empty
+        line for the one just past the last, e.g. in an empty file)."""
         head = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
-        if not source_lines or not (1 <= self.line <= len(source_lines)):
+        if source_lines is None or not (1 <= self.line <= len(source_lines) + 1):
             return head
-        src = source_lines[self.line - 1].rstrip("\r\n").expandtabs(1)
+        src = source_lines[self.line - 1] if self.line <= len(source_lines) else ""
+        src = src.rstrip("\r\n").expandtabs(1)
         caret = " " * max(self.col - 1, 0) + "^"
         return f"{head}\n  {src}\n  {caret}"
 

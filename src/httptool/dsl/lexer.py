@@ -139,7 +139,7 @@ class Lexer:
         m = _MASTER.match(text, p)
         if m is None:  # only blanks/comments up to the end
             self.skip_blanks()
-            return self._tok("EOF", None, self.pos, self.pos)
+            return self._eof(self.pos)
         kind = m.lastgroup
         s, e = m.start(kind) if kind else m.end(), m.end()
         if kind == "nl":
@@ -169,7 +169,7 @@ class Lexer:
         # rest: a '$' path, an unterminated quote or reference, an unknown character
         p = e
         if p >= len(text):
-            return self._tok("EOF", None, p, p)
+            return self._eof(p)
         c = text[p]
         if c == "$":
             if text.startswith("${", p):
@@ -179,6 +179,17 @@ class Lexer:
         if c in "\"'`":
             return self._unterminated(p, c)
         return self._tok("ERR", f"unexpected character {c!r}", p, p + 1)
+
+    def end_where(self) -> tuple[int, int]:
+        """Where an error about the end of the text points: just after its last visible
+        character (not on the empty line after a final newline), so it has a line to show
+        with a caret."""
+        return self.where(len(self.text.rstrip()))
+
+    def _eof(self, p: int) -> Token:
+        tok = self._tok("EOF", None, p, p)
+        tok.line, tok.col = self.end_where()
+        return tok
 
     def _unterminated(self, p: int, q: str) -> Token:
         end = self.text.find("\n", p)
@@ -256,11 +267,12 @@ class Lexer:
     def scan_curl(self, start: int, mode: str) -> tuple[str, int, int]:
         """The raw curl command starting at ``start`` (the word ``curl``).
 
-        It ends at an unquoted, un-backslashed newline; in ``arrow`` mode also at an
+        It ends at an unquoted, un-backslashed newline or ``;``; in ``arrow`` mode also at an
         unquoted ``>>``; in ``pipe`` mode at an unquoted ``|`` after a blank; in ``block``
         mode at an unmatched unquoted ``}`` (``${...}`` braces belong to the reference).
         A comment (``#`` at a word start) ends it too. A quote left open runs to the end of
-        its line, so the rest of the file still parses (the curl parser reports the quote).
+        its line (in a block: to the line's last ``}`` if that closes the block), so the
+        rest of the file still parses (the curl parser reports the quote).
         Returns (command, line, col) and moves past it.
         """
         self.buf.clear()
@@ -278,9 +290,8 @@ class Lexer:
                 continue
             if c == "'" or c == '"' or (c == "$" and text.startswith("$'", i)):
                 j = self._quote_end(i)
-                if j < 0:  # unterminated: stop at this line's end
-                    nl = text.find("\n", i)
-                    end = n if nl < 0 else nl
+                if j < 0:  # unterminated: stop at this line's end (or its block's '}')
+                    end = self._open_quote_end(i, depth if mode == "block" else -1)
                     break
                 i = j
                 continue
@@ -293,6 +304,9 @@ class Lexer:
                 i += 1
                 continue
             if c == "#" and (i == start or text[i - 1] in " \t"):
+                end = i
+                break
+            if c == ";":  # as in a shell: ends the command (and the statement)
                 end = i
                 break
             if c == "{":
@@ -314,6 +328,19 @@ class Lexer:
         line, col = self.where(start)
         self.pos = end
         return cmd, line, col
+
+    def _open_quote_end(self, i: int, depth: int) -> int:
+        """Where a command with a quote left open at ``i`` ends: its line's end, or in a
+        block (``depth`` >= 0 braces open in the command) the line's last ``}`` when that
+        brace closes the block, so ``request a { curl "http://h }`` reports only the quote
+        and not also a missing ``}`` at the end of the file."""
+        text = self.text
+        nl = text.find("\n", i)
+        nl = len(text) if nl < 0 else nl
+        rest = text[i:nl]
+        if depth >= 0 and rest.count("}") > rest.count("{") + depth:
+            return i + rest.rindex("}")
+        return nl
 
     def _quote_end(self, i: int) -> int:
         """Index after the quote opened at ``i``, or -1 when it never closes."""

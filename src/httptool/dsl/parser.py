@@ -458,10 +458,11 @@ class Parser:
         self.curl_into(req, "pipe")
         while self.accept("OP", "|"):
             self.pipe_section(req)
-        # extract/assert/retry lines right after the shorthand belong to it
+        # extract/assert/retry lines (or statements after a ';') right after the shorthand
+        # belong to it
         while True:
             k = 0
-            while self.peek(k).kind == "NL":
+            while self.peek(k).kind == "NL" or self.peek(k).is_("PUNCT", ";"):
                 k += 1
             nt = self.peek(k)
             if nt.kind == "IDENT" and nt.value in ("extract", "assert", "retry"):
@@ -871,15 +872,11 @@ class Parser:
         if unit.value in ("vus", "vu"):
             load.fields.append(A.KV("vus", num, n.line, n.col))
             if self.accept("IDENT", "for"):
-                d = self.expect("DUR", None, "a duration")
-                load.fields.append(A.KV("duration", A.Lit("dur", d.value, d.line, d.col),
-                                        d.line, d.col))
+                load.fields.append(self.for_duration())
         elif unit.value == "rps":
             load.fields.append(A.KV("rps", num, n.line, n.col))
             if self.accept("IDENT", "for"):
-                d = self.expect("DUR", None, "a duration")
-                load.fields.append(A.KV("duration", A.Lit("dur", d.value, d.line, d.col),
-                                        d.line, d.col))
+                load.fields.append(self.for_duration())
         elif unit.value in ("iterations", "iteration"):
             load.fields.append(A.KV("iterations", num, n.line, n.col))
             if self.accept("IDENT", "with"):
@@ -899,6 +896,12 @@ class Parser:
                 self.accept("PUNCT", ":")
             load.fields.append(A.KV(str(k.value), self.value(), k.line, k.col))
         return load
+
+    def for_duration(self) -> A.KV:
+        """The ``D`` of ``load 10 vus for D``: a bare ``30`` gets the unit hint."""
+        d = self.peek()
+        seconds = self.duration()
+        return A.KV("duration", A.Lit("dur", seconds, d.line, d.col), d.line, d.col)
 
     def load_args(self, kw: Token) -> A.LoadDecl:
         """``load(10 vus, 1m)``, ``load(100 rps, 30s)``, ``load(1000 iterations, 5 vus)``,
@@ -921,6 +924,8 @@ class Parser:
                                         t.line, t.col))
             elif t.kind == "IDENT":
                 load.fields.append(self.kv_item())
+            elif t.kind == "NUM":  # load(10 vus, 30): a duration without its unit
+                self.duration()
             else:
                 raise self.fail(f"expected a load setting, found {_describe(t)}", t)
             self.skip_nl()
