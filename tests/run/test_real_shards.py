@@ -37,6 +37,11 @@ def _check(out: RunOutcome, counts: dict[str, Any]) -> RunResult:
     assert "token" in out.setup_values
     # the load's VUs are numbered from 1; setup/teardown run as VU 0
     assert sum(v.requests for v in res.vus if v.vu > 0) == res.requests["me"].requests
+    assert sum(v.requests for v in res.vus) == res.total.requests
+    # ...and VU 0 is not one of the load's VUs (QA: 4 VUs reported as 5 created)
+    load_vus = {v.vu for v in res.vus if v.vu > 0}
+    assert res.vus_created == len(load_vus), (res.vus_created, load_vus)
+    assert res.vus_max <= len(load_vus)
     return res
 
 

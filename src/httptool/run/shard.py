@@ -188,6 +188,8 @@ async def _flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions,
         await vu.close()
         if buf:
             channel.send(("events", buf))
-        rec.vus = rec.vus_max = 1
+        # VU 0 runs setup/teardown, not load: it is in the per-VU rows (so they still sum
+        # to the total) but not in the load's VUs created and max
+        rec.vus = rec.vus_max = 0
         channel.send(("snapshot", rec.snapshot(final=True)))
     return dict(vu.scope.extracted)
