@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,7 @@ def test_ctrl_c_mid_run_exit_130_with_summary_and_complete_files(
     total = c.completed[0]
     out = read_outputs(tmp_path)  # NDJSON and CSV end in complete lines
     assert out.summary["run"]["interrupted"] is True
+    assert out.summary["run"]["stopped_by"] == "Ctrl-C"
     assert total > 0
     assert total == c.summary_requests == out.summary["requests"] == len(out.ndjson) == len(
         out.csv) == fresh_target.counts()["total"]
@@ -180,6 +182,30 @@ def test_ctrl_c_mid_run_exit_130_with_summary_and_complete_files(
     assert props["interrupted"] == "true"
     assert [case.get("name") for case in out.junit.iter("testcase")] == [
         "hit status == 200", "p95 < 10000ms"]
+
+
+def test_sigterm_mid_run_is_named_in_the_summary(tmp_path: Path, fresh_target: Any) -> None:
+    """A SIGTERM (kill, a service manager, a CI timeout) stops a run as Ctrl-C does, and
+    the summary says which it was (QA: it said "interrupted (Ctrl-C)")."""
+    f = write_scenario(tmp_path, STEADY.format(base=fresh_target.url))
+    sent: list[float] = []
+
+    def on_line(t: float, line: str, proc: subprocess.Popen[bytes]) -> None:
+        if not sent and PROGRESS_RE.match(line):
+            sent.append(t)
+            proc.send_signal(signal.SIGTERM)
+
+    r = httptool_run(f, "--progress", "--workers", "2", *output_args(tmp_path),
+                     on_line=on_line)
+    assert sent, r.stdout + r.stderr
+    assert r.returncode == 130, r.stderr
+    assert "Traceback" not in r.stderr
+    c = r.console()
+    assert "  status .........: interrupted (SIGTERM): partial results" in c.summary
+    out = read_outputs(tmp_path)
+    assert out.summary["run"]["interrupted"] is True
+    assert out.summary["run"]["stopped_by"] == "SIGTERM"
+    assert c.summary_requests == out.summary["requests"] == fresh_target.counts()["total"]
 
 
 def test_second_ctrl_c_cuts_the_grace_period(tmp_path: Path, fresh_target: Any) -> None:

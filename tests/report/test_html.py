@@ -250,8 +250,11 @@ def test_report_command_needs_output() -> None:
 def test_interrupted_run_is_marked_partial(demo: RunResult) -> None:
     info = RunInfo("f.httpx", "s", "2 VUs for 30s", interrupted=True)
     page = render_html(json.loads(json.dumps(summary_dict(demo, info))))
-    assert 'id="partial"' in page and "partial results" in page
+    assert 'id="partial"' in page and "Interrupted (Ctrl-C): partial results" in page
     assert 'id="partial"' not in render_html(json.loads(json.dumps(summary_dict(demo, INFO))))
+    info = RunInfo("f.httpx", "s", "2 VUs for 30s", interrupted=True, stopped_by="SIGTERM")
+    page = render_html(json.loads(json.dumps(summary_dict(demo, info))))
+    assert "Interrupted (SIGTERM): partial results" in page
 
 
 def test_ctrl_c_still_writes_the_report(target: Any, tmp_path: Path) -> None:

@@ -185,6 +185,7 @@ def run_command(
         raise
     result = outcome.result
     info.interrupted = outcome.interrupted
+    info.stopped_by = outcome.stopped_by
     info.workers = outcome.workers or count
     reporter.close(result)
     errors = list(outcome.errors)

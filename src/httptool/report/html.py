@@ -267,7 +267,8 @@ def _header(doc: dict[str, Any]) -> str:
     out = [f'<header id="run" data-scenario="{_attr(run.get("scenario", ""))}">',
            f"<h1>{escape(title)}</h1>"]
     if run.get("interrupted") or doc.get("final") is False:
-        out.append('<div class="banner bad" id="partial">Interrupted (Ctrl-C): partial '
+        by = escape(str(run.get("stopped_by") or "Ctrl-C"))
+        out.append(f'<div class="banner bad" id="partial">Interrupted ({by}): partial '
                    "results, up to the moment the run stopped.</div>")
     out.append(f'<div class="banner {vcls}" id="verdict" data-passed="'
                f'{_attr(doc["thresholds"].get("passed", True))}">Thresholds: '

@@ -30,6 +30,7 @@ class RunInfo:
     planned_duration: float | None = None
     planned_iterations: int | None = None
     interrupted: bool = False
+    stopped_by: str = ""  # "Ctrl-C" or "SIGTERM" (shown in the summary's status line)
 
     @classmethod
     def from_plan(cls, file: str, scenario: ScenarioPlan, load: str, workers: int = 1,

@@ -112,7 +112,8 @@ def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int,
         dur += f" (planned {fmt_duration(info.planned_duration)})"
     rows.append((0, "duration", dur))
     if info.interrupted:
-        rows.append((0, "status", style.paint("interrupted (Ctrl-C): partial results",
+        by = info.stopped_by or "Ctrl-C"
+        rows.append((0, "status", style.paint(f"interrupted ({by}): partial results",
                                               "yellow", "bold")))
     return rows
 

@@ -110,6 +110,7 @@ class RunOutcome:
 
     result: RunResult
     interrupted: bool = False
+    stopped_by: str = ""  # "Ctrl-C" or "SIGTERM" when interrupted
     errors: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     workers: int = 0  # load shards used
@@ -383,6 +384,7 @@ def run_scenario(
         outcome.result = co.result()
         listener.on_result(outcome.result)
         outcome.interrupted = signals.count > 0
+        outcome.stopped_by = signals.stopped_by()
         outcome.signals = signals.count
         outcome.errors = co.errors
         outcome.lost_shards = co.lost

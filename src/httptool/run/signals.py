@@ -24,13 +24,23 @@ class SignalCounter:
 
     def __init__(self, install: bool = True) -> None:
         self.count = 0
+        self.first: int | None = None  # the signal that stopped the run (its name is shown)
         self.last: int | None = None
         self._install = install
         self._saved: dict[int, Any] = {}
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
+        if self.first is None:
+            self.first = signum
         self.last = signum
+
+    def stopped_by(self) -> str:
+        """How the summary names what stopped the run: ``Ctrl-C`` (SIGINT), ``SIGTERM``
+        (a service manager, ``kill``, a CI timeout), or "" if nothing did."""
+        if self.first is None:
+            return ""
+        return "Ctrl-C" if self.first == signal.SIGINT else signal.Signals(self.first).name
 
     def bump(self, signum: int = int(signal.SIGINT)) -> None:
         """Count a stop request as if the signal had come."""
