@@ -298,3 +298,33 @@ def test_requests_without_a_scenario_point_at_the_end(tmp_path: Path) -> None:
     assert r.stdout == ""
     assert r.stderr.splitlines() == [f"{f}:3:15: {NO_SCENARIO}", "  # more to come",
                                      "  " + " " * 14 + "^", "1 error"]
+
+
+RAMPED = """\
+request a { curl http://127.0.0.1:9/ }
+scenario s {
+  load { vus = 10  duration = 1m  ramp_up = 30s }
+  run a
+}
+"""
+
+
+@pytest.mark.parametrize(("duration", "warning"), [
+    ("3s", "httptool: warning: ramp_up 30s is longer than the duration 3s: "
+           "only 1 of the 10 VUs will start"),
+    ("15s", "httptool: warning: ramp_up 30s is longer than the duration 15s: "
+            "only 5 of the 10 VUs will start"),
+    ("30s", None),
+    (None, None),
+])
+def test_duration_shorter_than_ramp_up_warns(duration: str | None, warning: str | None,
+                                             tmp_path: Path) -> None:
+    """VU rank r starts at r/N of the ramp: a run shorter than its ramp starts only some
+    (QA: --duration 3s on a 30 s ramp ran 1 of 10 VUs without a word)."""
+    f = tmp_path / "s.httpx"
+    f.write_text(RAMPED)
+    extra = ["--duration", duration] if duration else []
+    r = httptool("scenario", "run", str(f), "--dry-run", *extra)
+    assert r.returncode == 0, r.stderr
+    warnings = [ln for ln in r.stderr.splitlines() if "ramp_up" in ln]
+    assert warnings == ([warning] if warning else [])

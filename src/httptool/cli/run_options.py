@@ -6,6 +6,7 @@ input, so the command itself stays a short sequence of steps.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import replace
@@ -14,6 +15,7 @@ import click
 
 from httptool.dsl.lexer import parse_duration
 from httptool.plan import LoadSpec
+from httptool.report.units import fmt_duration
 
 #: the whole option must be a duration as the scenario language writes it
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$")
@@ -102,6 +104,18 @@ def override_load(
     if ld.model in ("vus", "rps") and not ld.stages and not ld.duration:
         raise _no_duration(load, rps)
     return ld
+
+
+def ramp_cut_short(load: LoadSpec) -> str | None:
+    """A ramp-up longer than the run starts only some of the VUs (VU rank r starts at
+    r/N of the ramp); easy to get with ``--duration`` on a scenario with a long ramp, and
+    silent otherwise (the summary's "1 max" is the only trace)."""
+    ramp, dur, n = load.ramp_up, load.duration, load.vus
+    if load.model != "vus" or load.stages or not ramp or not dur or not n or ramp <= dur:
+        return None
+    started = min(n, math.ceil(dur * n / ramp - 1e-9))
+    return (f"ramp_up {fmt_duration(ramp)} is longer than the duration {fmt_duration(dur)}: "
+            f"only {started} of the {n} VUs will start")
 
 
 def _no_duration(load: LoadSpec, rps: float | None) -> click.BadParameter:

@@ -21,6 +21,7 @@ from httptool.cli.run_options import (
     override_load,
     parse_base_url_map,
     parse_duration_option,
+    ramp_cut_short,
 )
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
@@ -192,6 +193,9 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         else parse_duration_option(kw["duration"], "--duration"),
         graceful_stop=None if kw["graceful_stop"] is None
         else parse_duration_option(kw["graceful_stop"], "--graceful-stop"))
+    note = ramp_cut_short(load)
+    if note:
+        click.echo(f"httptool: warning: {note}", err=True)
     chosen = replace(chosen, load=load)
     plan = replace(plan, scenarios=tuple(chosen if s.name == chosen.name else s
                                          for s in plan.scenarios))
