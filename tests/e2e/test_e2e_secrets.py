@@ -115,3 +115,23 @@ scenario s: load 1 iterations with 1 vus | run set_cookie -> jar
             data = data.replace(url_part, b"/cookies/set?...")
         for secret in (b"SET-COOKIE-VAL-8", b"SET-COOKIE-VAL-9"):
             assert secret not in data, f"{secret!r} in {where}"
+
+
+def test_echoed_secret_values_masked_in_failure_reasons(tmp_path: Path,
+                                                        fresh_target: Any) -> None:
+    """An echo endpoint returns the request's headers in its JSON body: an assertion on
+    ``$.headers.Authorization`` must not quote the token in its reason (QA)."""
+    f = write_scenario(tmp_path, f"""\
+request echo {{
+  curl {fresh_target.url}/headers -H "Authorization: Bearer ECHOED-TOKEN-7"
+  assert {{ $.headers.Authorization == "x" }}
+}}
+scenario s: load 1 iterations with 1 vus | run echo
+""")
+    r = httptool_run(f, "--verbose", "--workers", "1", *output_args(tmp_path))
+    assert r.returncode == 0, r.stderr
+    c = r.console()
+    assert [q.reason for q in c.requests] == [
+        'assert $.headers.Authorization == "x" failed: got ****']
+    for where, data in everything_written(r, tmp_path).items():
+        assert b"ECHOED-TOKEN-7" not in data, where

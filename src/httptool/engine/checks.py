@@ -524,6 +524,14 @@ def _fast_pass(a: Assertion) -> Callable[[Any], bool] | None:
     return None
 
 
+def _last_key(path: str) -> str:
+    """The last member name of a JSONPath, lower-cased (``$.headers['Set-Cookie']`` ->
+    ``set-cookie``); "" when it ends in an index or a wildcard."""
+    names = re.findall(r"[A-Za-z_][\w-]*", path.rsplit("[", 1)[-1] if path.endswith("]")
+                       else path.rsplit(".", 1)[-1])
+    return names[-1].lower() if names else ""
+
+
 class Check:
     """A compiled :class:`~httptool.plan.Assertion`: ``evaluate(view, render)`` returns None
     when it holds, else the reason (``assert status == 200 failed: got 401``, as in DESIGN.md)."""
@@ -539,9 +547,11 @@ class Check:
         if a.op == "matches" and not isinstance(a.value, Template) and a.value is not None:
             compile_regex(str(a.value))  # invalid regexes fail at compile time
         self._fast = _fast_pass(a)
-        #: the actual value is a secret (a cookie, Authorization...): never in a reason
+        #: the actual value is a secret (a cookie, Authorization...): never in a reason;
+        #: also a JSON value under such a key (an echo service's ``$.headers.Authorization``)
         self._secret = not a.length and (
-            a.subject == "cookie" or (a.subject == "header" and a.arg.lower() in SECRET_HEADERS))
+            a.subject == "cookie" or (a.subject == "header" and a.arg.lower() in SECRET_HEADERS)
+            or (a.subject == "json" and _last_key(a.arg) in SECRET_HEADERS))
 
     def status_predicate(self) -> Callable[[Any], bool] | None:
         """For a plain check on ``status`` with constant values, a function of the
