@@ -272,3 +272,18 @@ scenario live {{
     assert "Per-VU Results:" in plain
     assert re.search(rf"requests \.+: {served} \(", plain)
     assert "✓ the threshold passed" in plain
+    # req/s is right from the first frame: never 0 with requests done, never half the
+    # rate early on (the window must not reach back before the start)
+    frames = [(panel_seconds(e), int(n), float(rate)) for e, n, rate in re.findall(
+        r"elapsed (\d[\d.]*m?s)\b[^\n]*\n[^\n]*requests (\d+) ·[^\n]*\n[^\n]*req/s ([\d.]+)",
+        plain)]
+    early = [f for f in frames if f[1] >= 10 and f[0] < 2.0]
+    assert early, frames
+    for elapsed, n, rate in frames:
+        if n >= 10 and elapsed >= 0.2:
+            assert rate >= 0.6 * n / elapsed, (elapsed, n, rate, frames)
+
+
+def panel_seconds(text: str) -> float:
+    """The panel's ``elapsed`` (``957ms``, ``2.0s``) in seconds."""
+    return float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])

@@ -117,7 +117,7 @@ class LiveProgress:
     """A rich panel, redrawn at most every ``refresh`` seconds from the latest result:
     a progress bar (by iterations in the iterations model, else by planned duration;
     pulsing when neither is known), elapsed/remaining time, requests, errors, active VUs,
-    current req/s (last 2 s) and the run's p95 so far.
+    current req/s (last 2 whole seconds; the run so far before that) and the run's p95 so far.
 
     No background thread: redraws happen inside :meth:`update`, on the coordinator's
     schedule. Lines written to :attr:`stream` appear above the panel.
