@@ -175,3 +175,17 @@ def test_live_panel_rate_early_in_a_run(elapsed: float) -> None:
     m = re.search(r"req/s ([\d.]+) · p95", text)
     assert m, text
     assert float(m.group(1)) == pytest.approx(100, rel=0.06)
+
+
+def test_plain_end_line_of_an_interrupted_run() -> None:
+    """Completed for a run that ended as planned (the contract's line, unchanged);
+    Interrupted, same shape, for a run stopped by Ctrl-C."""
+    res = build(demo_run())
+    info = RunInfo(INFO.file, INFO.scenario, INFO.load, INFO.workers, INFO.started_at, 20.0)
+    done, cut = io.StringIO(), io.StringIO()
+    PlainProgress(done, info=info).finish(res)
+    info.interrupted = True
+    PlainProgress(cut, info=info).finish(res)
+    n, e = res.total_requests, res.total_failures
+    assert done.getvalue() == f"✓ Completed: {n} requests | {e} errors\n"
+    assert cut.getvalue() == f"✗ Interrupted: {n} requests | {e} errors\n"
