@@ -185,6 +185,7 @@ def test_quiet_prints_only_the_verdict(tmp_path: Path, fresh_target: Any) -> Non
                                                    extra="error_rate < 1%"))
     r = httptool_run(f, "--quiet", "--progress", "--verbose")
     assert r.returncode == 99, r.stderr
+    assert "httptool: warning: --quiet overrides --progress and --verbose" in r.stderr
     assert r.stdout == ("✗ 1 of 2 thresholds failed\n"
                         "  ✗ error_rate < 1%: 50.00%\n")
     assert fresh_target.counts()["total"] == 12  # it did run
