@@ -198,7 +198,7 @@ class RunResult:
 
     ``duration_s`` is the longest shard time covered; ``total`` sums every request name;
     ``requests`` is per name in first-seen order; ``vus`` is ordered by VU number;
-    ``series`` by second (gaps are seconds where nothing happened). ``final`` is True when
+    ``series`` by second (gaps are seconds with no request and no active VU). ``final`` is True when
     every shard's last snapshot was final. Iterations: ``completed`` (finished),
     ``dropped`` (open model: no free VU; ``dropped_saturated`` of them while the
     generator's loop was saturated), ``interrupted`` (cut at the end of the grace
