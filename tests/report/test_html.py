@@ -279,3 +279,15 @@ def test_ctrl_c_still_writes_the_report(target: Any, tmp_path: Path) -> None:
     assert 'id="partial"' in page
     assert f'id="total-requests" data-value="{doc["requests"]}"' in page
     assert page == render_html(doc)
+
+
+def test_chart_series_work_is_bounded_by_rows_not_by_the_span() -> None:
+    """One far-off second (a broken or hand-edited summary) gives at most MAX_POINTS
+    buckets at once; it used to loop over every second in between (hours for 1e12)."""
+    rows = [{"second": 0, "requests": 4}, {"second": 10**12, "requests": 6}]
+    t0 = time.monotonic()
+    s = chart_series(rows)
+    assert time.monotonic() - t0 < 1.0
+    assert s is not None and len(s["x"]) <= MAX_POINTS
+    assert s["x"][0] == 0 and s["x"][-1] <= 10**12 < s["x"][-1] + s["step"]
+    assert s["active"][1:-1] == [None] * (len(s["x"]) - 2)  # the gap stays a gap

@@ -180,16 +180,23 @@ def chart_series(rows: Sequence[dict[str, Any]], max_points: int = MAX_POINTS
                  ) -> dict[str, Any] | None:
     """The time series as chart columns, gaps filled (no requests; VUs and latency
     unknown), in buckets of ``step`` seconds when longer than ``max_points``: rates are
-    per-second averages over the bucket, active VUs and latencies the bucket's highest."""
+    per-second averages over the bucket, active VUs and latencies the bucket's highest.
+
+    The work is bounded by the rows and ``max_points``, never by the span of seconds: a
+    summary with one far-off second (a broken file) must not loop over every second."""
     by_sec = {_int(r.get("second")): r for r in rows if isinstance(r, dict)}
     if not by_sec:
         return None
     first, last = min(by_sec), max(by_sec)
     step = max(1, math.ceil((last - first + 1) / max_points))
+    buckets: dict[int, list[dict[str, Any]]] = {}
+    for sec in sorted(by_sec):
+        buckets.setdefault((sec - first) // step, []).append(by_sec[sec])
     cols: dict[str, list[Any]] = {k: [] for k in
                                   ("x", "requests", "failures", "active", "p50", "p95", "p99")}
-    for b in range(first, last + 1, step):
-        secs = [by_sec[s] for s in range(b, min(b + step, last + 1)) if s in by_sec]
+    for k in range((last - first) // step + 1):
+        b = first + k * step
+        secs = buckets.get(k, [])
         span = min(step, last + 1 - b)
         cols["x"].append(b)
         cols["requests"].append(round(sum(_int(r.get("requests")) for r in secs) / span, 3))
