@@ -290,3 +290,24 @@ scenario s { run a }
     p2, _ = compile_source(many, "many.httpx")
     assert p1 is not None and not d1.items, d1.render(one)
     assert p1 == p2 and len(p1.requests[0].asserts) == 4
+
+
+@pytest.mark.parametrize(("written", "name"), [
+    ('$.user == "${email}"', '$.user == "${email}"'),
+    ("$.user == ${email}", "$.user == ${email}"),
+    ('$.user != "x-${email}"', '$.user != "x-${email}"'),
+    ("$.user == 'raw ${email}'", '$.user == "raw ${email}"'),
+    ('$.user in ["${email}", ${email}, "lit"]', '$.user in ["${email}", ${email}, "lit"]'),
+    ('$.n between ${port} and "${port}"', '$.n between ${port} and "${port}"'),
+    ('body contains "${email}"', 'body contains "${email}"'),
+])
+def test_check_name_keeps_string_quotes(written: str, name: str) -> None:
+    """docs/language.md: in an assertion's canonical text (its check name) strings are in
+    double quotes, also a string that is only a reference; a bare reference is bare."""
+    plan = ok(HEAD + f"request me {{ curl ${{base}}/me\n  assert {{ {written} }} }}\n")
+    assert [a.text for a in plan.request("me").asserts] == [name]
+
+
+def test_json_like_assertion_quotes_a_reference_string() -> None:
+    plan = ok(HEAD + 'request me { curl ${base}/me\n  assert: { "body.user": "${email}" } }\n')
+    assert [a.text for a in plan.request("me").asserts] == ['$.user == "${email}"']
