@@ -171,6 +171,42 @@ def test_run_against_a_closed_port_fails_thresholds_with_refused_counted() -> No
     assert "✗ error_rate < 1%" in r.stdout
 
 
+def closed_url() -> str:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on once this socket closes
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(("flags", "dropped"), [
+    (["-q", "-v"], "--verbose"),
+    (["--quiet", "--progress"], "--progress"),
+    (["-q", "--progress", "--verbose"], "--progress and --verbose"),
+])
+def test_quiet_with_verbose_or_progress_warns(flags: list[str], dropped: str) -> None:
+    """docs/progress-tracking.md: --quiet overrides --progress and --verbose. The run
+    still happens and prints only the verdict, but the dropped flag is named on stderr
+    instead of being ignored silently."""
+    r = httptool("scenario", "run", str(DEMO), "--iterations", "1", "--vus", "1",
+                 "--workers", "1", "--base-url-map", f"http://127.0.0.1:8080={closed_url()}",
+                 *flags)
+    assert r.returncode == 99, r.stderr
+    assert r.stdout.startswith("✗ ")  # the verdict only: no log, no progress, no summary
+    assert "VU 1" not in r.stdout and "Progress" not in r.stdout
+    assert (f"httptool: warning: --quiet overrides {dropped}: nothing is printed while "
+            "running, only the thresholds' verdict at the end") in r.stderr
+
+
+def test_quiet_alone_or_verbose_alone_no_warning() -> None:
+    for flags in (["-q"], ["-v"]):
+        r = httptool("scenario", "run", str(DEMO), "--iterations", "1", "--vus", "1",
+                     "--workers", "1",
+                     "--base-url-map", f"http://127.0.0.1:8080={closed_url()}", *flags)
+        assert r.returncode == 99, r.stderr
+        assert "warning" not in r.stderr
+
+
 @pytest.mark.parametrize(("cmd", "words"), [
     ("validate", "Check a scenario file"),
     ("run", "send nothing"),

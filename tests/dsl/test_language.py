@@ -321,3 +321,24 @@ def test_quoted_or_escaped_semicolon_stays_in_the_curl_argument() -> None:
     assert a.cookies is not None and a.cookies.static_text == "k=v; m=n"
     assert b.url.static_text == "http://h/x;y"
     assert [x.text for x in b.asserts] == ["status == 200"]
+
+
+@pytest.mark.parametrize(("written", "name"), [
+    ('$.user == "${email}"', '$.user == "${email}"'),
+    ("$.user == ${email}", "$.user == ${email}"),
+    ('$.user != "x-${email}"', '$.user != "x-${email}"'),
+    ("$.user == 'raw ${email}'", '$.user == "raw ${email}"'),
+    ('$.user in ["${email}", ${email}, "lit"]', '$.user in ["${email}", ${email}, "lit"]'),
+    ('$.n between ${port} and "${port}"', '$.n between ${port} and "${port}"'),
+    ('body contains "${email}"', 'body contains "${email}"'),
+])
+def test_check_name_keeps_string_quotes(written: str, name: str) -> None:
+    """docs/language.md: in an assertion's canonical text (its check name) strings are in
+    double quotes, also a string that is only a reference; a bare reference is bare."""
+    plan = ok(HEAD + f"request me {{ curl ${{base}}/me\n  assert {{ {written} }} }}\n")
+    assert [a.text for a in plan.request("me").asserts] == [name]
+
+
+def test_json_like_assertion_quotes_a_reference_string() -> None:
+    plan = ok(HEAD + 'request me { curl ${base}/me\n  assert: { "body.user": "${email}" } }\n')
+    assert [a.text for a in plan.request("me").asserts] == ['$.user == "${email}"']

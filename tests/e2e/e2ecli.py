@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 PROGRESS_RE = re.compile(r"^🔄 Progress: (\d+) requests \| (\d+) errors \| (\d+) active VUs$")
 COMPLETED_RE = re.compile(r"^✓ Completed: (\d+) requests \| (\d+) errors$")
+INTERRUPTED_RE = re.compile(r"^✗ Interrupted: (\d+) requests \| (\d+) errors$")
 _TS = r"\[(\d\d):(\d\d):(\d\d)\]"
 STARTED_RE = re.compile(rf"^{_TS} VU (\d+) started$")
 ITERATION_RE = re.compile(rf"^{_TS} VU (\d+) → iteration (\d+)$")
@@ -84,6 +85,7 @@ class Console:
 
     progress: list[tuple[int, int, int]] = field(default_factory=list)
     completed: tuple[int, int] | None = None
+    interrupted: tuple[int, int] | None = None  # the end line of a Ctrl-C'd run
     started: list[int] = field(default_factory=list)
     iterations: list[tuple[int, int]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
@@ -138,8 +140,11 @@ def parse_console(stdout: str) -> Console:
         if m := PROGRESS_RE.match(line):
             c.progress.append((int(m[1]), int(m[2]), int(m[3])))
         elif m := COMPLETED_RE.match(line):
-            assert c.completed is None, "two Completed lines"
+            assert c.completed is None and c.interrupted is None, "two end lines"
             c.completed = (int(m[1]), int(m[2]))
+        elif m := INTERRUPTED_RE.match(line):
+            assert c.completed is None and c.interrupted is None, "two end lines"
+            c.interrupted = (int(m[1]), int(m[2]))
         elif m := REQUEST_RE.match(line):
             last_request = Request(int(m[4]), m[5] == "✓", m[6], m[7], m[8], int(m[9]))
             c.requests.append(last_request)

@@ -185,6 +185,7 @@ def test_quiet_prints_only_the_verdict(tmp_path: Path, fresh_target: Any) -> Non
                                                    extra="error_rate < 1%"))
     r = httptool_run(f, "--quiet", "--progress", "--verbose")
     assert r.returncode == 99, r.stderr
+    assert "httptool: warning: --quiet overrides --progress and --verbose" in r.stderr
     assert r.stdout == ("✗ 1 of 2 thresholds failed\n"
                         "  ✗ error_rate < 1%: 50.00%\n")
     assert fresh_target.counts()["total"] == 12  # it did run
@@ -272,3 +273,18 @@ scenario live {{
     assert "Per-VU Results:" in plain
     assert re.search(rf"requests \.+: {served} \(", plain)
     assert "✓ the threshold passed" in plain
+    # req/s is right from the first frame: never 0 with requests done, never half the
+    # rate early on (the window must not reach back before the start)
+    frames = [(panel_seconds(e), int(n), float(rate)) for e, n, rate in re.findall(
+        r"elapsed (\d[\d.]*m?s)\b[^\n]*\n[^\n]*requests (\d+) ·[^\n]*\n[^\n]*req/s ([\d.]+)",
+        plain)]
+    early = [f for f in frames if f[1] >= 10 and f[0] < 2.0]
+    assert early, frames
+    for elapsed, n, rate in frames:
+        if n >= 10 and elapsed >= 0.2:
+            assert rate >= 0.6 * n / elapsed, (elapsed, n, rate, frames)
+
+
+def panel_seconds(text: str) -> float:
+    """The panel's ``elapsed`` (``957ms``, ``2.0s``) in seconds."""
+    return float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])

@@ -169,8 +169,13 @@ def test_ctrl_c_mid_run_exit_130_with_summary_and_complete_files(
     c = r.console()
     assert c.stray == []
     assert "  status .........: interrupted (Ctrl-C): partial results" in c.summary
-    assert c.completed is not None
-    total = c.completed[0]
+    # not "✓ Completed": the run was cut short, and the end line says so
+    assert c.completed is None
+    assert c.interrupted is not None
+    assert re.search(r"^✗ Interrupted: \d+ requests \| \d+ errors$", r.stdout, re.M)
+    assert "Completed" not in r.stdout
+    total = c.interrupted[0]
+    assert c.interrupted[1] == c.summary_failures
     out = read_outputs(tmp_path)  # NDJSON and CSV end in complete lines
     assert out.summary["run"]["interrupted"] is True
     assert out.summary["run"]["stopped_by"] == "Ctrl-C"
@@ -240,7 +245,8 @@ scenario s {{
     c = r.console()
     # the two quick ones, and the two slow ones cut in flight: sent (the server counted
     # them) with no response, failures of kind "interrupted"
-    assert c.completed == (4, 2)
+    assert c.completed is None
+    assert c.interrupted == (4, 2)
     assert c.summary_iterations == (0, 0, 2)
     out = read_outputs(tmp_path)
     assert out.summary["iterations"]["interrupted"] == 2

@@ -175,3 +175,21 @@ def test_open_model_run_ends_on_time(tmp_path: Path, fresh_target: Any) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_time_series_has_no_row_where_nothing_happened(tmp_path: Path,
+                                                       fresh_target: Any) -> None:
+    """One fast request every 2 s: seconds 1 and 3 have no request and no VU inside an
+    iteration, so docs/outputs.md says they are absent from ``time_series`` (they used
+    to appear as ``requests 0, active_vus 0`` rows)."""
+    f = write_scenario(tmp_path, f"request hit {{ curl {fresh_target.url}/get }}\n"
+                                 "scenario s: load 0.5 rps for 4s | run hit\n")
+    r = httptool_run(f, "--workers", "1", "--summary-json", str(tmp_path / "s.json"))
+    assert r.returncode == 0, r.stderr
+    doc = read_json(tmp_path / "s.json")
+    assert doc["requests"] == 2
+    rows = doc["time_series"]
+    assert sum(row["requests"] for row in rows) == 2
+    empty = [row for row in rows
+             if row["requests"] == row["failures"] == row["active_vus"] == 0]
+    assert empty == [], rows

@@ -63,12 +63,29 @@ def test_env_refs_are_rendered_and_others_refused(srv: FaultServer):
     p = _exec(f"curl -v -H 'Authorization: Bearer ${{env.TOKEN}}' {srv.url('/echo')}", env=env)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["headers"]["Authorization"] == "Bearer s3cret"
-    assert "> Authorization: ***" in p.stderr and "s3cret" not in p.stderr
+    assert "> Authorization: Bearer ****\n" in p.stderr and "s3cret" not in p.stderr
     assert "< HTTP/1.1 200 OK" in p.stderr
     p = _exec(f"curl {srv.url('/echo')}/${{user.id}}")
     assert p.returncode == 2
     assert "'${user.id}' cannot be used here" in p.stderr
     assert "<command>:1:" in p.stderr and "^" in p.stderr
+
+
+def test_verbose_masks_secrets_with_the_same_mask_as_every_other_output(srv: FaultServer):
+    """``****`` as in the verbose log, --dry-run and failure reasons (it was ``***``);
+    the scheme and cookie names stay, the secret values and Base64 credentials go."""
+    p = _exec(f"curl -v -u alice:pa55word -H 'Cookie: sid=abc123; theme=dark' "
+              f"-H 'Proxy-Authorization: Token t0ken' {srv.url('/echo')}")
+    assert p.returncode == 0, p.stderr
+    seen = json.loads(p.stdout)["headers"]
+    assert seen["Cookie"] == "sid=abc123; theme=dark"  # really sent
+    dump = [ln for ln in p.stderr.splitlines() if ln.startswith("> ")]
+    assert "> Authorization: Basic ****" in dump
+    assert "> Cookie: sid=****; theme=****" in dump
+    assert "> Proxy-Authorization: Token ****" in dump
+    for secret in ("pa55word", "YWxpY2U6cGE1NXdvcmQ=", "abc123", "dark", "t0ken"):
+        assert secret not in p.stderr
+    assert not [ln for ln in dump if "***" in ln and "****" not in ln]
 
 
 def test_transport_failure_exits_1():

@@ -318,3 +318,21 @@ def test_saturated_drops_travel_through_snapshots() -> None:
     old = snaps[0].to_dict()
     del old["dropped_saturated"]  # a snapshot from before the field existed
     assert Snapshot.from_dict(old).dropped_saturated == 0
+
+
+def test_time_series_keeps_busy_seconds_and_leaves_out_empty_ones() -> None:
+    """docs/outputs.md: seconds where nothing happened are absent from ``time_series``.
+    A second with VUs inside an iteration but no completed request is information
+    (a slow endpoint) and is kept; a second with no request, failure or active VU is
+    not — the shard samples ``active`` every tick and ``0`` at the end, which used to
+    add ``requests 0, active_vus 0`` rows (a slow open-model run, a run's last second)."""
+    rec = Recorder(shard=0, t0_ns=0, flush_at=1 << 30)
+    rec.request("a").record(1, 5_000_000, int(0.5 * NS), 2_000_000)
+    for t in (1.0, 1.1, 1.9):  # second 1: nothing in flight
+        rec.sample_active(0, now_ns=int(t * NS))
+    rec.sample_active(3, now_ns=int(2.2 * NS))  # second 2: VUs busy, nothing completed
+    rec.request("a").record(1, 5_000_000, int(3.5 * NS), 2_000_000)
+    rec.sample_active(0, now_ns=int(4.05 * NS))  # the shard's last sample, after the load
+    res = merge([rec.snapshot(now_ns=int(4.05 * NS), final=True)])
+    rows = [(r["second"], r["requests"], r["active_vus"]) for r in res.to_dict()["time_series"]]
+    assert rows == [(0, 1, 0), (2, 0, 3), (3, 1, 0)]

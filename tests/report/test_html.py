@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reportdata import Req, Run, build
 
 from httptool.cli.app import cli
@@ -190,11 +194,13 @@ def test_validate_rejects_other_documents(doc: dict[str, Any]) -> None:
         validate_summary({**doc, "schema_version": 2})
     bad = dict(doc)
     del bad["per_vu"]
-    with pytest.raises(ReportInputError, match="missing key 'per_vu'"):
+    with pytest.raises(ReportInputError, match="malformed summary: per_vu is missing"):
         validate_summary(bad)
-    with pytest.raises(ReportInputError, match="'time_series' has the wrong type"):
+    with pytest.raises(ReportInputError,
+                       match=r"time_series is not a list \(it is an object\)"):
         validate_summary({**doc, "time_series": {}})
-    with pytest.raises(ReportInputError, match="malformed summary"):
+    with pytest.raises(ReportInputError, match=r"^input: malformed summary: "
+                       r"per_request\.a\.latency is not an object \(it is a number\)$"):
         render_html({**doc, "per_request": {"a": {"latency": 5}}})
 
 
@@ -219,7 +225,7 @@ def test_report_command_writes_the_same_page(doc: dict[str, Any], tmp_path: Path
     ('{"schema": "other"}', "not an httptool summary (schema is 'other'"),
     ('{"schema": "httptool.summary", "schema_version": 99}',
      "schema_version 99 is not supported"),
-    ('{"schema": "httptool.summary", "schema_version": 1}', "missing key 'run'"),
+    ('{"schema": "httptool.summary", "schema_version": 1}', "malformed summary: run is missing"),
 ])
 def test_report_command_bad_input_exit_2(tmp_path: Path, content: str | bytes | None,
                                          message: str) -> None:
@@ -282,3 +288,132 @@ def test_ctrl_c_still_writes_the_report(target: Any, tmp_path: Path) -> None:
     assert 'id="partial"' in page
     assert f'id="total-requests" data-value="{doc["requests"]}"' in page
     assert page == render_html(doc)
+
+
+#: (how the document is broken, what the one-line message must say after "FILE: ")
+MALFORMED: list[tuple[Callable[[dict[str, Any]], None], str]] = [
+    (lambda d: d["total"].__setitem__("latency", "fast"),
+     "malformed summary: total.latency is not an object (it is text)"),
+    (lambda d: d["per_request"]["login"].__setitem__("latency", "x"),
+     "malformed summary: per_request.login.latency is not an object (it is text)"),
+    (lambda d: d["per_request"].__setitem__("login", 3),
+     "malformed summary: per_request.login is not an object (it is a number)"),
+    (lambda d: d["per_request"]["profile"].__setitem__("failures_by_kind", [1]),
+     "malformed summary: per_request.profile.failures_by_kind is not an object (it is a list)"),
+    (lambda d: d["total"].__setitem__("failures_by_kind", "many"),
+     "malformed summary: total.failures_by_kind is not an object (it is text)"),
+    (lambda d: d["checks"].__setitem__("per_check", [1, 2]),
+     "malformed summary: checks.per_check is not an object (it is a list)"),
+    (lambda d: d["checks"]["per_check"].__setitem__("login status == 200", None),
+     "malformed summary: checks.per_check.login status == 200 is null"),
+    (lambda d: d["thresholds"].__setitem__("outcomes", 7),
+     "malformed summary: thresholds.outcomes is not a list (it is a number)"),
+    (lambda d: d["thresholds"]["outcomes"].__setitem__(1, "p95"),
+     "malformed summary: thresholds.outcomes[1] is not an object (it is text)"),
+    (lambda d: d["per_vu"][2].pop("vu"), "malformed summary: per_vu[2].vu is missing"),
+    (lambda d: d["per_vu"][0].__setitem__("vu", "one"),
+     "malformed summary: per_vu[0].vu is not a whole number (it is text)"),
+    (lambda d: d["time_series"].__setitem__(0, [0, 1]),
+     "malformed summary: time_series[0] is not an object (it is a list)"),
+    (lambda d: d.__setitem__("skipped", ["login"]),
+     "malformed summary: skipped is not an object (it is a list)"),
+    (lambda d: d["percentile_curve"].__setitem__("percentiles", ["p50"]),
+     "malformed summary: percentile_curve.percentiles[0] is not a number (it is text)"),
+    (lambda d: d.__setitem__("requests", "82"),
+     "malformed summary: requests is not a whole number (it is text)"),
+    (lambda d: d.__setitem__("rps", True),
+     "malformed summary: rps is not a number (it is true)"),
+    (lambda d: d.pop("total"), "malformed summary: total is missing"),
+    (lambda d: d["per_request"].__setitem__("v1.login\n", {"latency": []}),
+     'malformed summary: per_request["v1.login\\n"].latency is not an object (it is a list)'),
+]
+
+
+@pytest.mark.parametrize(("breakage", "message"), MALFORMED,
+                         ids=[m.split(": ", 1)[1][:40] for _, m in MALFORMED])
+def test_report_command_malformed_summary_names_file_and_part(
+        doc: dict[str, Any], tmp_path: Path, breakage: Callable[[dict[str, Any]], None],
+        message: str) -> None:
+    """QA saw ``httptool: malformed summary: AttributeError: 'str' object has no attribute
+    'get'``: no file name, a Python exception's name. Each is one line naming the file
+    and the part of the JSON that is wrong, exit 2, no report written."""
+    broken = copy.deepcopy(doc)
+    breakage(broken)
+    src = tmp_path / "m.json"
+    src.write_text(json.dumps(broken), encoding="utf-8")
+    out = tmp_path / "x.html"
+    r = invoke("report", str(src), "-o", str(out))
+    assert r.exit_code == 2, r.output
+    assert r.stderr == f"httptool: {src}: {message}\n"
+    assert not out.exists()
+
+
+# numbers of any plausible size, and the NaN/Infinity Python's JSON reader accepts
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**15, 10**15)
+                     | st.floats(-1e12, 1e12) | st.sampled_from([math.inf, -math.inf, math.nan])
+                     | st.text(max_size=5),
+                     lambda kids: st.lists(kids, max_size=3)
+                     | st.dictionaries(st.text(max_size=5), kids, max_size=3),
+                     max_leaves=6)
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document a value could be replaced (or removed)."""
+    out = [path] if path else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*path, i))
+    return out
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_broken_summary_renders_or_says_what_is_wrong(doc: dict[str, Any],
+                                                          data: st.DataObject) -> None:
+    """Replace or remove any one part of a real summary: the page renders, or the error
+    is one line that names the file and a part of the JSON, never a Python exception
+    (nor the catch-all for a shape the checks missed)."""
+    broken = copy.deepcopy(doc)
+    path = data.draw(st.sampled_from(_paths(broken)))
+    parent = broken
+    for step in path[:-1]:
+        parent = parent[step]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(_JSON)
+    try:
+        render_html(broken, "m.json")
+    except ReportInputError as e:
+        msg = str(e)
+        assert msg.startswith("m.json: ") and "\n" not in msg
+        assert not re.search(r"[A-Z][a-z]+(Error|Exception)\b|object has no attribute", msg)
+        assert "unexpected shape" not in msg, msg  # a gap in the checks
+
+
+def test_nan_or_infinity_in_a_summary_file_is_named(doc: dict[str, Any], tmp_path: Path) -> None:
+    """Python reads ``NaN``/``Infinity`` in a JSON file; the report says where it is."""
+    src = tmp_path / "m.json"
+    text = json.dumps(doc).replace('"p95_ms": ' + json.dumps(doc["total"]["latency"]["p95_ms"]),
+                                   '"p95_ms": Infinity', 1)
+    src.write_text(text, encoding="utf-8")
+    r = invoke("report", str(src), "-o", str(tmp_path / "x.html"))
+    assert r.exit_code == 2
+    assert r.stderr == (f"httptool: {src}: malformed summary: "
+                        "total.latency.p95_ms is not a finite number\n")
+
+
+def test_chart_series_work_is_bounded_by_rows_not_by_the_span() -> None:
+    """One far-off second (a broken or hand-edited summary) gives at most MAX_POINTS
+    buckets at once; it used to loop over every second in between (hours for 1e12)."""
+    rows = [{"second": 0, "requests": 4}, {"second": 10**12, "requests": 6}]
+    t0 = time.monotonic()
+    s = chart_series(rows)
+    assert time.monotonic() - t0 < 1.0
+    assert s is not None and len(s["x"]) <= MAX_POINTS
+    assert s["x"][0] == 0 and s["x"][-1] <= 10**12 < s["x"][-1] + s["step"]
+    assert s["active"][1:-1] == [None] * (len(s["x"]) - 2)  # the gap stays a gap

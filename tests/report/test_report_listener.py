@@ -85,3 +85,15 @@ def test_nothing_asked_nothing_printed() -> None:
     rep.on_result(build(demo_run()))
     rep.close()
     assert out.getvalue() == ""
+
+
+def test_interrupted_run_ends_with_the_interrupted_line() -> None:
+    """After Ctrl-C the CLI marks the run interrupted before closing the reporter; the
+    plain end line then says so instead of ``✓ Completed``, in the same shape."""
+    info = RunInfo("f.httpx", "journey", "4 VUs for 8s", 2, 0.0, 8.0)
+    out = io.StringIO()
+    rep = RunReporter.for_console(out, info, progress=True, verbose=False)
+    rep.on_result(build(demo_run()))
+    info.interrupted = True  # what run_cmd does once the run returned
+    rep.close()
+    assert out.getvalue() == "✗ Interrupted: 82 requests | 10 errors\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from reportdata import Req, Run, build, demo_run
 from rich.console import Console
 
@@ -135,3 +136,56 @@ def test_make_progress_chooses_by_terminal() -> None:
     assert isinstance(make_progress(io.StringIO(), INFO, live=True), LiveProgress)
     s = io.StringIO()
     assert make_progress(s, INFO).stream is s
+
+
+def steady(rate: int, duration_s: float, start_s: float = 0.0) -> RunResult:
+    """A run that completed ``rate`` requests a second from ``start_s`` until
+    ``duration_s`` (what the coordinator holds ``duration_s`` into a run)."""
+    n = int((duration_s - start_s) * rate)
+    reqs = [Req(1 + i % 2, "a", 5.0, at_s=start_s + i / rate) for i in range(n)]
+    return build(Run(reqs, duration_s=duration_s))
+
+
+@pytest.mark.parametrize("elapsed", [0.3, 0.958, 1.0, 1.5, 1.99, 2.0, 2.5, 3.7, 9.2])
+def test_recent_rate_is_the_true_rate_from_the_first_refresh(elapsed: float) -> None:
+    """A steady 100 requests/s reads as 100/s at every point of the run: QA saw
+    ``req/s 0.00`` at 958 ms with 57 requests done, and half the rate at 1.9 s."""
+    res = steady(100, elapsed)
+    assert res.total_requests > 0
+    assert res.recent_rps() == pytest.approx(100, rel=0.03)
+
+
+def test_recent_rate_follows_the_last_two_seconds_once_they_passed() -> None:
+    """After two whole seconds the rate is the recent one, not the run's average: a
+    run idle for 4 s and then at 50/s reads 50/s, not 20/s."""
+    res = steady(50, 5.0, start_s=3.0)
+    assert res.rps() == pytest.approx(20, rel=0.03)
+    assert res.recent_rps() == pytest.approx(50, rel=0.03)
+    assert RunResult().recent_rps() == 0.0
+    with pytest.raises(ValueError):
+        res.recent_rps(0)
+
+
+@pytest.mark.parametrize("elapsed", [0.958, 1.9])
+def test_live_panel_rate_early_in_a_run(elapsed: float) -> None:
+    """What the user reads on the panel, not only the number behind it."""
+    res = steady(100, elapsed)
+    lp = LiveProgress(Console(file=io.StringIO()), INFO)
+    text = panel_text(lp, res)
+    m = re.search(r"req/s ([\d.]+) · p95", text)
+    assert m, text
+    assert float(m.group(1)) == pytest.approx(100, rel=0.06)
+
+
+def test_plain_end_line_of_an_interrupted_run() -> None:
+    """Completed for a run that ended as planned (the contract's line, unchanged);
+    Interrupted, same shape, for a run stopped by Ctrl-C."""
+    res = build(demo_run())
+    info = RunInfo(INFO.file, INFO.scenario, INFO.load, INFO.workers, INFO.started_at, 20.0)
+    done, cut = io.StringIO(), io.StringIO()
+    PlainProgress(done, info=info).finish(res)
+    info.interrupted = True
+    PlainProgress(cut, info=info).finish(res)
+    n, e = res.total_requests, res.total_failures
+    assert done.getvalue() == f"✓ Completed: {n} requests | {e} errors\n"
+    assert cut.getvalue() == f"✗ Interrupted: {n} requests | {e} errors\n"

@@ -125,6 +125,27 @@ scenario s { load 3 iterations with 1 vus
     assert out.result.checks_passed == 6 and out.result.checks_failed == 6
 
 
+def test_quoted_reference_keeps_its_quotes_in_the_check_name(target: Any) -> None:
+    """docs/language.md: strings appear in double quotes in check names, also a string
+    that is only a reference (``"${email}"``); a bare ``${email}`` stays bare. Both are
+    the same check at run time (same value), so only the name tells them apart."""
+    text = """
+var email = "ann@test.com"
+request me { curl http://vu.test/anything?user=ann@test.com
+  assert { $.args.user == "${email}"
+           $.args.user == ${email}
+           $.args.user in ["${email}", "bob"]
+           $.args.user != "x-${email}" } }
+scenario s { load 1 iterations with 1 vus
+  run me }
+"""
+    out = run_text(target, text)
+    assert checks(out) == {'me $.args.user == "${email}"': (1, 0),
+                           "me $.args.user == ${email}": (1, 0),
+                           'me $.args.user in ["${email}", "bob"]': (1, 0),
+                           'me $.args.user != "x-${email}"': (1, 0)}
+
+
 def test_failure_kinds_status_rule_and_extraction(target: Any) -> None:
     text = """
 request plain404 { curl http://vu.test/status/404 }

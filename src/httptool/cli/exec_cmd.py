@@ -19,6 +19,7 @@ from httptool.dsl.curl import CurlRequest, parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.engine.client import send
 from httptool.engine.cookies import CookieJar
+from httptool.engine.events import MASK, SECRET_HEADERS, mask_header
 from httptool.engine.http import Response
 from httptool.engine.interpolate import RenderError, Scope, render
 from httptool.engine.loop import run
@@ -138,11 +139,18 @@ def _tool_flags(text: str) -> set[str]:
 
 
 def _mask(line: str) -> str:
-    """Hide credentials in the -v request dump (Authorization, Cookie values)."""
-    name, sep, _ = line.partition(":")
-    if sep and name.lower() in ("authorization", "cookie", "proxy-authorization"):
-        return f"{name}: ***"
-    return line
+    """Hide credentials in the -v request dump with the mask every other output uses
+    (``****``, from :mod:`httptool.engine.events`), keeping what helps debugging: the
+    auth scheme (``Authorization: Bearer ****``) and the cookie names
+    (``Cookie: sid=****; theme=****``), as ``scenario run --dry-run`` shows them."""
+    name, sep, value = line.partition(":")
+    if not sep or name.lower() not in SECRET_HEADERS:
+        return line
+    value = value.strip()
+    if name.lower() == "cookie":
+        pairs = [c.strip().partition("=") for c in value.split(";") if c.strip()]
+        return f"{name}: " + "; ".join(f"{n}={MASK}" if eq else MASK for n, eq, _ in pairs)
+    return f"{name}: {mask_header(name, value)}"
 
 
 def _ms(ns: int) -> str:

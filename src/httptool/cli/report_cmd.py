@@ -2,8 +2,9 @@
 
 CI archives the ``--summary-json`` file and renders the page on demand; the page is the
 same one ``scenario run --report`` writes, since both render the summary document. Bad
-input (missing file, not JSON, not a summary, unknown schema version) is one line on
-stderr and exit 2; a report that cannot be written is exit 1.
+input (missing file, not JSON, not a summary, unknown schema version, a part missing or
+of the wrong kind) is one line on stderr naming the file and the part, and exit 2; a
+report that cannot be written is exit 1.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def report_command(summary: str, output: str) -> None:
 
     try:
         doc = load_summary(summary)
-        write_html(output, doc)
+        write_html(output, doc, summary)
     except ReportInputError as e:
         click.echo(f"httptool: {e}", err=True)
         sys.exit(EXIT_USAGE)

@@ -136,7 +136,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-v", "--verbose", is_flag=True,
                      help="Log every VU and request as it happens, and the per-VU table."),
         click.option("-q", "--quiet", is_flag=True,
-                     help="Print only the thresholds' verdict."),
+                     help="Print only the thresholds' verdict (overrides --progress and "
+                          "--verbose)."),
         click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too)."),
         click.option("--vus", type=int, metavar="N", help="Override the number of VUs."),
         click.option("--duration", metavar="D",
@@ -207,6 +208,9 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     options = RunOptions(base_url_map=parse_base_url_map(kw["base_url_map"]),
                          cookies=kw["cookies"])
+    warning = quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"])
+    if warning:
+        click.echo(f"httptool: warning: {warning}", err=True)
     code = run_command(
         plan, chosen, file, workers=workers or default_workers(), options=options,
         load_text=describe_load(load),
@@ -216,6 +220,18 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         junit=kw["junit"], report_html=kw["report_html"], cluster=kw["cluster"],
         shards=kw["shards"])
     sys.exit(code)
+
+
+def quiet_overrides(quiet: bool, *, progress: bool, verbose: bool) -> str | None:
+    """Why a flag the user gave will have no effect, or None. docs/progress-tracking.md
+    says --quiet overrides --progress and --verbose; a precedence that silently drops a
+    flag looks like a bug, so it is said once, on stderr, before the run."""
+    dropped = [flag for flag, given in (("--progress", progress), ("--verbose", verbose))
+               if given]
+    if not quiet or not dropped:
+        return None
+    return (f"--quiet overrides {' and '.join(dropped)}: nothing is printed while "
+            "running, only the thresholds' verdict at the end")
 
 
 def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:

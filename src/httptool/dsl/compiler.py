@@ -89,6 +89,16 @@ def fmt_value(v: Value, latency: bool = False) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def operand_text(v: Value, lit: A.Lit | None, latency: bool = False) -> str:
+    """An assertion's right side as its check name shows it. A quoted string stays in
+    double quotes even when it is only a reference (``"${email}"``), as docs/language.md
+    says; a bare ``${email}`` is shown bare. (:func:`fmt_value` alone cannot tell the two
+    apart: both compile to a one-reference template.)"""
+    if lit is not None and lit.kind == "str" and isinstance(v, Template):
+        return json.dumps(v.static_text, ensure_ascii=False)
+    return fmt_value(v, latency)
+
+
 @lru_cache(maxsize=4096)
 def check_jsonpath(expr: str) -> str | None:
     """None when python-jsonpath accepts ``expr`` (dashed keys allowed), else the reason."""
@@ -386,15 +396,15 @@ class Compiler:
                 self.err(f"invalid regex '{value}': {e}", a.value.line, a.value.col)
                 return None
         left = self.subject_text(a)
+        shown = [operand_text(v, lit, latency) for v, lit in zip(values, a.values, strict=True)]
         if a.op in ("exists", "not exists"):
             text = f"{left} {a.op}"
         elif a.op in ("in", "not in"):
-            text = f"{left} {a.op} [{', '.join(fmt_value(v, latency) for v in values)}]"
+            text = f"{left} {a.op} [{', '.join(shown)}]"
         elif a.op == "between":
-            text = f"{left} between {fmt_value(values[0], latency)} and " \
-                   f"{fmt_value(values[1], latency)}"
+            text = f"{left} between {shown[0]} and {shown[1]}"
         else:
-            text = f"{left} {a.op} {fmt_value(value, latency)}"
+            text = f"{left} {a.op} {operand_text(value, a.value, latency)}"
         return Assertion(text, a.subject, a.op, a.arg, a.length, value, values,  # type: ignore[arg-type]
                          a.line, a.col)
 

@@ -198,7 +198,7 @@ class RunResult:
 
     ``duration_s`` is the longest shard time covered; ``total`` sums every request name;
     ``requests`` is per name in first-seen order; ``vus`` is ordered by VU number;
-    ``series`` by second (gaps are seconds where nothing happened). ``final`` is True when
+    ``series`` by second (gaps are seconds with no request and no active VU). ``final`` is True when
     every shard's last snapshot was final. Iterations: ``completed`` (finished),
     ``dropped`` (open model: no free VU; ``dropped_saturated`` of them while the
     generator's loop was saturated), ``interrupted`` (cut at the end of the grace
@@ -257,12 +257,22 @@ class RunResult:
         return self.checks_passed / n if n else 1.0
 
     def recent_rps(self, seconds: int = 2) -> float:
-        """Requests per second over the last ``seconds`` whole seconds (for live panels)."""
-        if not self.series:
-            return 0.0
-        last = int(self.duration_s) - 1
-        window = [s.requests for s in self.series if last - seconds < s.second <= last]
-        return sum(window) / seconds if seconds > 0 else 0.0
+        """Requests per second lately (the live panel's ``req/s``).
+
+        Over the last ``seconds`` whole seconds once that many have passed; before that,
+        over everything since the start. Why not always the window: early in a run the
+        window reaches back before the start (or holds no whole second yet), and dividing
+        by its full length showed ``0`` with requests done and half the true rate at
+        1.9 s. Without a time series (nothing per second was recorded) the run's average
+        is the best there is.
+        """
+        if seconds <= 0:
+            raise ValueError("seconds must be positive")
+        whole = int(self.duration_s)  # seconds 0 .. whole-1 are complete
+        if whole < seconds or not self.series:
+            return self.rps()
+        window = [s.requests for s in self.series if whole - seconds <= s.second < whole]
+        return sum(window) / seconds
 
     def scope(self, name: str | None) -> RequestResult:
         """Totals of request ``name``, or of the whole run for None (KeyError if unknown)."""

@@ -168,6 +168,13 @@ class TimeSeries:
             s.index, s.counts = add_sparse(s.index, s.counts, part_keys - sec * BUCKETS, part_cnt)
 
     def sample_active(self, now_ns: int, active: int) -> None:
+        """Raise the current second's ``active_vus`` to ``active``. A sample of 0 never
+        creates a second: one with no request, no failure and no active VU says nothing,
+        and the summary JSON promises such seconds are absent (docs/outputs.md); the
+        shard samples every tick, so idle seconds of a slow open-model run and the
+        final ``sample_active(0)`` after the load used to add ``0, 0, 0`` rows."""
+        if active <= 0:
+            return
         s = self._get(max((now_ns - self.t0_ns) // _NS, self.sealed))
         if active > s.active_vus:
             s.active_vus = active

@@ -49,12 +49,39 @@ VU_SHOW = 20
 #: Most request names drawn in the percentile chart (besides all requests).
 CURVE_LINES = 6
 
-_REQUIRED: dict[str, type | tuple[type, ...]] = {
+_Kind = type | tuple[type, ...]
+
+_REQUIRED: dict[str, _Kind] = {
     "run": dict, "thresholds": dict, "duration_s": (int, float), "requests": int,
     "failures": int, "error_rate": (int, float), "rps": (int, float), "iterations": dict,
     "vus": dict, "total": dict, "per_request": dict, "checks": dict, "per_vu": list,
     "time_series": list,
 }
+#: The nested parts the renderer relies on: (path, kind, optional). ``*`` is every member
+#: of an object, ``[]`` every item of a list; optional parts may be absent or null (older
+#: documents, ``service`` outside the open model). Scalars inside (counts, milliseconds)
+#: are read leniently, so they are not listed.
+_NESTED: tuple[tuple[str, _Kind, bool], ...] = (
+    ("thresholds.outcomes", list, True),
+    ("thresholds.outcomes.[]", dict, False),
+    ("total.latency", dict, True),
+    ("total.ttfb", dict, True),
+    ("total.connect", dict, True),
+    ("total.service", dict, True),
+    ("total.failures_by_kind", dict, True),
+    ("per_request.*", dict, False),
+    ("per_request.*.latency", dict, True),
+    ("per_request.*.failures_by_kind", dict, True),
+    ("checks.per_check", dict, True),
+    ("checks.per_check.*", dict, False),
+    ("per_vu.[]", dict, False),
+    ("per_vu.[].vu", int, False),
+    ("time_series.[]", dict, False),
+    ("skipped", dict, True),
+    ("percentile_curve", dict, True),
+    ("percentile_curve.percentiles", list, True),
+    ("percentile_curve.percentiles.[]", (int, float), False),
+)
 _LAT_COLS = ("avg", "min", "med", "p90", "p95", "p99", "max")
 
 
@@ -65,8 +92,102 @@ class ReportInputError(ValueError):
 # ------------------------------------------------------------------ input
 
 
+def _is(value: Any, kind: _Kind) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _kind_name(kind: _Kind) -> str:
+    """What a part should be, in the words of someone reading the JSON."""
+    names: dict[_Kind, str] = {dict: "an object", list: "a list", int: "a whole number",
+                               str: "text"}
+    return names.get(kind, "a number")
+
+
+def _value_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return "a number"
+
+
+def _member(path: str, key: str) -> str:
+    """``path.key``, or ``path["key"]`` (JSON-escaped) for a key that would be unreadable
+    or ambiguous in a one-line message (a dot, a bracket, a newline...)."""
+    if key and key.isprintable() and not any(c in key for c in '.[]"'):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+
+
+def _walk(node: Any, steps: Sequence[str], path: str) -> list[tuple[str, bool, Any]]:
+    """(path, present, value) for every node ``steps`` reach below ``node``; missing
+    parents (or parents of the wrong type, reported on their own line) yield nothing."""
+    if not steps:
+        return [(path, True, node)]
+    step, rest = steps[0], steps[1:]
+    if step == "[]":
+        if not isinstance(node, list):
+            return []
+        return [hit for i, item in enumerate(node) for hit in _walk(item, rest, f"{path}[{i}]")]
+    if not isinstance(node, dict):
+        return []
+    if step == "*":
+        return [hit for k, v in node.items() for hit in _walk(v, rest, _member(path, k))]
+    child = _member(path, step)
+    if step not in node:
+        return [(child, False, None)] if not rest else []
+    return _walk(node[step], rest, child)
+
+
+def _non_finite(node: Any, path: str = "") -> str | None:
+    """The path of the first NaN or infinity in ``node`` (Python's JSON reader accepts
+    them; the page's data block and the number formatting cannot), or None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return path
+    if isinstance(node, dict):
+        items: Any = ((_member(path, str(k)), v) for k, v in node.items())
+    elif isinstance(node, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(node))
+    else:
+        return None
+    for sub, v in items:
+        found = _non_finite(v, sub)
+        if found is not None:
+            return found
+    return None
+
+
+def _shape_problem(doc: dict[str, Any]) -> str | None:
+    """The first part of ``doc`` that is missing or of the wrong kind, said in JSON terms
+    (``total.latency is not an object (it is text)``), or None."""
+    for key, kind in _REQUIRED.items():
+        if key not in doc:
+            return f"{key} is missing"
+        if not _is(doc[key], kind):
+            return f"{key} is not {_kind_name(kind)} (it is {_value_name(doc[key])})"
+    for spec, kind, optional in _NESTED:
+        for path, present, value in _walk(doc, spec.split("."), ""):
+            if not present or value is None:
+                if not optional:
+                    return f"{path} is missing" if not present else f"{path} is null"
+                continue
+            if not _is(value, kind):
+                return f"{path} is not {_kind_name(kind)} (it is {_value_name(value)})"
+    bad = _non_finite(doc)
+    if bad is not None:
+        return f"{bad} is not a finite number"
+    return None
+
+
 def validate_summary(doc: Any, where: str = "input") -> dict[str, Any]:
-    """``doc`` if it is an ``httptool.summary`` document this version can render."""
+    """``doc`` if it is an ``httptool.summary`` document this version can render; else
+    ReportInputError naming ``where`` (the file) and what is wrong in the JSON's terms."""
     if not isinstance(doc, dict):
         raise ReportInputError(f"{where}: not an httptool summary (a JSON object is expected)")
     if doc.get("schema") != SCHEMA:
@@ -78,11 +199,9 @@ def validate_summary(doc: Any, where: str = "input") -> dict[str, Any]:
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         raise ReportInputError(f"{where}: summary schema_version {version!r} is not supported "
                                f"(this httptool reads {supported})")
-    for key, kind in _REQUIRED.items():
-        if key not in doc:
-            raise ReportInputError(f"{where}: malformed summary: missing key {key!r}")
-        if not isinstance(doc[key], kind) or isinstance(doc[key], bool):
-            raise ReportInputError(f"{where}: malformed summary: {key!r} has the wrong type")
+    problem = _shape_problem(doc)
+    if problem is not None:
+        raise ReportInputError(f"{where}: malformed summary: {problem}")
     return doc
 
 
@@ -180,16 +299,23 @@ def chart_series(rows: Sequence[dict[str, Any]], max_points: int = MAX_POINTS
                  ) -> dict[str, Any] | None:
     """The time series as chart columns, gaps filled (no requests; VUs and latency
     unknown), in buckets of ``step`` seconds when longer than ``max_points``: rates are
-    per-second averages over the bucket, active VUs and latencies the bucket's highest."""
+    per-second averages over the bucket, active VUs and latencies the bucket's highest.
+
+    The work is bounded by the rows and ``max_points``, never by the span of seconds: a
+    summary with one far-off second (a broken file) must not loop over every second."""
     by_sec = {_int(r.get("second")): r for r in rows if isinstance(r, dict)}
     if not by_sec:
         return None
     first, last = min(by_sec), max(by_sec)
     step = max(1, math.ceil((last - first + 1) / max_points))
+    buckets: dict[int, list[dict[str, Any]]] = {}
+    for sec in sorted(by_sec):
+        buckets.setdefault((sec - first) // step, []).append(by_sec[sec])
     cols: dict[str, list[Any]] = {k: [] for k in
                                   ("x", "requests", "failures", "active", "p50", "p95", "p99")}
-    for b in range(first, last + 1, step):
-        secs = [by_sec[s] for s in range(b, min(b + step, last + 1)) if s in by_sec]
+    for k in range((last - first) // step + 1):
+        b = first + k * step
+        secs = buckets.get(k, [])
         span = min(step, last + 1 - b)
         cols["x"].append(b)
         cols["requests"].append(round(sum(_int(r.get("requests")) for r in secs) / span, 3))
@@ -556,9 +682,10 @@ def _fill(template: str, values: dict[str, Callable[[], str]]) -> str:
     return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: values[m.group(1)](), template)
 
 
-def render_html(doc: dict[str, Any]) -> str:
-    """The report page of a summary document (ReportInputError if it cannot be read)."""
-    doc = validate_summary(doc)
+def render_html(doc: dict[str, Any], where: str = "input") -> str:
+    """The report page of a summary document (ReportInputError naming ``where`` if it
+    cannot be read)."""
+    doc = validate_summary(doc, where)
     try:
         series = chart_series(doc["time_series"])
         curve = chart_curve(doc)
@@ -570,8 +697,11 @@ def render_html(doc: dict[str, Any]) -> str:
             f'{escape(str(doc["schema"]))} v{_int(doc["schema_version"])}). Charts: uPlot '
             f'{escape(_asset("vendor", "uPlot.VERSION").strip())} (MIT licence), inlined; this '
             "file makes no network request.</footer>"])
-    except (AttributeError, KeyError, TypeError, ValueError) as e:
-        raise ReportInputError(f"malformed summary: {type(e).__name__}: {e}") from None
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError):
+        # a gap in _NESTED: still one line for people, never a Python exception's name
+        raise ReportInputError(f"{where}: malformed summary: a part of it has an "
+                               "unexpected shape (write it again with --summary-json)"
+                               ) from None
     data = {"series": series, "curve": curve, "open_model": _open_model(doc)}
     run = doc["run"]
     return _fill(_asset("templates", "report.html"), {
@@ -586,9 +716,11 @@ def render_html(doc: dict[str, Any]) -> str:
     })
 
 
-def write_html(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
-    """Render ``doc`` and write it to ``path`` atomically (OSError if it cannot)."""
-    text = render_html(doc)
+def write_html(path: str | os.PathLike[str], doc: dict[str, Any], where: str = "input"
+               ) -> None:
+    """Render ``doc`` (read from ``where``) and write it to ``path`` atomically (OSError
+    if it cannot)."""
+    text = render_html(doc, where)
     path = os.fspath(path)
     tmp = f"{path}.tmp{os.getpid()}"
     try:

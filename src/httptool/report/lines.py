@@ -19,6 +19,12 @@ def completed_line(requests: int, errors: int) -> str:
     return f"✓ Completed: {requests} requests | {errors} errors"
 
 
+def interrupted_line(requests: int, errors: int) -> str:
+    """The ``Completed`` line's shape for a run stopped by Ctrl-C: a tick and the word
+    "Completed" would claim the planned load ran, which it did not."""
+    return f"✗ Interrupted: {requests} requests | {errors} errors"
+
+
 def clock(t: float) -> str:
     """``[HH:MM:SS]`` in local time, as the founding document shows it."""
     return time.strftime("[%H:%M:%S]", time.localtime(t))

@@ -64,8 +64,9 @@ class RunReporter:
         """Nothing here: the CLI says what a Ctrl-C does."""
 
     def close(self, result: RunResult | None = None) -> None:
-        """Finish the progress display (Completed line / final panel), print the per-VU
-        table (verbose) and close every file; each step runs even if another fails.
+        """Finish the progress display (Completed or Interrupted line / final panel),
+        print the per-VU table (verbose) and close every file; each step runs even if
+        another fails.
         ``result`` defaults to the last one received. Idempotent."""
         if self._closed:
             return

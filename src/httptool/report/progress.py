@@ -22,7 +22,7 @@ from rich.text import Text
 
 from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
-from httptool.report.lines import completed_line, progress_line
+from httptool.report.lines import completed_line, interrupted_line, progress_line
 from httptool.report.units import fmt_elapsed, fmt_latency_ns, fmt_rate
 
 #: Seconds between two plain progress lines (the founding document's cadence).
@@ -46,17 +46,20 @@ class Progress(Protocol):
 class PlainProgress:
     """``🔄 Progress: N requests | N errors | N active VUs`` every ``interval`` seconds
     (the first one ``interval`` after ``start``, default: the first update's ``now``),
-    and ``✓ Completed: N requests | N errors`` from :meth:`finish`.
+    and ``✓ Completed: N requests | N errors`` from :meth:`finish` — or
+    ``✗ Interrupted: N requests | N errors`` when ``info`` says the run was interrupted
+    (read at :meth:`finish`, since the CLI learns it only when the run has ended).
 
     Lines are due on a fixed grid (start + k * interval), so a late update does not
     shift the ones after it; a missed slot is skipped, not caught up.
     """
 
     def __init__(self, stream: TextIO, interval: float = PLAIN_INTERVAL,
-                 start: float | None = None) -> None:
+                 start: float | None = None, info: RunInfo | None = None) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
         self._stream = stream
+        self.info = info
         self.interval = interval
         self._next = None if start is None else start + interval
         self._done = False
@@ -82,7 +85,9 @@ class PlainProgress:
         if self._done:
             return
         self._done = True
-        self._write(completed_line(result.total_requests, result.total_failures))
+        interrupted = self.info is not None and self.info.interrupted
+        line = interrupted_line if interrupted else completed_line
+        self._write(line(result.total_requests, result.total_failures))
 
     def _write(self, line: str) -> None:
         self._stream.write(line + "\n")
@@ -117,7 +122,7 @@ class LiveProgress:
     """A rich panel, redrawn at most every ``refresh`` seconds from the latest result:
     a progress bar (by iterations in the iterations model, else by planned duration;
     pulsing when neither is known), elapsed/remaining time, requests, errors, active VUs,
-    current req/s (last 2 s) and the run's p95 so far.
+    current req/s (last 2 whole seconds; the run so far before that) and the run's p95 so far.
 
     No background thread: redraws happen inside :meth:`update`, on the coordinator's
     schedule. Lines written to :attr:`stream` appear above the panel.
@@ -219,7 +224,7 @@ def make_progress(stream: TextIO, info: RunInfo, live: bool | None = None,
         isatty = getattr(stream, "isatty", None)
         live = bool(isatty and isatty())
     if not live:
-        return PlainProgress(stream)
+        return PlainProgress(stream, info=info)
     console = Console(file=stream, force_terminal=True, no_color=not color,
                       highlight=False)
     return LiveProgress(console, info)
