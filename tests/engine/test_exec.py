@@ -88,6 +88,17 @@ def test_verbose_masks_secrets_with_the_same_mask_as_every_other_output(srv: Fau
     assert not [ln for ln in dump if "***" in ln and "****" not in ln]
 
 
+def test_verbose_masks_the_responses_set_cookie_value(target):
+    """DESIGN.md: Set-Cookie values are masked in logs; -v's response dump is one (the
+    cookie's name and attributes stay). ``-i`` prints the response itself, as curl does."""
+    p = _exec(f"curl -v -i {target.url}/cookies/set/sid/c00kieVAL")
+    assert p.returncode == 0, p.stderr
+    dump = [ln for ln in p.stderr.splitlines() if ln.lower().startswith("< set-cookie:")]
+    assert dump and all(ln.split(":", 1)[1].strip().startswith("sid=****") for ln in dump)
+    assert "c00kieVAL" not in p.stderr.replace("/cookies/set/sid/c00kieVAL", "")
+    assert "sid=c00kieVAL" in p.stdout
+
+
 def test_transport_failure_exits_1():
     p = _exec(f"curl http://127.0.0.1:{free_port()}/")
     assert p.returncode == 1

@@ -66,9 +66,9 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
         sys.exit(1)
     head = [f"HTTP/{resp.http_version} {resp.status} {resp.reason_phrase}".rstrip()]
     head += [f"{k.decode('latin-1')}: {v.decode('latin-1')}" for k, v in resp.headers]
-    if verbose:
+    if verbose:  # the -v dump is a log: masked (-i below is the response itself, as curl's)
         for line in head:
-            click.echo(f"< {line}", err=True)
+            click.echo(f"< {_mask(line)}", err=True)
         click.echo("<", err=True)
     out = sys.stdout.buffer
     if include:
@@ -139,7 +139,7 @@ def _tool_flags(text: str) -> set[str]:
 
 
 def _mask(line: str) -> str:
-    """Hide credentials in the -v request dump with the mask every other output uses
+    """Hide credentials in the -v dump with the mask every other output uses
     (``****``, from :mod:`httptool.engine.events`), keeping what helps debugging: the
     auth scheme (``Authorization: Bearer ****``) and the cookie names
     (``Cookie: sid=****; theme=****``), as ``scenario run --dry-run`` shows them."""
@@ -150,6 +150,10 @@ def _mask(line: str) -> str:
     if name.lower() == "cookie":
         pairs = [c.strip().partition("=") for c in value.split(";") if c.strip()]
         return f"{name}: " + "; ".join(f"{n}={MASK}" if eq else MASK for n, eq, _ in pairs)
+    if name.lower() == "set-cookie":  # the cookie's value only: its name and attributes help
+        cookie, semi, attrs = value.partition(";")
+        cname, eq, _ = cookie.partition("=")
+        return f"{name}: " + (f"{cname.strip()}={MASK}" if eq else MASK) + semi + attrs
     return f"{name}: {mask_header(name, value)}"
 
 
