@@ -186,7 +186,10 @@ def test_ctrl_c_mid_run_exit_130_with_summary_and_complete_files(
     props = {p.get("name"): p.get("value") for p in out.junit.iter("property")}
     assert props["interrupted"] == "true"
     assert [case.get("name") for case in out.junit.iter("testcase")] == [
-        "hit status == 200", "p95 < 10000ms"]
+        "hit status == 200", "p95 < 10000ms", "run finished"]
+    assert out.junit.get("errors") == "1"
+    err = out.junit.find(".//testcase[@name='run finished']/error")
+    assert err is not None and err.get("message") == "interrupted (Ctrl-C): partial results"
 
 
 def test_sigterm_mid_run_is_named_in_the_summary(tmp_path: Path, fresh_target: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,15 @@ def test_junit_escapes_and_empty(tmp_path: Path) -> None:
     assert ET.fromstring(text).find(".//testcase").get("name") == 'x body contains "<a&b>"'
     empty = junit_tree(build(Run([])), INFO, [])
     assert empty.getroot().findall("testsuite") == [] and empty.getroot().get("tests") == "0"
+
+
+def test_junit_of_an_interrupted_run_has_an_error_case() -> None:
+    """No checks, no thresholds, stopped by SIGTERM: a CI test tab must show it red, not
+    an empty (green) report (QA)."""
+    info = replace(INFO, interrupted=True, stopped_by="SIGTERM")
+    root = junit_tree(build(Run([])), info, []).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("1", "0", "1")
+    case = root.find("testsuite/testcase")
+    assert case is not None and case.get("name") == "run finished"
+    err = case.find("error")
+    assert err is not None and err.get("message") == "interrupted (SIGTERM): partial results"

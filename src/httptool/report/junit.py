@@ -1,7 +1,8 @@
 """``--junit PATH``: checks and thresholds as JUnit XML test cases, for CI test tabs.
 
 One ``<testsuite>`` for the checks (a test case per check; it fails when any evaluation
-of the check failed) and one for the thresholds (a test case per threshold). Built with
+of the check failed), one for the thresholds (a test case per threshold) and, for a run
+stopped by Ctrl-C or SIGTERM, one whose ``run finished`` case is an error. Built with
 ``xml.etree`` so the XML is always well-formed and escaped.
 """
 
@@ -19,12 +20,14 @@ from httptool.report.units import fmt_pct
 
 
 def _suite(parent: ET.Element, name: str, kind: str, info: RunInfo, result: RunResult,
-           cases: list[tuple[str, str | None, str]]) -> None:
+           cases: list[tuple[str, str | None, str]], tag: str = "failure") -> None:
     """``cases``: (test name, failure message or None, failure detail); ``kind`` is the
-    failures' ``type`` attribute."""
+    failures' ``type`` attribute; ``tag`` ``error`` for a case the run could not finish."""
     failures = sum(1 for _, msg, _ in cases if msg is not None)
     suite = ET.SubElement(parent, "testsuite", {
-        "name": name, "tests": str(len(cases)), "failures": str(failures), "errors": "0",
+        "name": name, "tests": str(len(cases)),
+        "failures": str(failures if tag == "failure" else 0),
+        "errors": str(failures if tag == "error" else 0),
         "skipped": "0", "time": f"{result.duration_s:.3f}",
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(info.started_at)),
     })
@@ -37,7 +40,7 @@ def _suite(parent: ET.Element, name: str, kind: str, info: RunInfo, result: RunR
         case = ET.SubElement(suite, "testcase", {"classname": name, "name": case_name,
                                                  "time": "0"})
         if msg is not None:
-            fail = ET.SubElement(case, "failure", {"message": msg, "type": kind})
+            fail = ET.SubElement(case, tag, {"message": msg, "type": kind})
             fail.text = detail
 
 
@@ -62,10 +65,17 @@ def junit_tree(result: RunResult, info: RunInfo,
                                 ("thresholds", "threshold", thresholds)):
         if cases:
             _suite(root, f"{info.scenario}.{suffix}", kind, info, result, cases)
+    if info.interrupted:
+        # a CI test tab must not show a stopped run as green (with no checks and no
+        # thresholds it would show nothing at all)
+        why = f"interrupted ({info.stopped_by or 'Ctrl-C'}): partial results"
+        _suite(root, f"{info.scenario}.run", "interrupted", info, result,
+               [("run finished", why, f"the run was {why}, after {result.duration_s:.1f}s")],
+               tag="error")
     suites = root.findall("testsuite")
     root.set("tests", str(sum(int(s.get("tests", "0")) for s in suites)))
     root.set("failures", str(sum(int(s.get("failures", "0")) for s in suites)))
-    root.set("errors", "0")
+    root.set("errors", str(sum(int(s.get("errors", "0")) for s in suites)))
     root.set("time", f"{result.duration_s:.3f}")
     tree = ET.ElementTree(root)
     ET.indent(tree)
