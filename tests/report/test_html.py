@@ -261,6 +261,11 @@ def test_interrupted_run_is_marked_partial(demo: RunResult) -> None:
     info = RunInfo("f.httpx", "s", "2 VUs for 30s", interrupted=True, stopped_by="SIGTERM")
     page = render_html(json.loads(json.dumps(summary_dict(demo, info))))
     assert "Interrupted (SIGTERM): partial results" in page
+    info = RunInfo("f.httpx", "s", "2 VUs for 30s", errors=["shard 1: lost <worker>"])
+    doc = json.loads(json.dumps(summary_dict(demo, info)))
+    doc["final"] = False
+    page = render_html(doc)
+    assert "Failed (shard 1: lost &lt;worker&gt;): partial results" in page
 
 
 def test_ctrl_c_still_writes_the_report(target: Any, tmp_path: Path) -> None:

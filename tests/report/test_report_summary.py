@@ -178,6 +178,20 @@ def test_interrupted_and_open_model() -> None:
     assert "checks" not in text and "check " not in text
 
 
+def test_a_failed_run_says_so_in_its_status_line() -> None:
+    """A worker killed mid-run: exit 1 and the error on stderr, and the summary above it
+    must not read like a whole run (QA)."""
+    lost = "shard 0: shard process ended without finishing (killed by SIGKILL)"
+    info = RunInfo("f.httpx", "s", "2 VUs for 10s", 2, 0.0, 10.0, errors=[lost])
+    text = render_summary(build(Run([Req(1, "get", 2.0)], duration_s=3.0)), info)
+    assert re.search(r"^  status \.+: failed \(shard 0: shard process ended without "
+                     r"finishing \(killed by SIGKILL\)\): partial results$", text, re.M)
+    # Ctrl-C after the failure: the interruption is what the status says (exit 130)
+    info.interrupted, info.stopped_by = True, "SIGTERM"
+    assert re.search(r"^  status \.+: interrupted \(SIGTERM\): partial results$",
+                     render_summary(build(Run([])), info), re.M)
+
+
 def test_empty_run_renders() -> None:
     text = render_summary(RunResult(), RunInfo("", "s", "1 VU for 1s"))
     assert re.search(r"^  requests \.+: 0 \(0\.00/s\)$", text, re.M)

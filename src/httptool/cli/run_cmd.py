@@ -189,6 +189,7 @@ def run_command(
     info.workers = outcome.workers or count
     reporter.close(result)
     errors = list(outcome.errors)
+    info.errors = [e.splitlines()[0] for e in errors if e.strip()]
     outcomes: list[ThresholdOutcome] = evaluate_thresholds(
         thresholds, result, [r.name for r in plan.requests])
     if quiet:

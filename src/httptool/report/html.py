@@ -393,8 +393,12 @@ def _header(doc: dict[str, Any]) -> str:
     out = [f'<header id="run" data-scenario="{_attr(run.get("scenario", ""))}">',
            f"<h1>{escape(title)}</h1>"]
     if run.get("interrupted") or doc.get("final") is False:
-        by = escape(str(run.get("stopped_by") or "Ctrl-C"))
-        out.append(f'<div class="banner bad" id="partial">Interrupted ({by}): partial '
+        errors = run.get("errors") if isinstance(run.get("errors"), list) else []
+        if errors and not run.get("interrupted"):
+            what = f"Failed ({escape(str(errors[0]))})"
+        else:
+            what = f'Interrupted ({escape(str(run.get("stopped_by") or "Ctrl-C"))})'
+        out.append(f'<div class="banner bad" id="partial">{what}: partial '
                    "results, up to the moment the run stopped.</div>")
     out.append(f'<div class="banner {vcls}" id="verdict" data-passed="'
                f'{_attr(doc["thresholds"].get("passed", True))}">Thresholds: '

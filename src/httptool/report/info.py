@@ -6,7 +6,7 @@ Ctrl-C) and hands it to the summary header, the live panel, the summary JSON and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from httptool.plan import ScenarioPlan
@@ -31,6 +31,8 @@ class RunInfo:
     planned_iterations: int | None = None
     interrupted: bool = False
     stopped_by: str = ""  # "Ctrl-C" or "SIGTERM" (shown in the summary's status line)
+    #: first lines of the tool's own failures (a worker lost, setup failed): partial results
+    errors: list[str] = field(default_factory=list)
 
     @classmethod
     def from_plan(cls, file: str, scenario: ScenarioPlan, load: str, workers: int = 1,

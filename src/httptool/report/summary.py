@@ -115,6 +115,9 @@ def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int,
         by = info.stopped_by or "Ctrl-C"
         rows.append((0, "status", style.paint(f"interrupted ({by}): partial results",
                                               "yellow", "bold")))
+    elif info.errors:  # the tool failed (a worker lost...): the errors follow on stderr
+        rows.append((0, "status", style.paint(f"failed ({info.errors[0]}): partial results",
+                                              "red", "bold")))
     return rows
 
 
