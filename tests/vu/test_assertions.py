@@ -182,3 +182,23 @@ scenario s { run plain404 -> asserted404 -> status_and_check -> no_match -> not_
         assert reasons(out, name) == [reason], name
         assert failures(out, name) == ({kind: 1} if kind else {}), name
     assert checks(out)['status_and_check body contains "x"'] == (0, 1)
+
+
+def test_a_request_without_a_response_still_counts_the_bytes_it_sent(target: Any) -> None:
+    """A timeout: the request went out (the server received it) and no response came; its
+    bytes count in "data sent" (QA: 3 timed-out requests showed 0 B sent); a refused
+    connection sent nothing."""
+    out = run_text(target, """
+request slow { curl -m 0.2 http://vu.test/delay/1000 }
+request ok { curl http://vu.test/get }
+scenario s {
+  load 3 iterations with 1 vus
+  run slow -> ok
+}
+""")
+    assert failures(out, "slow") == {"timeout": 3}
+    slow, ok = out.result.requests["slow"], out.result.requests["ok"]
+    # the same GET head but for the path
+    assert slow.bytes_sent == 3 * (ok.bytes_sent // 3 + len("/delay/1000") - len("/get")) > 0
+    assert slow.bytes_received == 0
+    assert out.result.total.bytes_sent == slow.bytes_sent + ok.bytes_sent

@@ -658,6 +658,9 @@ class VU:
         error = resp.error
         end = resp.end_ns or perf_counter_ns()
         if error is not None:
+            # a timeout or reset after the request went out: the server did receive it
+            st.bytes_sent += resp.bytes_sent
+            st.bytes_received += resp.bytes_received
             st.error(error.value, vu, end)
             if emit is not None:
                 emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
