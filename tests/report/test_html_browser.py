@@ -363,3 +363,60 @@ def test_report_of_a_real_run_renders_offline_in_chromium(target: Any, tmp_path:
     assert order["asc"] == sorted(order["asc"]) and order["a"] == "ascending"
     assert order["desc"] == sorted(order["asc"], reverse=True) and order["d"] == "descending"
     assert page["pdf_bytes"] > 10_000  # it prints
+
+
+SERIES_PIXELS_JS = """JSON.stringify(Object.fromEntries(
+  Array.from(document.querySelectorAll('.chart .plot canvas')).map(c => {
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    // pixels of the series' colours (#0072B2, #D55E00, #009E73: the light palette's first
+    // three), not of the grid, the axes or the background
+    const cols = [[0, 114, 178], [213, 94, 0], [0, 158, 115]];
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4)
+      if (px[i + 3] > 200 && cols.some(([r, g, b]) => Math.abs(px[i] - r) < 30
+          && Math.abs(px[i + 1] - g) < 30 && Math.abs(px[i + 2] - b) < 30)) n++;
+    return [c.closest('.plot').id, n];
+  })))"""
+
+
+async def series_pixels(report: Path, profile: Path) -> dict[str, int]:
+    profile.mkdir()
+    proc, ws_url = start_chromium(profile)
+    try:
+        async with aiohttp.ClientSession() as http, http.ws_connect(
+                ws_url, max_msg_size=0) as ws:
+            cdp = CDP(ws)
+            target = await cdp.send("Target.createTarget", {"url": "about:blank"})
+            attached = await cdp.send("Target.attachToTarget",
+                                      {"targetId": target["targetId"], "flatten": True})
+            s = attached["sessionId"]
+            await cdp.send("Page.enable", {}, s)
+            await cdp.send("Emulation.setEmulatedMedia",
+                           {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
+                           s)
+            await cdp.send("Page.navigate", {"url": report.as_uri()}, s)
+            await cdp.wait_event("Page.loadEventFired")
+            await wait_drawn(cdp, s, 4)
+            return dict(json.loads(await evaluate(cdp, s, SERIES_PIXELS_JS)))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_run_shorter_than_a_second_is_drawn(target: Any, tmp_path: Path) -> None:
+    """One second of data has no neighbour to draw a line to: it is drawn as a point (QA:
+    a 4 ms run's three charts over time were empty, on a 0s-1m30s axis)."""
+    scenario = tmp_path / "short.httpx"
+    scenario.write_text(f"request a {{ curl {target.url}/get }}\n"
+                        "scenario s {\n  load 10 iterations with 2 vus\n  run a\n}\n")
+    report = tmp_path / "short.html"
+    run = run_cli("scenario", "run", str(scenario), "--workers", "1", "--report", str(report))
+    assert run.returncode == 0, run.stderr
+    px = asyncio.run(series_pixels(report, tmp_path / "profile"))
+    assert px["chart-rps"] > 20, px  # the requests/s point
+    assert px["chart-vus"] > 20, px
+    assert px["chart-latency"] > 20, px  # the percentiles' points

@@ -48,10 +48,27 @@
     return Object.assign({ stroke: p.fg, grid: { stroke: p.grid, width: 1 },
       ticks: { stroke: p.line, width: 1 } }, o || {});
   }
+  // a value with no value beside it (a run of one second, the second after a gap) has no
+  // line to be part of: draw it as a point, or it is not drawn at all
+  function lonePoints(u, si) {
+    var d = u.data[si], out = [];
+    for (var i = 0; i < d.length; i++) {
+      if (d[i] != null && (i === 0 || d[i - 1] == null) &&
+          (i === d.length - 1 || d[i + 1] == null)) out.push(i);
+    }
+    return out.length ? out : null;
+  }
   function line(p, i, label, fmt, extra) {
     return Object.assign({ label: label, stroke: p.c[i % p.c.length], width: 2,
-      points: { show: false }, value: function (u, v) { return fmt(v); } }, extra || {});
+      points: { show: false, filter: lonePoints, size: 7, fill: p.c[i % p.c.length] },
+      value: function (u, v) { return fmt(v); } }, extra || {});
   }
+  // seconds from 0 to the last, and at least 0-1 s: from the data, as uPlot pads a lone x
+  // value to 0-100 before asking (a 4 ms run's axis read 0s-1m30s)
+  var SECONDS_X = { time: false, range: function (u) {
+    var xs = u.data[0], lo = xs.length ? xs[0] : 0, hi = xs.length ? xs[xs.length - 1] : 0;
+    return [Math.min(0, lo), Math.max(hi, lo + 1)];
+  } };
   // whole seconds, then round minutes and hours: no repeated tick labels on short runs
   var SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
     21600, 43200, 86400];
@@ -74,7 +91,7 @@
       return { opts: { series: [timeX(),
           line(p, 0, "requests/s", function (v) { return fmtNum(v); }),
           line(p, 1, "failures/s", function (v) { return fmtNum(v); }, { dash: [6, 3] })],
-        scales: { x: { time: false } },
+        scales: { x: SECONDS_X },
         axes: [timeAxis(p),
                axis(p, { label: "per second", size: 60 })] },
         rows: [s.x, s.requests, s.failures] };
@@ -82,7 +99,7 @@
     "chart-vus": function (p, s) {
       return { opts: { series: [timeX(),
           line(p, 2, "active VUs", function (v) { return fmtNum(v, 0); }, { spanGaps: true })],
-        scales: { x: { time: false } },
+        scales: { x: SECONDS_X },
         axes: [timeAxis(p),
                axis(p, { label: "VUs", size: 60 })] },
         rows: [s.x, s.active] };
@@ -92,7 +109,7 @@
           line(p, 2, "p50", fmtMs, { spanGaps: false }),
           line(p, 0, "p95", fmtMs, { dash: [6, 3] }),
           line(p, 1, "p99", fmtMs, { dash: [2, 3] })],
-        scales: { x: { time: false } },
+        scales: { x: SECONDS_X },
         axes: [timeAxis(p),
                axis(p, { label: "latency", size: 64,
                  values: function (u, vs) { return vs.map(fmtMs); } })] },
