@@ -38,6 +38,7 @@ from httptool.report.html import (
 )
 from httptool.report.info import RunInfo
 from httptool.report.json_summary import CURVE_PERCENTILES, summary_dict
+from httptool.report.summary import render_summary
 from httptool.report.thresholds import ThresholdOutcome
 
 INFO = RunInfo("examples/demo.httpx", "journey", "10 VUs for 8s", 2, 1_714_560_000.0, 8.0)
@@ -422,3 +423,18 @@ def test_chart_series_work_is_bounded_by_rows_not_by_the_span() -> None:
     assert s is not None and len(s["x"]) <= MAX_POINTS
     assert s["x"][0] == 0 and s["x"][-1] <= 10**12 < s["x"][-1] + s["step"]
     assert s["active"][1:-1] == [None] * (len(s["x"]) - 2)  # the gap stays a gap
+
+
+@pytest.mark.parametrize(("which", "banner"), [
+    ([True], "✓ the threshold passed"),
+    ([False], "✗ 1 of 1 threshold failed"),
+    ([True, True], "✓ all 2 thresholds passed"),
+])
+def test_threshold_banner_words_match_the_console(demo: RunResult, which: list[bool],
+                                                  banner: str) -> None:
+    """The banner says what the console's verdict line says (QA: "1 of 1 thresholds")."""
+    outs = [ThresholdOutcome(o.threshold, o.actual, ok)
+            for o, ok in zip(outcomes()[:len(which)], which, strict=True)]
+    page = render_html(json.loads(json.dumps(summary_dict(demo, INFO, outs))))
+    assert f'">Thresholds: {banner}</div>' in page
+    assert banner in render_summary(demo, INFO, outs)

@@ -28,6 +28,7 @@ from typing import Any
 from httptool.metrics.result import SCHEMA, SCHEMA_VERSION, RunResult
 from httptool.report.info import RunInfo
 from httptool.report.json_summary import summary_dict
+from httptool.report.summary import verdict_text
 from httptool.report.thresholds import ThresholdOutcome, fmt_metric
 from httptool.report.units import (
     fmt_bytes,
@@ -379,9 +380,9 @@ def _header(doc: dict[str, Any]) -> str:
     if not outs:
         verdict, vcls = "no thresholds", ""
     elif failed:
-        verdict, vcls = f"✗ {failed} of {len(outs)} thresholds failed", "bad"
+        verdict, vcls = f"✗ {verdict_text(len(outs), failed)}", "bad"
     else:
-        verdict, vcls = f"✓ all {len(outs)} thresholds passed", "ok"
+        verdict, vcls = f"✓ {verdict_text(len(outs), 0)}", "ok"
     workers = _int(run.get("workers"))
     meta = [("scenario", str(run.get("scenario", "?"))), ("file", str(run.get("file", "?"))),
             ("load", str(run.get("load", "?"))),

@@ -221,17 +221,24 @@ def threshold_lines(outcomes: Sequence[ThresholdOutcome], style: Style) -> list[
     return out
 
 
+def verdict_text(n: int, failed: int) -> str:
+    """``all 3 thresholds passed`` / ``1 of 3 thresholds failed`` / ``the threshold
+    passed``: the words of the verdict, the same in the console and the HTML report."""
+    noun = "threshold" if n == 1 else "thresholds"
+    if failed:
+        return f"{failed} of {n} {noun} failed"
+    return "the threshold passed" if n == 1 else f"all {n} thresholds passed"
+
+
 def verdict_line(outcomes: Sequence[ThresholdOutcome], style: Style) -> str:
     """``✓ all 3 thresholds passed`` / ``✗ 1 of 3 thresholds failed`` / no thresholds."""
     n = len(outcomes)
     failed = sum(1 for o in outcomes if not o.passed)
     if n == 0:
         return f"{style.mark(True)} no thresholds defined"
-    noun = "threshold" if n == 1 else "thresholds"
+    text = verdict_text(n, failed)
     if failed:
-        return f"{style.mark(False)} " + style.paint(f"{failed} of {n} {noun} failed", "red",
-                                                     "bold")
-    text = "the threshold passed" if n == 1 else f"all {n} thresholds passed"
+        return f"{style.mark(False)} " + style.paint(text, "red", "bold")
     return f"{style.mark(True)} " + style.paint(text, "green", "bold")
 
 
