@@ -336,3 +336,16 @@ def test_time_series_keeps_busy_seconds_and_leaves_out_empty_ones() -> None:
     res = merge([rec.snapshot(now_ns=int(4.05 * NS), final=True)])
     rows = [(r["second"], r["requests"], r["active_vus"]) for r in res.to_dict()["time_series"]]
     assert rows == [(0, 1, 0), (2, 0, 3), (3, 1, 0)]
+
+
+def test_time_series_percentiles_are_null_where_no_latency_was_measured() -> None:
+    """A second whose requests all ended in transport errors has no latency: its
+    percentiles are null in the JSON, not a measured 0 ms (QA)."""
+    rec = Recorder(shard=0, t0_ns=0, flush_at=1 << 30)
+    rec.request("a").record(1, 5_000_000, int(0.5 * NS), 2_000_000)
+    rec.request("a").error("timeout", 1, int(1.5 * NS))
+    res = merge([rec.snapshot(now_ns=int(2 * NS), final=True)])
+    rows = {r["second"]: r for r in res.to_dict()["time_series"]}
+    assert rows[0]["p50_ms"] == rows[0]["p99_ms"] == pytest.approx(5.0, rel=1e-3)
+    assert (rows[1]["requests"], rows[1]["failures"]) == (1, 1)
+    assert rows[1]["p50_ms"] is None and rows[1]["p95_ms"] is None and rows[1]["p99_ms"] is None

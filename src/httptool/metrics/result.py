@@ -28,6 +28,12 @@ def _ms(ns: float) -> float:
     return round(ns / 1e6, 6)
 
 
+def _ms_or_none(ns: int) -> float | None:
+    """A second's percentile: None (JSON null) when no latency was measured in it (only
+    transport errors, or nothing completed), not a measured 0 ms."""
+    return _ms(ns) if ns > 0 else None
+
+
 @dataclass(frozen=True, slots=True)
 class LatencyStats:
     """Summary of one histogram, in nanoseconds: ``count`` values, exact ``min``/``max``/
@@ -342,8 +348,8 @@ class RunResult:
             ],
             "time_series": [
                 {"second": s.second, "requests": s.requests, "failures": s.failures,
-                 "active_vus": s.active_vus, "p50_ms": _ms(s.p50), "p95_ms": _ms(s.p95),
-                 "p99_ms": _ms(s.p99)}
+                 "active_vus": s.active_vus, "p50_ms": _ms_or_none(s.p50),
+                 "p95_ms": _ms_or_none(s.p95), "p99_ms": _ms_or_none(s.p99)}
                 for s in self.series
             ],
         }
