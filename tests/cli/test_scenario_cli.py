@@ -364,3 +364,19 @@ def test_duration_shorter_than_ramp_up_warns(duration: str | None, warning: str 
     assert r.returncode == 0, r.stderr
     warnings = [ln for ln in r.stderr.splitlines() if "ramp_up" in ln]
     assert warnings == ([warning] if warning else [])
+
+
+def test_dry_run_masks_a_url_password_and_counts_in_the_singular(tmp_path: Path) -> None:
+    """QA: the dry run printed ``admin:URLPASS@`` (every other output masks it) and
+    ``1 VUs`` / ``1 iterations``."""
+    f = tmp_path / "s.httpx"
+    f.write_text('request c { curl "http://admin:URLPASS@127.0.0.1:9/x" }\n'
+                 "scenario s { load 1 iterations with 1 vus\n  run c }\n"
+                 "scenario d { load 1 vus for 1s\n  run c }\n")
+    r = httptool("scenario", "run", str(f), "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "  c: GET http://admin:****@127.0.0.1:9/x" in r.stdout.splitlines()
+    assert "URLPASS" not in r.stdout
+    assert "Load: 1 iteration shared by 1 VU" in r.stdout
+    r = httptool("scenario", "run", str(f), "--scenario", "d", "--dry-run")
+    assert "Load: 1 VU for 1s (closed model)" in r.stdout

@@ -25,7 +25,7 @@ from httptool.cli.run_options import (
 )
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
-from httptool.engine.events import MASK, SECRET_HEADERS
+from httptool.engine.events import MASK, SECRET_HEADERS, mask_url
 from httptool.plan import (
     BasicAuth,
     Foreach,
@@ -276,7 +276,7 @@ def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:
 
 def describe_load(ld: LoadSpec) -> str:
     if ld.model == "iterations":
-        text = f"{ld.iterations} iterations shared by {ld.vus} VU{'s' if ld.vus != 1 else ''}"
+        text = f"{plural(ld.iterations, 'iteration')} shared by {plural(ld.vus, 'VU')}"
         if ld.duration:
             text += f" (at most {fmt_duration(ld.duration)})"
     elif ld.stages:
@@ -288,7 +288,7 @@ def describe_load(ld: LoadSpec) -> str:
     elif ld.model == "rps":
         text = f"{ld.rps:g} iterations/s for {fmt_duration(ld.duration)} (open model)"
     else:
-        text = f"{ld.vus} VUs for {fmt_duration(ld.duration)} (closed model)"
+        text = f"{plural(ld.vus, 'VU')} for {fmt_duration(ld.duration)} (closed model)"
     extras = []
     if ld.ramp_up:
         extras.append(f"ramp-up {fmt_duration(ld.ramp_up)}")
@@ -297,6 +297,11 @@ def describe_load(ld: LoadSpec) -> str:
     if ld.model == "rps" and ld.vus:
         extras.append(f"{ld.vus} VUs pre-allocated")
     return text + (", " + ", ".join(extras) if extras else "")
+
+
+def plural(n: int | None, noun: str) -> str:
+    """``1 VU``, ``2 VUs``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def describe_think(t: Think) -> str:
@@ -364,7 +369,7 @@ def mask_cookies(text: str) -> str:
 
 
 def request_lines(r: RequestSpec) -> list[str]:
-    out = [f"  {r.name}: {r.method} {r.url.static_text}"]
+    out = [f"  {r.name}: {r.method} {mask_url(r.url.static_text)}"]
     for h in r.headers:
         if not h.value.parts:
             out.append(f"    {h.name}: (removed)")
