@@ -380,3 +380,11 @@ def test_dry_run_masks_a_url_password_and_counts_in_the_singular(tmp_path: Path)
     assert "Load: 1 iteration shared by 1 VU" in r.stdout
     r = httptool("scenario", "run", str(f), "--scenario", "d", "--dry-run")
     assert "Load: 1 VU for 1s (closed model)" in r.stdout
+
+
+def test_validate_checks_a_scenario_name() -> None:
+    """DSL.md (Validation) lists an unknown scenario name among validate's checks."""
+    r = httptool("scenario", "validate", str(DEMO), "--scenario", "nope")
+    assert r.returncode == 2
+    assert "error: unknown scenario 'nope' (scenarios in this file: demo)" in r.stderr
+    assert httptool("scenario", "validate", str(DEMO), "--scenario", "demo").returncode == 0

@@ -77,13 +77,15 @@ def _load(file: str, scenario_name: str | None = None) -> tuple[Plan, Diagnostic
 
 @scenario.command("validate")
 @click.argument("file", metavar="FILE")
-def validate(file: str) -> None:
+@click.option("--scenario", "scenario_name", metavar="NAME",
+              help="Also check that this scenario exists (as `scenario run` would).")
+def validate(file: str, scenario_name: str | None) -> None:
     """Check a scenario file and print what it defines.
 
     Reports every problem in one pass as FILE:LINE:COL: error|warning: MESSAGE with the
     source line and a caret. Exit 0 when valid (warnings allowed), 2 on any error.
     """
-    plan, _, _ = _load(file)
+    plan, _, _ = _load(file, scenario_name)
     click.echo("✓ Scenario file is valid")
     click.echo(f"  Variables: {len(plan.variables)}")
     click.echo(f"  Requests: {len(plan.requests)}")
