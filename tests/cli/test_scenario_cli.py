@@ -388,3 +388,20 @@ def test_validate_checks_a_scenario_name() -> None:
     assert r.returncode == 2
     assert "error: unknown scenario 'nope' (scenarios in this file: demo)" in r.stderr
     assert httptool("scenario", "validate", str(DEMO), "--scenario", "demo").returncode == 0
+
+
+def test_shared_state_runs_in_one_worker_unless_told() -> None:
+    from httptool.cli.run_options import choose_workers, default_workers, shared_state
+
+    assert shared_state(None, "vu", ()) == ""
+    assert shared_state("shared", "vu", ()) == "the shared cookie jar"
+    assert shared_state(None, "shared", ("a", "b")) == (
+        "the shared cookie jar and shared pools a, b")
+    assert shared_state("vu", "shared", ()) == ""  # --cookies vu overrides the file
+    assert choose_workers(None, "") == (default_workers(), None)
+    assert choose_workers(None, "the shared cookie jar") == (1, None)
+    assert choose_workers(1, "the shared cookie jar") == (1, None)
+    n, warning = choose_workers(2, "the shared cookie jar")
+    assert n == 2 and warning == ("the shared cookie jar is shared by the VUs of each of the "
+                                  "2 worker processes, not between them (--workers 1 shares "
+                                  "it between all)")

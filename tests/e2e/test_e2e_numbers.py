@@ -193,3 +193,39 @@ def test_time_series_has_no_row_where_nothing_happened(tmp_path: Path,
     empty = [row for row in rows
              if row["requests"] == row["failures"] == row["active_vus"] == 0]
     assert empty == [], rows
+
+
+SHARED_POOL = """\
+shared pool = []
+request mk {{ curl {url}/uuid
+  extract {{ u = $.uuid }} }}
+request draw {{ curl "{url}/anything/draw?vu=${{VU}}&v=${{shared.pool.random}}" }}
+scenario s {{
+  load 2 iterations with 2 vus
+  if ${{VU}} == 1 {{
+    run mk
+    shared.pool.push(${{u}})
+  }}
+  think 300ms
+  run draw
+}}
+"""
+
+
+@pytest.mark.parametrize(("args", "warned"), [((), False), (("--workers", "2"), True)])
+def test_shared_pool_is_run_wide_by_default(tmp_path: Path, fresh_target: Any,
+                                            args: tuple[str, ...], warned: bool) -> None:
+    """DSL.md: ``shared NAME = []`` is a run-wide pool. A pool lives in one worker process,
+    so a scenario with one runs in one worker unless --workers says otherwise, and then
+    httptool says the pool is per worker (QA: with the default two workers, VU 2 never
+    saw what VU 1 pushed)."""
+    f = write_scenario(tmp_path, SHARED_POOL.format(url=fresh_target.url))
+    r = httptool_run(f, *args, *output_args(tmp_path, junit=False))
+    assert r.returncode == 0, r.stderr
+    out = read_outputs(tmp_path)
+    draws = [row for row in out.ndjson if row["name"] == "draw"]
+    assert len(draws) == 2
+    said = "shared pool pool is shared by the VUs of each of the 2 worker processes"
+    assert (said in r.stderr) is warned, r.stderr
+    if not warned:  # one worker: both VUs drew the value VU 1 pushed
+        assert all(row["ok"] for row in draws), draws

@@ -129,6 +129,30 @@ def _no_duration(load: LoadSpec, rps: float | None) -> click.BadParameter:
                               param_hint="--duration")
 
 
+def shared_state(cookies: str | None, scenario_cookies: str, pools: tuple[str, ...]) -> str:
+    """What the VUs of this run share with each other ("" if nothing): a shared cookie jar
+    or ``shared`` pools live in one worker process, so they are shared by every VU only
+    when the run has one."""
+    what = []
+    if (cookies or scenario_cookies) == "shared":
+        what.append("the shared cookie jar")
+    if pools:
+        what.append("shared pool" + ("s " if len(pools) > 1 else " ") + ", ".join(pools))
+    return " and ".join(what)
+
+
+def choose_workers(workers: int | None, sharing: str) -> tuple[int, str | None]:
+    """The worker count and a warning: one per core by default, but one when the VUs
+    share state (DSL.md: "all VUs share one jar", "a run-wide pool"); an explicit
+    ``--workers N`` wins, with a warning that each worker then has its own."""
+    if workers is None:
+        return (1, None) if sharing else (default_workers(), None)
+    if workers > 1 and sharing:
+        return workers, (f"{sharing} is shared by the VUs of each of the {workers} worker "
+                         "processes, not between them (--workers 1 shares it between all)")
+    return workers, None
+
+
 def default_workers() -> int:
     """One worker process per available core (``--workers`` overrides)."""
     try:

@@ -17,11 +17,12 @@ import click
 from httptool.cli.app import EPILOG
 from httptool.cli.run_cmd import collect_thresholds, run_command
 from httptool.cli.run_options import (
-    default_workers,
+    choose_workers,
     override_load,
     parse_base_url_map,
     parse_duration_option,
     ramp_cut_short,
+    shared_state,
 )
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
@@ -154,7 +155,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Time in-flight iterations get at the end (default 5s; a unit "
                           "is required)."),
         click.option("--workers", type=int, metavar="N",
-                     help="Worker processes (default: one per core; 1 runs in-process)."),
+                     help="Worker processes (default: one per core, or 1 when VUs share a "
+                          "cookie jar or a pool; 1 runs in-process)."),
         click.option("--base-url-map", multiple=True, metavar="FROM=TO",
                      help="Send requests whose URL starts with FROM to TO instead "
                           "(repeatable)."),
@@ -213,8 +215,12 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
     warning = quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"])
     if warning:
         click.echo(f"httptool: warning: {warning}", err=True)
+    workers, warning = choose_workers(
+        workers, shared_state(kw["cookies"], chosen.cookies, plan.shared))
+    if warning:
+        click.echo(f"httptool: warning: {warning}", err=True)
     code = run_command(
-        plan, chosen, file, workers=workers or default_workers(), options=options,
+        plan, chosen, file, workers=workers, options=options,
         load_text=describe_load(load),
         thresholds=collect_thresholds(plan, chosen, kw["thresholds"]),
         progress=kw["progress"], verbose=kw["verbose"], quiet=kw["quiet"],
