@@ -62,8 +62,8 @@ def test_skipped_steps() -> None:
     run = demo_run()
     run.skipped = {"profile": 3, "logout": 2}
     text = render_summary(build(run), INFO)
-    assert re.search(r"^  skipped steps \.+: 5  \(profile 3, logout 2; their parent request "
-                     r"failed\)$", text, re.M)
+    assert re.search(r"^  skipped steps \.+: 5  \(profile 3, logout 2; not run: their parent "
+                     r"request failed, or the list they loop over was missing\)$", text, re.M)
 
 
 def test_key_value_colons_align(demo: RunResult) -> None:

@@ -145,8 +145,9 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
         rows.append((1, kind, f"{sum(per.values())}  ({where})"))
     if any(res.skipped.values()):
         where = ", ".join(f"{n} {c}" for n, c in res.skipped.items() if c)
-        rows.append((0, "skipped steps", f"{sum(res.skipped.values())}  ({where}; their "
-                                          "parent request failed)"))
+        rows.append((0, "skipped steps", f"{sum(res.skipped.values())}  ({where}; not run: "
+                                          "their parent request failed, or the list "
+                                          "they loop over was missing)"))
     if res.checks:
         rows.append((0, "checks", f"{fmt_pct(res.checks_pass_rate)} passed  "
                                   f"{style.mark(True)} {res.checks_passed}  "
