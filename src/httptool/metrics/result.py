@@ -226,7 +226,7 @@ class RunResult:
     vus_max: int = 0
     active: int = 0
     series: list[SecondResult] = field(default_factory=list)
-    #: steps skipped because their parent request failed, by request name
+    #: steps not run (their parent request failed, or their foreach list was missing)
     skipped: dict[str, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers

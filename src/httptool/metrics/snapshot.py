@@ -132,7 +132,7 @@ class Snapshot:
     vus_max: int = 0
     active: int = 0
     series_from: int = 0
-    #: steps not run because their parent request failed, by request name
+    #: steps not run (their parent request failed, or their foreach list was missing)
     skipped: dict[str, int] = field(default_factory=dict)
     series: dict[int, Second] = field(default_factory=dict)
 
