@@ -450,8 +450,9 @@ def _charts(doc: dict[str, Any], series: dict[str, Any] | None,
     step = series["step"] if series else 1
     bucket = (f" Each point covers {step} s (rates averaged, VUs and latencies the highest "
               "second)." if step > 1 else "")
-    lat_from = ("Open model: latency is measured from each iteration's scheduled start "
-                "(queueing included, no coordinated omission)." if _open_model(doc) else
+    lat_from = ("Open model: each request's latency includes how late its iteration "
+                "started after its scheduled start (queueing included, no coordinated "
+                "omission)." if _open_model(doc) else
                 "Latency from sending each request to the end of its response.")
     dropped = _int(doc["iterations"].get("dropped"))
     parts = ['<section id="charts"><h2>Over time</h2>']

@@ -201,8 +201,9 @@ def _latency_table(res: RunResult, style: Style) -> list[str]:
     lines = table(groups, "l" + "r" * (len(LATENCY_COLUMNS) + 1), style)
     if service is not None:
         lines.append(style.paint(
-            f"{INDENT}open model: latency counts from each iteration's scheduled start "
-            "(no coordinated omission); service time from the actual send", "dim"))
+            f"{INDENT}open model: latency includes each iteration's delay after its "
+            "scheduled start (no coordinated omission); service time from the actual send",
+            "dim"))
     return lines
 
 
