@@ -335,7 +335,24 @@ def test_time_series_keeps_busy_seconds_and_leaves_out_empty_ones() -> None:
     rec.sample_active(0, now_ns=int(4.05 * NS))  # the shard's last sample, after the load
     res = merge([rec.snapshot(now_ns=int(4.05 * NS), final=True)])
     rows = [(r["second"], r["requests"], r["active_vus"]) for r in res.to_dict()["time_series"]]
-    assert rows == [(0, 1, 0), (2, 0, 3), (3, 1, 0)]
+    # (a completed request's VU was active in its second: 1, not 0, in seconds 0 and 3)
+    assert rows == [(0, 1, 1), (2, 0, 3), (3, 1, 1)]
+
+
+@pytest.mark.parametrize("vu_base", [0, 1 << 21])  # the grid path, and the sorting one
+def test_active_vus_counts_the_vus_that_completed_requests(vu_base: int) -> None:
+    """A run shorter than the sampling tick is never sampled: the VUs that completed a
+    request in a second were active in it (QA: 20 requests by 2 VUs, active_vus 0)."""
+    rec = Recorder(shard=0, t0_ns=0, flush_at=1 << 30)
+    for i in range(20):
+        rec.request("a").record(vu_base + 1 + i % 2, 1_000_000, int(0.001 * i * NS), 500_000)
+    for i in range(6):  # second 1: three VUs (sampled at 5: the sample wins)
+        rec.request("b").record(vu_base + 1 + i % 3, 1_000_000, int((1.1 + 0.01 * i) * NS),
+                                500_000)
+    rec.sample_active(5, now_ns=int(1.5 * NS))
+    res = merge([rec.snapshot(now_ns=int(2 * NS), final=True)])
+    rows = [(r["second"], r["requests"], r["active_vus"]) for r in res.to_dict()["time_series"]]
+    assert rows == [(0, 20, 2), (1, 6, 5)]
 
 
 def test_time_series_percentiles_are_null_where_no_latency_was_measured() -> None:

@@ -155,6 +155,7 @@ class RequestStats:
             secs = series.second_of(ends)
             series.add_requests(secs)
             series.add_latencies(secs, idx)
+            series.raise_active(secs, vus)
             table = rec.vu_columns(int(vus.max()))
             np.add.at(table[_REQ], vus, 1)
             np.add.at(table[_LSUM], vus, lat)

@@ -167,6 +167,27 @@ class TimeSeries:
             s = self._get(sec)
             s.index, s.counts = add_sparse(s.index, s.counts, part_keys - sec * BUCKETS, part_cnt)
 
+    def raise_active(self, secs: np.ndarray, vus: np.ndarray) -> None:
+        """A VU that completed a request in a second was inside an iteration then: the
+        distinct VUs of a batch per second are a lower bound of that second's
+        ``active_vus`` (a run shorter than the shard's sampling tick, or a second between
+        two samples, was never sampled: 20 requests by 2 VUs showed ``active_vus`` 0)."""
+        if len(secs) == 0:
+            return
+        lo, span, top = int(secs.min()), int(secs.max() - secs.min()) + 1, int(vus.max()) + 1
+        if span * top <= 1 << 20:
+            # a (second, VU) grid instead of sorting: +2 ns per request folded, not +16
+            seen = np.zeros((span, top), dtype=bool)
+            seen[secs - lo, vus] = True
+            per = seen.sum(axis=1)
+            pairs = [(lo + int(i), int(per[i])) for i in np.flatnonzero(per)]
+        else:  # one key per (second, VU): VU numbers fit in 32 bits
+            pairs = self._counts(np.unique((secs << 32) | vus) >> 32)
+        for sec, n in pairs:
+            s = self._get(sec)
+            if n > s.active_vus:
+                s.active_vus = n
+
     def sample_active(self, now_ns: int, active: int) -> None:
         """Raise the current second's ``active_vus`` to ``active``. A sample of 0 never
         creates a second: one with no request, no failure and no active VU says nothing,
