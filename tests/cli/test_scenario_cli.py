@@ -405,3 +405,22 @@ def test_shared_state_runs_in_one_worker_unless_told() -> None:
     assert n == 2 and warning == ("the shared cookie jar is shared by the VUs of each of the "
                                   "2 worker processes, not between them (--workers 1 shares "
                                   "it between all)")
+
+
+def test_pre_allocated_vus_above_max_vus_is_an_error(tmp_path: Path) -> None:
+    """QA: `--vus 5` with `max_vus = 2` printed "max 2 VUs, 5 VUs pre-allocated" and ran 2."""
+    f = tmp_path / "s.httpx"
+    f.write_text("request a { curl http://127.0.0.1:9/ }\nscenario s {\n"
+                 "  load { rps = 10  duration = 1s  vus = 5  max_vus = 2 }\n  run a\n}\n")
+    r = httptool("scenario", "validate", str(f))
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == (
+        f"{f}:3:41: error: impossible load: 5 pre-allocated VUs but max_vus = 2")
+    f.write_text("request a { curl http://127.0.0.1:9/ }\nscenario s {\n"
+                 "  load { rps = 10  duration = 1s  max_vus = 2 }\n  run a\n}\n")
+    r = httptool("scenario", "run", str(f), "--vus", "5", "--dry-run")
+    assert r.returncode == 2
+    assert ("Invalid value for --vus: 5 pre-allocated VUs but at most 2 (max_vus); raise "
+            "--max-vus or lower --vus") in r.stderr
+    assert httptool("scenario", "run", str(f), "--vus", "5", "--max-vus", "5",
+                    "--dry-run").returncode == 0

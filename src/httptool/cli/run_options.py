@@ -103,6 +103,10 @@ def override_load(
         ld = replace(ld, graceful_stop=graceful_stop)
     if ld.model in ("vus", "rps") and not ld.stages and not ld.duration:
         raise _no_duration(load, rps)
+    if ld.model == "rps" and ld.vus and ld.max_vus and ld.vus > ld.max_vus:
+        raise click.BadParameter(
+            f"{ld.vus} pre-allocated VUs but at most {ld.max_vus} (max_vus); "
+            "raise --max-vus or lower --vus", param_hint="--vus" if vus else "--max-vus")
     return ld
 
 

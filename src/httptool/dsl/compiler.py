@@ -557,6 +557,11 @@ class Compiler:
                 what = "VUs" if key in ("vus", "max_vus") else key
                 self.err(f"impossible load: 0 {what}", v.line, v.col)
         self.check_zero_time(kw, pos, stages, first_stage_duration)
+        vus, max_vus = kw.get("vus"), kw.get("max_vus")
+        if model == "rps" and vus and max_vus and vus > max_vus and "vus" in pos:
+            v = pos["vus"].value
+            self.err(f"impossible load: {vus} pre-allocated VUs but max_vus = {max_vus}",
+                     v.line, v.col)
         has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
         if model == "rps" and not has_time:
             self.err("impossible load: rps needs a duration (load 100 rps for 30s)",
