@@ -292,3 +292,20 @@ STRAY_BRACES = [
 def test_stray_brace_recovery_terminates(source: str, expected: list[str]) -> None:
     _, diags = compile_source(source, "f.httpx")
     assert [f"{d.line}:{d.col}: {d.severity}: {d.message}" for d in diags.sorted()] == expected
+
+
+def test_a_reference_in_a_single_quoted_string_is_kept_but_warned_about() -> None:
+    """DSL.md: never a silent literal ``${x}`` on the wire. Single quotes are raw (a
+    decision): the value keeps the text, and validate says so; ``$${`` is not warned."""
+    source = ("var s2 = 'raw ${VU}'\nvar s3 = 'cost $${x}'\nvar s4 = \"x-${VU}\"\n"
+              "request a { curl http://h/${s2}/${s3}/${s4} }\n"
+              "scenario s {\n  load 1 iterations with 1 vus\n  run a\n}\n")
+    plan, diags = compile_source(source, "f.httpx")
+    assert plan is not None
+    assert diags.render(source).splitlines() == [
+        "f.httpx:1:15: warning: '${VU}' in a single-quoted string is kept as written "
+        "(single quotes are raw); use double quotes to fill it in",
+        "  var s2 = 'raw ${VU}'",
+        "                ^",
+        "1 warning"]
+    assert {v.name: v.value for v in plan.variables}["s2"] == "raw ${VU}"

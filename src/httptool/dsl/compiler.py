@@ -219,6 +219,20 @@ class Compiler:
         self.refs.extend(t.refs)
         return t
 
+    def warn_raw_reference(self, s: str, lit: A.Lit) -> None:
+        """A ``${...}`` in a single-quoted (raw) string is sent as written: legal, and
+        sometimes meant, but DSL.md promises never a *silent* literal ``${x}``."""
+        i = s.find("${")
+        while i > 0 and s[i - 1] == "$":  # $${ means a literal ${ anyway
+            i = s.find("${", i + 2)
+        if i < 0:
+            return
+        end = s.find("}", i)
+        ref = s[i:end + 1] if end > 0 else s[i:]
+        col = lit.col + 1 + i if "\n" not in s[:i] else lit.col
+        self.warn(f"'{ref}' in a single-quoted string is kept as written (single quotes are "
+                  f"raw); use double quotes to fill it in", lit.line, col)
+
     def lit_value(self, lit: A.Lit, what: str) -> Value:
         k = lit.kind
         if k in ("num", "bool", "null"):
@@ -227,6 +241,8 @@ class Compiler:
             s = str(lit.value)
             if "${" in s and lit.quote != "'":
                 return self.template(s, lit.line, lit.col + (1 if lit.quote else 0))
+            if lit.quote == "'":
+                self.warn_raw_reference(s, lit)
             return s
         if k == "ref":
             return self.template("${" + str(lit.value) + "}", lit.line, lit.col)
