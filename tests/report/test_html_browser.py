@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -213,10 +215,10 @@ async def screenshot(cdp: CDP, session: str, path: Path) -> None:
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
-async def open_report(report: Path, shots: Path) -> dict[str, Any]:
-    """Load ``report`` offline; return what the page shows, its console errors and the
-    requests it tried, in light and dark mode."""
-    profile = shots / "profile"
+@contextlib.asynccontextmanager
+async def chromium_tab(profile: Path) -> AsyncIterator[tuple[CDP, str]]:
+    """A fresh headless Chromium with one blank tab: (its DevTools connection, the tab's
+    session id); the browser is ended on the way out."""
     profile.mkdir()
     proc, ws_url = start_chromium(profile)
     try:
@@ -226,55 +228,7 @@ async def open_report(report: Path, shots: Path) -> dict[str, Any]:
             target = await cdp.send("Target.createTarget", {"url": "about:blank"})
             attached = await cdp.send("Target.attachToTarget",
                                       {"targetId": target["targetId"], "flatten": True})
-            s = attached["sessionId"]
-            for domain in ("Page", "Runtime", "Log", "Network"):
-                await cdp.send(f"{domain}.enable", {}, s)
-            await cdp.send("Network.emulateNetworkConditions",
-                           {"offline": True, "latency": 0, "downloadThroughput": -1,
-                            "uploadThroughput": -1}, s)
-            await cdp.send("Emulation.setDeviceMetricsOverride",
-                           {"width": VIEW_W, "height": VIEW_H, "deviceScaleFactor": 1,
-                            "mobile": False}, s)
-            await cdp.send("Emulation.setEmulatedMedia",
-                           {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
-                           s)
-            await cdp.send("Page.navigate", {"url": report.as_uri()}, s)
-            await cdp.wait_event("Page.loadEventFired")
-            await wait_drawn(cdp, s, 4)
-            light = json.loads(await evaluate(cdp, s, PROBE_JS))
-            await screenshot(cdp, s, shots / "report-light.png")
-            # sort the per-VU table by requests, as a user clicking the header
-            order = await evaluate(cdp, s, """(() => {
-              const t = document.querySelector('table.per-vu');
-              const th = t.tHead.rows[0].cells[2];
-              th.click();
-              const asc = Array.from(t.tBodies[0].rows).map(r => +r.cells[2].dataset.v);
-              const a = th.getAttribute('aria-sort');
-              th.click();
-              const desc = Array.from(t.tBodies[0].rows).map(r => +r.cells[2].dataset.v);
-              return JSON.stringify({asc, desc, a, d: th.getAttribute('aria-sort')});
-            })()""")
-            await cdp.send("Emulation.setEmulatedMedia",
-                           {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
-                           s)
-            await asyncio.sleep(0.3)
-            await wait_drawn(cdp, s, 4)
-            dark = json.loads(await evaluate(cdp, s, PROBE_JS))
-            bg = await evaluate(cdp, s, "getComputedStyle(document.documentElement)"
-                                        ".backgroundColor")
-            await screenshot(cdp, s, shots / "report-dark.png")
-            pdf = await cdp.send("Page.printToPDF", {"printBackground": False}, s)
-            await asyncio.sleep(0.2)
-            return {"light": light, "dark": dark, "dark_bg": bg,
-                    "sort": json.loads(order), "pdf_bytes": len(base64.b64decode(pdf["data"])),
-                    "console": [e for e in cdp.named("Runtime.consoleAPICalled")
-                                if e.get("type") in ("error", "assert", "warning")],
-                    "exceptions": cdp.named("Runtime.exceptionThrown"),
-                    "log": [e["entry"] for e in cdp.named("Log.entryAdded")
-                            if e["entry"].get("level") in ("error", "warning")],
-                    "requests": [e["request"]["url"]
-                                 for e in cdp.named("Network.requestWillBeSent")],
-                    "failed": cdp.named("Network.loadingFailed")}
+            yield cdp, attached["sessionId"]
     finally:
         proc.terminate()
         try:
@@ -282,6 +236,60 @@ async def open_report(report: Path, shots: Path) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+async def open_report(report: Path, shots: Path) -> dict[str, Any]:
+    """Load ``report`` offline; return what the page shows, its console errors and the
+    requests it tried, in light and dark mode."""
+    async with chromium_tab(shots / "profile") as (cdp, s):
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            await cdp.send(f"{domain}.enable", {}, s)
+        await cdp.send("Network.emulateNetworkConditions",
+                       {"offline": True, "latency": 0, "downloadThroughput": -1,
+                        "uploadThroughput": -1}, s)
+        await cdp.send("Emulation.setDeviceMetricsOverride",
+                       {"width": VIEW_W, "height": VIEW_H, "deviceScaleFactor": 1,
+                        "mobile": False}, s)
+        await cdp.send("Emulation.setEmulatedMedia",
+                       {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
+                       s)
+        await cdp.send("Page.navigate", {"url": report.as_uri()}, s)
+        await cdp.wait_event("Page.loadEventFired")
+        await wait_drawn(cdp, s, 4)
+        light = json.loads(await evaluate(cdp, s, PROBE_JS))
+        await screenshot(cdp, s, shots / "report-light.png")
+        # sort the per-VU table by requests, as a user clicking the header
+        order = await evaluate(cdp, s, """(() => {
+          const t = document.querySelector('table.per-vu');
+          const th = t.tHead.rows[0].cells[2];
+          th.click();
+          const asc = Array.from(t.tBodies[0].rows).map(r => +r.cells[2].dataset.v);
+          const a = th.getAttribute('aria-sort');
+          th.click();
+          const desc = Array.from(t.tBodies[0].rows).map(r => +r.cells[2].dataset.v);
+          return JSON.stringify({asc, desc, a, d: th.getAttribute('aria-sort')});
+        })()""")
+        await cdp.send("Emulation.setEmulatedMedia",
+                       {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+                       s)
+        await asyncio.sleep(0.3)
+        await wait_drawn(cdp, s, 4)
+        dark = json.loads(await evaluate(cdp, s, PROBE_JS))
+        bg = await evaluate(cdp, s, "getComputedStyle(document.documentElement)"
+                                    ".backgroundColor")
+        await screenshot(cdp, s, shots / "report-dark.png")
+        pdf = await cdp.send("Page.printToPDF", {"printBackground": False}, s)
+        await asyncio.sleep(0.2)
+        return {"light": light, "dark": dark, "dark_bg": bg,
+                "sort": json.loads(order), "pdf_bytes": len(base64.b64decode(pdf["data"])),
+                "console": [e for e in cdp.named("Runtime.consoleAPICalled")
+                            if e.get("type") in ("error", "assert", "warning")],
+                "exceptions": cdp.named("Runtime.exceptionThrown"),
+                "log": [e["entry"] for e in cdp.named("Log.entryAdded")
+                        if e["entry"].get("level") in ("error", "warning")],
+                "requests": [e["request"]["url"]
+                             for e in cdp.named("Network.requestWillBeSent")],
+                "failed": cdp.named("Network.loadingFailed")}
 
 
 # ------------------------------------------------------------------ the test
@@ -380,31 +388,14 @@ SERIES_PIXELS_JS = """JSON.stringify(Object.fromEntries(
 
 
 async def series_pixels(report: Path, profile: Path) -> dict[str, int]:
-    profile.mkdir()
-    proc, ws_url = start_chromium(profile)
-    try:
-        async with aiohttp.ClientSession() as http, http.ws_connect(
-                ws_url, max_msg_size=0) as ws:
-            cdp = CDP(ws)
-            target = await cdp.send("Target.createTarget", {"url": "about:blank"})
-            attached = await cdp.send("Target.attachToTarget",
-                                      {"targetId": target["targetId"], "flatten": True})
-            s = attached["sessionId"]
-            await cdp.send("Page.enable", {}, s)
-            await cdp.send("Emulation.setEmulatedMedia",
-                           {"features": [{"name": "prefers-color-scheme", "value": "light"}]},
-                           s)
-            await cdp.send("Page.navigate", {"url": report.as_uri()}, s)
-            await cdp.wait_event("Page.loadEventFired")
-            await wait_drawn(cdp, s, 4)
-            return dict(json.loads(await evaluate(cdp, s, SERIES_PIXELS_JS)))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    async with chromium_tab(profile) as (cdp, s):
+        await cdp.send("Page.enable", {}, s)
+        await cdp.send("Emulation.setEmulatedMedia",
+                       {"features": [{"name": "prefers-color-scheme", "value": "light"}]}, s)
+        await cdp.send("Page.navigate", {"url": report.as_uri()}, s)
+        await cdp.wait_event("Page.loadEventFired")
+        await wait_drawn(cdp, s, 4)
+        return dict(json.loads(await evaluate(cdp, s, SERIES_PIXELS_JS)))
 
 
 def test_a_run_shorter_than_a_second_is_drawn(target: Any, tmp_path: Path) -> None:
