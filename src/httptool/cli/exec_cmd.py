@@ -19,7 +19,7 @@ from httptool.dsl.curl import CurlRequest, parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.engine.client import send
 from httptool.engine.cookies import CookieJar
-from httptool.engine.events import MASK, SECRET_HEADERS, mask_header
+from httptool.engine.events import MASK, SECRET_HEADERS, mask_cookies, mask_header
 from httptool.engine.http import Response
 from httptool.engine.interpolate import RenderError, Scope, render
 from httptool.engine.loop import run
@@ -148,8 +148,7 @@ def _mask(line: str) -> str:
         return line
     value = value.strip()
     if name.lower() == "cookie":
-        pairs = [c.strip().partition("=") for c in value.split(";") if c.strip()]
-        return f"{name}: " + "; ".join(f"{n}={MASK}" if eq else MASK for n, eq, _ in pairs)
+        return f"{name}: {mask_cookies(value)}"
     if name.lower() == "set-cookie":  # the cookie's value only: its name and attributes help
         cookie, semi, attrs = value.partition(";")
         cname, eq, _ = cookie.partition("=")

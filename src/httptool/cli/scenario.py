@@ -26,7 +26,7 @@ from httptool.cli.run_options import (
 )
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
-from httptool.engine.events import MASK, SECRET_HEADERS, mask_url
+from httptool.engine.events import MASK, SECRET_HEADERS, mask_cookies, mask_url
 from httptool.plan import (
     BasicAuth,
     Foreach,
@@ -366,14 +366,6 @@ def mask_header(name: str, value: Template) -> str:
         return mask_cookies(text)
     scheme, sep, _ = text.partition(" ")
     return f"{scheme} {MASK}" if sep else MASK
-
-
-def mask_cookies(text: str) -> str:
-    parts = []
-    for c in text.split(";"):
-        name, eq, _ = c.strip().partition("=")
-        parts.append(f"{name}={MASK}" if eq else MASK)
-    return "; ".join(p for p in parts if p)
 
 
 def request_lines(r: RequestSpec) -> list[str]:

@@ -48,6 +48,16 @@ def mask_url(url: str) -> str:
     return f"{url[: scheme_end + 3]}{user}:{MASK}{url[at:]}"
 
 
+def mask_cookies(text: str) -> str:
+    """``sid=abc; theme=dark`` -> ``sid=****; theme=****``: the names help debugging, the
+    values are the secret."""
+    parts = []
+    for c in text.split(";"):
+        name, eq, _ = c.strip().partition("=")
+        parts.append(f"{name}={MASK}" if eq else MASK)
+    return "; ".join(p for p in parts if p)
+
+
 def mask_header(name: str, value: str) -> str:
     """The value to show for a header: secrets keep their scheme word only."""
     if name.lower() not in SECRET_HEADERS:
