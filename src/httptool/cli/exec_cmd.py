@@ -25,6 +25,7 @@ from httptool.engine.interpolate import RenderError, Scope, render
 from httptool.engine.loop import run
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
 from httptool.plan import MultipartBody, Ref, Template, TextBody
+from httptool.report.units import plural
 
 #: curl short flags that take an argument: a cluster stops at them (``-XPOST``).
 _SHORT_WITH_ARG = set("XHdFbuAeomxEwD")
@@ -170,5 +171,5 @@ def _timing(r: Response) -> str:
         parts.append(f"first byte {_ms(r.ttfb_ns)}")
     parts.append(f"sent {r.bytes_sent} B, received {r.bytes_received} B")
     if r.redirects:
-        parts.append(f"{r.redirects} redirect{'s' if r.redirects != 1 else ''}")
+        parts.append(plural(r.redirects, "redirect"))
     return "* " + " · ".join(parts)

@@ -48,7 +48,7 @@ from httptool.plan import (
     flow_requests,
     to_jsonable,
 )
-from httptool.report.units import fmt_duration
+from httptool.report.units import fmt_duration, plural
 from httptool.run.shard import RunOptions
 
 EXIT_INVALID = 2
@@ -305,11 +305,6 @@ def describe_load(ld: LoadSpec) -> str:
     if ld.model == "rps" and ld.vus:
         extras.append(f"{ld.vus} VUs pre-allocated")
     return text + (", " + ", ".join(extras) if extras else "")
-
-
-def plural(n: int | None, noun: str) -> str:
-    """``1 VU``, ``2 VUs``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def describe_think(t: Think) -> str:

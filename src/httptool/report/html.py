@@ -37,6 +37,7 @@ from httptool.report.units import (
     fmt_latency_ms,
     fmt_pct,
     fmt_rate,
+    plural,
 )
 
 #: Schema versions of the summary document this renderer reads.
@@ -386,7 +387,7 @@ def _header(doc: dict[str, Any]) -> str:
     workers = _int(run.get("workers"))
     meta = [("scenario", str(run.get("scenario", "?"))), ("file", str(run.get("file", "?"))),
             ("load", str(run.get("load", "?"))),
-            ("workers", f"{workers} worker{'s' if workers != 1 else ''}"),
+            ("workers", plural(workers, "worker")),
             ("started", started), ("ended", ended), ("duration", dur),
             ("VUs", f"{_int(vus.get('max'))} max, {_int(vus.get('created'))} created"),
             ("thresholds", verdict),
@@ -481,7 +482,7 @@ def _charts(doc: dict[str, Any], series: dict[str, Any] | None,
                                           "drawn." if curve["coarse"] else "")
                 + (" " + lat_from if _open_model(doc) else ""))
         chart("chart-curve", "Latency distribution", note, True)
-    dropped_note = (f"{dropped} iteration{'s' if dropped != 1 else ''} dropped in total (open "
+    dropped_note = (f"{plural(dropped, 'iteration')} dropped in total (open "
                     "model: no free VU at the scheduled start). The run counts dropped "
                     "iterations only as a total, not per second, so there is no chart of them."
                     if dropped else "No iteration was dropped (dropped iterations are counted "

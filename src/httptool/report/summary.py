@@ -27,6 +27,7 @@ from httptool.report.units import (
     fmt_latency_ns,
     fmt_pct,
     fmt_rate,
+    plural,
 )
 
 INDENT = "  "
@@ -102,7 +103,7 @@ def _lat(stats: LatencyStats) -> list[str | Cell]:
 
 def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int, str, str]]:
     rows = [(0, "scenario", f"{info.scenario} ({info.file})" if info.file else info.scenario)]
-    workers = f", {info.workers} worker{'s' if info.workers != 1 else ''}"
+    workers = f", {plural(info.workers, 'worker')}"
     rows.append((0, "load", info.load + workers))
     if info.started_at:
         rows.append((0, "started", time.strftime("%Y-%m-%d %H:%M:%S",

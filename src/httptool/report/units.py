@@ -60,6 +60,11 @@ def fmt_pct(fraction: float) -> str:
     return f"{fraction * 100:.2f}%"
 
 
+def plural(n: int | None, noun: str) -> str:
+    """``1 VU``, ``2 VUs``, ``0 workers``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def fmt_duration(seconds: float | None) -> str:
     """A planned duration as written in scenario files: ``30s``, ``1m30s``, ``500ms``.
 

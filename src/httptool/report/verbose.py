@@ -15,6 +15,7 @@ from typing import TextIO
 from httptool.engine.events import REQUEST, Event, mask_url
 from httptool.metrics.result import RunResult, VUResult
 from httptool.report.lines import fmt_ms, per_vu_line, verbose_lines
+from httptool.report.units import plural
 
 #: Above this many VUs the per-VU table is condensed.
 FULL_TABLE_MAX = 50
@@ -78,5 +79,5 @@ def per_vu_lines(result: RunResult, full_max: int = FULL_TABLE_MAX,
     out.append(dist)
     if len(timed) < len(vus):
         n = len(vus) - len(timed)
-        out.append(f"  {n} VU{'s' if n != 1 else ''} measured no latency (no response)")
+        out.append(f"  {plural(n, 'VU')} measured no latency (no response)")
     return out
