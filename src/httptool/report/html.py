@@ -26,7 +26,7 @@ from importlib import resources
 from typing import Any
 
 from httptool.metrics.result import SCHEMA, SCHEMA_VERSION, RunResult
-from httptool.report.info import RunInfo
+from httptool.report.info import RunInfo, partial_status
 from httptool.report.json_summary import summary_dict
 from httptool.report.summary import verdict_text
 from httptool.report.thresholds import ThresholdOutcome, fmt_metric
@@ -396,12 +396,12 @@ def _header(doc: dict[str, Any]) -> str:
            f"<h1>{escape(title)}</h1>"]
     if run.get("interrupted") or doc.get("final") is False:
         errors = run.get("errors") if isinstance(run.get("errors"), list) else []
-        if errors and not run.get("interrupted"):
-            what = f"Failed ({escape(str(errors[0]))})"
-        else:
-            what = f'Interrupted ({escape(str(run.get("stopped_by") or "Ctrl-C"))})'
-        out.append(f'<div class="banner bad" id="partial">{what}: partial '
-                   "results, up to the moment the run stopped.</div>")
+        # a document that is not final without saying why was cut by Ctrl-C
+        status = (partial_status(bool(run.get("interrupted")), str(run.get("stopped_by") or ""),
+                                 [str(e) for e in errors])
+                  or partial_status(True, "", ()))
+        out.append(f'<div class="banner bad" id="partial">{escape(status[0].upper())}'
+                   f"{escape(status[1:])}, up to the moment the run stopped.</div>")
     out.append(f'<div class="banner {vcls}" id="verdict" data-passed="'
                f'{_attr(doc["thresholds"].get("passed", True))}">Thresholds: '
                f"{escape(verdict)}</div>")

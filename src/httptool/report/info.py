@@ -6,6 +6,7 @@ Ctrl-C) and hands it to the summary header, the live panel, the summary JSON and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,5 +44,20 @@ class RunInfo:
         return cls(file, scenario.name, load, workers, started_at, ld.total_duration,
                    iterations)
 
+    def partial_status(self) -> str | None:
+        """See :func:`partial_status`."""
+        return partial_status(self.interrupted, self.stopped_by, self.errors)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def partial_status(interrupted: bool, stopped_by: str, errors: Sequence[str]) -> str | None:
+    """Why a run's results are partial, in the words the summary, JUnit and the HTML
+    report all use (``interrupted (SIGTERM): partial results``, ``failed (shard 1: ...):
+    partial results``); None for a run that ended as planned."""
+    if interrupted:
+        return f"interrupted ({stopped_by or 'Ctrl-C'}): partial results"
+    if errors:
+        return f"failed ({errors[0]}): partial results"
+    return None

@@ -68,7 +68,7 @@ def junit_tree(result: RunResult, info: RunInfo,
     if info.interrupted:
         # a CI test tab must not show a stopped run as green (with no checks and no
         # thresholds it would show nothing at all)
-        why = f"interrupted ({info.stopped_by or 'Ctrl-C'}): partial results"
+        why = info.partial_status()
         _suite(root, f"{info.scenario}.run", "interrupted", info, result,
                [("run finished", why, f"the run was {why}, after {result.duration_s:.1f}s")],
                tag="error")

@@ -112,13 +112,10 @@ def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int,
     if info.planned_duration:
         dur += f" (planned {fmt_duration(info.planned_duration)})"
     rows.append((0, "duration", dur))
-    if info.interrupted:
-        by = info.stopped_by or "Ctrl-C"
-        rows.append((0, "status", style.paint(f"interrupted ({by}): partial results",
-                                              "yellow", "bold")))
-    elif info.errors:  # the tool failed (a worker lost...): the errors follow on stderr
-        rows.append((0, "status", style.paint(f"failed ({info.errors[0]}): partial results",
-                                              "red", "bold")))
+    status = info.partial_status()
+    if status is not None:  # a failure of the tool itself: its errors follow on stderr
+        rows.append((0, "status", style.paint(status, "yellow" if info.interrupted else "red",
+                                              "bold")))
     return rows
 
 
