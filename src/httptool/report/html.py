@@ -396,12 +396,13 @@ def _header(doc: dict[str, Any]) -> str:
            f"<h1>{escape(title)}</h1>"]
     if run.get("interrupted") or doc.get("final") is False:
         errors = run.get("errors") if isinstance(run.get("errors"), list) else []
-        # a document that is not final without saying why was cut by Ctrl-C
-        status = (partial_status(bool(run.get("interrupted")), str(run.get("stopped_by") or ""),
-                                 [str(e) for e in errors])
-                  or partial_status(True, "", ()))
-        out.append(f'<div class="banner bad" id="partial">{escape(status[0].upper())}'
-                   f"{escape(status[1:])}, up to the moment the run stopped.</div>")
+        # a document that is not final and says no other reason was cut by Ctrl-C
+        interrupted = bool(run.get("interrupted")) or not errors
+        status = partial_status(interrupted, str(run.get("stopped_by") or ""),
+                                [str(e) for e in errors])
+        if status:
+            out.append(f'<div class="banner bad" id="partial">{escape(status[0].upper())}'
+                       f"{escape(status[1:])}, up to the moment the run stopped.</div>")
     out.append(f'<div class="banner {vcls}" id="verdict" data-passed="'
                f'{_attr(doc["thresholds"].get("passed", True))}">Thresholds: '
                f"{escape(verdict)}</div>")
