@@ -198,9 +198,7 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         else parse_duration_option(kw["duration"], "--duration"),
         graceful_stop=None if kw["graceful_stop"] is None
         else parse_duration_option(kw["graceful_stop"], "--graceful-stop"))
-    note = ramp_cut_short(load)
-    if note:
-        click.echo(f"httptool: warning: {note}", err=True)
+    _warn(ramp_cut_short(load))
     chosen = replace(chosen, load=load)
     plan = replace(plan, scenarios=tuple(chosen if s.name == chosen.name else s
                                          for s in plan.scenarios))
@@ -212,13 +210,10 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     options = RunOptions(base_url_map=parse_base_url_map(kw["base_url_map"]),
                          cookies=kw["cookies"])
-    warning = quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"])
-    if warning:
-        click.echo(f"httptool: warning: {warning}", err=True)
+    _warn(quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"]))
     workers, warning = choose_workers(
         workers, shared_state(kw["cookies"], chosen.cookies, plan.shared))
-    if warning:
-        click.echo(f"httptool: warning: {warning}", err=True)
+    _warn(warning)
     code = run_command(
         plan, chosen, file, workers=workers, options=options,
         load_text=describe_load(load),
@@ -228,6 +223,12 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         junit=kw["junit"], report_html=kw["report_html"], cluster=kw["cluster"],
         shards=kw["shards"])
     sys.exit(code)
+
+
+def _warn(message: str | None) -> None:
+    """One ``httptool: warning: ...`` line on stderr, before the run, if there is one."""
+    if message:
+        click.echo(f"httptool: warning: {message}", err=True)
 
 
 def quiet_overrides(quiet: bool, *, progress: bool, verbose: bool) -> str | None:
