@@ -14,7 +14,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -236,7 +236,7 @@ class Compiler:
     def lit_value(self, lit: A.Lit, what: str) -> Value:
         k = lit.kind
         if k in ("num", "bool", "null"):
-            return lit.value  # type: ignore[no-any-return]
+            return lit.value
         if k == "str":
             s = str(lit.value)
             if "${" in s and lit.quote != "'":
@@ -607,14 +607,17 @@ class Compiler:
             self.err("impossible load: the stages last 0s in total", first_stage.line,
                      first_stage.col)
 
-    def threshold(self, t: A.ThresholdItem) -> Threshold | None:
+    def threshold(self, t: A.ThresholdItem,
+                  scopes: Container[str] | None = None) -> Threshold | None:
+        """``scopes``: the request names a scope may name (default: the file's)."""
         if t.metric not in METRICS:
             close = difflib.get_close_matches(t.metric, METRICS, 1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             self.err(f"unknown threshold metric '{t.metric}'{hint}", t.metric_line,
                      t.metric_col)
             return None
-        if t.scope is not None and t.scope not in self.request_names:
+        if t.scope is not None and t.scope not in (
+                self.request_names if scopes is None else scopes):
             self.err(f"unknown request '{t.scope}' in threshold", t.line, t.col)
             return None
         v = t.value
@@ -723,15 +726,15 @@ class Compiler:
                           "variable", line, col)
         seen: set[tuple[int, int, str]] = set()
         for ref in self.refs:
-            root = ref.path[0]
-            key = (ref.line, ref.col, str(root))
+            head = ref.path[0]
+            key = (ref.line, ref.col, str(head))
             if key in seen:
                 continue
             seen.add(key)
-            if root == "shared" and len(ref.path) >= 2 and ref.path[1] not in self.pools:
+            if head == "shared" and len(ref.path) >= 2 and ref.path[1] not in self.pools:
                 self.warn(f"unknown shared pool '{ref.path[1]}'", ref.line, ref.col)
-            elif root not in defined:
-                self.warn(f"variable '{root}' is used but never defined, extracted or bound",
+            elif head not in defined:
+                self.warn(f"variable '{head}' is used but never defined, extracted or bound",
                           ref.line, ref.col)
 
 

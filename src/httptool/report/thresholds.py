@@ -17,9 +17,8 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from httptool.dsl.compiler import LATENCY_METRICS, RATE_METRICS, Compiler, fmt_num
-from httptool.dsl.diagnostics import DiagnosticError, Diagnostics
-from httptool.dsl.parser import Parser
+from httptool.dsl.compiler import LATENCY_METRICS, RATE_METRICS, fmt_num
+from httptool.dsl.expressions import parse_threshold
 from httptool.metrics.result import RunResult
 from httptool.plan import Threshold
 from httptool.report.units import fmt_latency_ms, fmt_pct, fmt_rate
@@ -123,31 +122,8 @@ def parse_threshold_option(text: str, request_names: Iterable[str] | None = None
     naming the option and the problem (the language's warnings count as errors here, since
     an option has nowhere to show a warning).
     """
-    diags = Diagnostics("--threshold")
-    parser = Parser(text, diags)
-    item = None
-    try:
-        item = parser.threshold_item()
-        t = parser.peek()
-        while t.kind == "NL":
-            parser.next()
-            t = parser.peek()
-        if t.kind != "EOF":
-            what = "one threshold per --threshold option" if t.text in (",", ";") \
-                else f"unexpected {t.text!r} after the threshold"
-            diags.error(what, t.line, t.col)
-    except DiagnosticError as e:
-        if not diags.items:
-            diags.error(str(e), 1, 1)
-    if item is not None and not diags.items:
-        comp = Compiler(diags, ".")
-        # The compiler only tests membership in request_names; without a list, any
-        # scope is accepted here and reported at evaluation if it never ran.
-        scope_names = request_names if request_names is not None else \
-            ([item.scope] if item.scope else [])
-        comp.request_names = dict.fromkeys(scope_names)  # type: ignore[arg-type]
-        threshold = comp.threshold(item)
-        if threshold is not None and not diags.items:
-            return threshold
+    threshold, diags = parse_threshold(text, request_names, origin="--threshold")
+    if threshold is not None:
+        return threshold
     d = diags.sorted()[0]
     raise ValueError(f"invalid --threshold {text!r}: {d.message} (column {d.col})")
