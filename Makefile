@@ -18,10 +18,12 @@ demo: venv
 
 lint: venv
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 test: venv
 	@bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 clean:

@@ -8,8 +8,8 @@ import pickle
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import msgspec
 import numpy as np
+import orjson
 import pytest
 
 from httptool.metrics import Histogram, Recorder, Snapshot, merge
@@ -253,7 +253,7 @@ def test_snapshot_round_trips_pickle_and_json() -> None:
 def test_result_dict_is_json_with_schema_version() -> None:
     per_shard, _ = run(2, seed=4)
     res = merge(s[-1] for s in per_shard)
-    d = json.loads(msgspec.json.encode(res.to_dict()))
+    d = json.loads(orjson.dumps(res.to_dict()))
     assert d["schema_version"] == SCHEMA_VERSION and d["schema"] == "httptool.summary"
     assert d["requests"] == res.total_requests
     assert sum(v["requests"] for v in d["per_vu"]) == d["requests"]

@@ -110,9 +110,9 @@ class Parser:
             if t.kind == "EOF":
                 lx.buf.insert(0, t)
                 return
-            if t.kind == "PUNCT" and t.value in "{[(":
+            if t.kind == "PUNCT" and t.text in "{[(":
                 depth += 1
-            elif t.kind == "PUNCT" and t.value in "}])":
+            elif t.kind == "PUNCT" and t.text in "}])":
                 if depth == 0:
                     if t.value == "}" and not top:
                         lx.buf.insert(0, t)

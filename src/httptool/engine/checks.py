@@ -31,7 +31,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 import orjson
 from jsonpath import JSONPath, JSONPathEnvironment
@@ -50,10 +50,15 @@ RenderFn = Callable[[Value], Any]
 class ResponseLike(Protocol):
     """What checks need from a response (the HTTP client's response satisfies it)."""
 
-    status: int
-    headers: Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
-    body: bytes | None
-    latency_ms: float
+    # read-only members: the client's response exposes some of them as properties
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]: ...
+    @property
+    def body(self) -> bytes | None: ...
+    @property
+    def latency_ms(self) -> float: ...
 
 
 class CookieLookup(Protocol):
@@ -160,10 +165,11 @@ class CompiledPath:
         self.expr = expr
         self._path: JSONPath = _compile_jsonpath(expr)
         self.singular: bool = self._path.singular_query()
-        steps: list[str | int] | None = []
+        steps: list[str | int] = []
+        simple = True
         for seg in self._path.segments:
             if len(seg.selectors) != 1 or type(seg).__name__ != "JSONPathChildSegment":
-                steps = None
+                simple = False
                 break
             sel = seg.selectors[0]
             if isinstance(sel, NameSelector):
@@ -171,9 +177,9 @@ class CompiledPath:
             elif isinstance(sel, IndexSelector):
                 steps.append(sel.index)
             else:
-                steps = None
+                simple = False
                 break
-        self._steps = tuple(steps) if steps is not None and self.singular else None
+        self._steps = tuple(steps) if simple and self.singular else None
 
     def find(self, doc: Any) -> Any:
         """The value (singular path) or list of values; ``_MISSING`` when nothing matches
@@ -181,7 +187,7 @@ class CompiledPath:
         if self._steps is not None:
             v = doc
             for k in self._steps:
-                if type(k) is str:
+                if isinstance(k, str):
                     if not isinstance(v, dict) or k not in v:
                         return _MISSING
                     v = v[k]
@@ -312,7 +318,7 @@ def compile_extracts(extracts: Iterable[Extract]) -> tuple[Extractor, ...]:
 _NUM = re.compile(r"\s*-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\Z")
 
 
-def _is_num(v: Any) -> bool:
+def _is_num(v: object) -> TypeGuard[int | float]:
     t = type(v)
     return t is int or t is float
 
@@ -539,7 +545,7 @@ class Check:
     __slots__ = ("_fast", "_path", "_secret", "assertion", "name", "text")
 
     def __init__(self, a: Assertion) -> None:
-        if a.op not in _OPS or a.op == "truthy":
+        if a.op not in _OPS:
             raise ValueError(f"unknown assertion operator {a.op!r}")
         self.assertion = a
         self.text = a.text

@@ -421,7 +421,7 @@ class ConnectionPool:
         for _family, sockaddr in addrs:
             try:
                 transport, _ = await loop.create_connection(
-                    lambda p=proto: p, sockaddr[0], sockaddr[1])
+                    lambda: proto, sockaddr[0], sockaddr[1])
                 break
             except OSError as e:
                 last = e
@@ -442,7 +442,7 @@ class ConnectionPool:
                     transport, conn, ctx, server_hostname=url.host)
                 if tls_transport is None:
                     raise _ConnectFailed(ErrorKind.CLOSED, "connection closed during TLS")
-                conn.transport = tls_transport  # type: ignore[assignment]
+                conn.transport = tls_transport
         except ProxyError as e:
             transport.abort()
             raise _ConnectFailed(ErrorKind.PROXY, str(e))

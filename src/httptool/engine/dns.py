@@ -42,7 +42,7 @@ class DnsCache:
         self._pending[key] = fut
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            addrs = [(fam, sa) for fam, _, _, _, sa in infos]
+            addrs: list[Address] = [(fam, sa) for fam, _, _, _, sa in infos]
             if not addrs:
                 raise DnsError(f"could not resolve host {host}")
             self._done[key] = addrs

@@ -263,7 +263,7 @@ def _walk(value: Any, keys: Sequence[str | int]) -> Any:
                 nv = len(value)
             value = nv
         elif isinstance(value, list | tuple):
-            if type(k) is int:
+            if isinstance(k, int):
                 idx = k
             elif k.isdigit():
                 idx = int(k)

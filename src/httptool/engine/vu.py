@@ -247,7 +247,7 @@ class CompiledRequest:
         body = self.body
         if body is None:
             data = b""
-        elif isinstance(body, TextBody):
+        elif self.body_render is not None:  # set exactly when the body is a TextBody
             data = self.body_render(scope).encode("utf-8")
         else:
             data = encode_body(body, lambda t: compile_template(t).render(scope))
@@ -639,9 +639,9 @@ class VU:
             kind = "variable" if isinstance(e, RenderError) else ErrorKind.INVALID.value
             st.error(kind, vu, perf_counter_ns())
             if emit is not None:
-                why = self._why(e) if isinstance(e, RenderError) else str(e)
+                message = self._why(e) if isinstance(e, RenderError) else str(e)
                 emit((REQUEST, time.time(), vu, self.iter, cr.name, cr.method,
-                      mask_url(cr.shown_url(scope)), 0, 0.0, False, why))
+                      mask_url(cr.shown_url(scope)), 0, 0.0, False, message))
             return False, 0, ErrorKind.INVALID
         try:
             resp: Response = await self.client.send(req, keep_body=cr.keep_body,

@@ -343,7 +343,8 @@ def chart_curve(doc: dict[str, Any]) -> dict[str, Any] | None:
         ps = [float(p) for p in pc["percentiles"]]
         keep = [i for i, p in enumerate(ps) if p < 100]
         named = [("all requests", pc.get("all"))]
-        per = pc.get("per_request") if isinstance(pc.get("per_request"), dict) else {}
+        per_doc = pc.get("per_request")
+        per: dict[str, Any] = per_doc if isinstance(per_doc, dict) else {}
         counts = {n: _int(r.get("requests")) for n, r in doc["per_request"].items()
                   if isinstance(r, dict)}
         for name in sorted(per, key=lambda n: -counts.get(n, 0))[:CURVE_LINES]:

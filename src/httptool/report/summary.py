@@ -59,8 +59,8 @@ def table(groups: Sequence[Sequence[Sequence[str | Cell]]], align: str, style: S
     """
     rows = [[_cell(c) for c in row] for g in groups for row in g]
     widths = [0] * len(align)
-    for row in rows:
-        for i, c in enumerate(row):
+    for cells in rows:
+        for i, c in enumerate(cells):
             widths[i] = max(widths[i], cell_len(c.text))
     out: list[str] = []
     first = True
@@ -96,9 +96,13 @@ def _kv_lines(rows: Sequence[tuple[int, str, str]], style: Style, width: int) ->
 
 
 def _lat(stats: LatencyStats) -> list[str | Cell]:
+    cells: list[str | Cell] = []
     if stats.count == 0:
-        return ["-"] * len(LATENCY_COLUMNS) + ["0"]
-    return [fmt_latency_ns(getattr(stats, c)) for c in LATENCY_COLUMNS] + [str(stats.count)]
+        cells += ["-"] * len(LATENCY_COLUMNS) + ["0"]
+    else:
+        cells += [fmt_latency_ns(getattr(stats, c)) for c in LATENCY_COLUMNS]
+        cells.append(str(stats.count))
+    return cells
 
 
 def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int, str, str]]:

@@ -59,7 +59,7 @@ from httptool.run.local import (
     ShardFn,
     ShardGroup,
 )
-from httptool.run.orchestrator import Listener, RunOutcome, run_scenario
+from httptool.run.orchestrator import RunListener, RunOutcome, run_scenario
 from httptool.run.shard import RunOptions, ShardConfig, run_shard
 
 #: Seconds to reach the scheduler (and to see a first worker) before giving up.
@@ -389,7 +389,7 @@ def default_shards(slots: dict[str, int]) -> int:
 
 
 def run_on_cluster(client: Client, plan: Plan, scenario: str | None, shards: int | None,
-                   options: RunOptions | None = None, listener: Listener | None = None,
+                   options: RunOptions | None = None, listener: RunListener | None = None,
                    *, shard_fn: ShardFn = run_shard, handle_signals: bool = True
                    ) -> RunOutcome:
     """:func:`~httptool.run.orchestrator.run_scenario` with the load on the cluster:
@@ -423,7 +423,7 @@ def cluster_runner(address: str, shards: int | None) -> Callable[..., RunOutcome
         raise SystemExit(2) from exc
 
     def run(plan: Plan, scenario: str | None = None, workers: int = 1,
-            options: RunOptions | None = None, listener: Listener | None = None
+            options: RunOptions | None = None, listener: RunListener | None = None
             ) -> RunOutcome:
         del workers  # the cluster decides (see above)
         try:

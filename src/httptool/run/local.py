@@ -25,6 +25,7 @@ into shared memory, and each shard gets it as ``ShardConfig.start_wall_ns``.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import ctypes
 import dataclasses
@@ -144,7 +145,7 @@ def run_guarded(index: int, fn: Callable[[Any], object],
 # ------------------------------------------------------------------------------ groups
 
 
-class ShardGroup:
+class ShardGroup(abc.ABC):
     """Shards running somewhere; messages come out of :meth:`receive`."""
 
     def __init__(self, indices: Sequence[int]) -> None:
@@ -161,6 +162,10 @@ class ShardGroup:
     @property
     def finished(self) -> bool:
         return self.done.issuperset(self.indices)
+
+    @abc.abstractmethod
+    def start(self) -> ShardGroup:
+        """Start the shards (once); returns the group, for chaining."""
 
     def request_stop(self) -> None:
         """Stop starting new work; in-flight iterations get the grace period."""
@@ -179,7 +184,7 @@ class ShardGroup:
         """End every unfinished shard now; each gets ``("error", i, reason)`` and ``done``."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an optional hook: nothing to release here)
         """Release resources (bounded); call once, after :attr:`finished` or :meth:`abort`."""
 
     def _maybe_go(self) -> None:
@@ -358,7 +363,7 @@ class ProcessGroup(ShardGroup):
 
     def start(self) -> ProcessGroup:
         if self.method == "forkserver":
-            self._ctx.set_forkserver_preload(["httptool.run.shard"])  # type: ignore[attr-defined]
+            self._ctx.set_forkserver_preload(["httptool.run.shard"])
         pid = None if self.method == "forkserver" else os.getpid()
         self._started_at = time.monotonic()
         for cfg in self._configs:

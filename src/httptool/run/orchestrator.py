@@ -81,10 +81,20 @@ class SetupFn(Protocol):
 _RETIRED = 1 << 62  # series_from of a finished setup: never holds back the merger's sealing
 
 
+class RunListener(Protocol):
+    """What the coordinator tells the reporters while a run is on (the report layer's
+    ``RunReporter`` is one, without importing this module). All are called from the
+    thread that called :func:`run_scenario`, never from a signal handler."""
+
+    def on_phase(self, phase: str) -> None: ...
+    def on_events(self, batch: list[Event]) -> None: ...
+    def on_result(self, result: RunResult) -> None: ...
+    def on_signal(self, count: int) -> None: ...
+
+
 class Listener:
-    """What the coordinator tells the reporters while a run is on; every method is
-    optional (no-op here). All are called from the thread that called
-    :func:`run_scenario`, never from a signal handler."""
+    """A :class:`RunListener` whose every method does nothing: subclass it and override
+    only what you need."""
 
     def on_phase(self, phase: str) -> None:
         """``"setup"``, ``"load"`` or ``"teardown"`` is starting."""
@@ -152,7 +162,8 @@ def _level(count: int, base: int) -> int:
 class _Coordinator:
     """The state of one run's message loop (one merger, the errors, the listener)."""
 
-    def __init__(self, listener: Listener, signals: SignalCounter, labels: dict[int, str]) -> None:
+    def __init__(self, listener: RunListener, signals: SignalCounter,
+                 labels: dict[int, str]) -> None:
         self.listener = listener
         self.signals = signals
         self.labels = labels  # setup/teardown shard ids -> names
@@ -289,7 +300,7 @@ def run_scenario(
     scenario: str | None = None,
     workers: int = 1,
     options: RunOptions | None = None,
-    listener: Listener | None = None,
+    listener: RunListener | None = None,
     *,
     shard_fn: ShardFn = run_shard,
     setup_fn: SetupFn = run_flow_once,
@@ -313,7 +324,7 @@ def run_scenario(
     """
     t0 = time.monotonic()
     options = options or RunOptions()
-    listener = listener or Listener()
+    listener = listener if listener is not None else Listener()
     scen = plan.scenario(scenario)
     load = scen.load
     grace = max(float(load.graceful_stop), 0.0)
@@ -333,8 +344,10 @@ def run_scenario(
             listener.on_phase("setup")
             got: dict[str, Any] = {}
 
+            setup_options = options  # the closure's own name: options changes after setup
+
             def setup_task(ch: Channel) -> None:
-                got.update(setup_fn(plan, plan.setup, options, ch, setup_i) or {})
+                got.update(setup_fn(plan, plan.setup, setup_options, ch, setup_i) or {})
 
             before = len(co.errors)
             co.pump(ThreadGroup([(setup_i, setup_task)], queue_size).start(), grace=grace)

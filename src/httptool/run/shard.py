@@ -35,8 +35,11 @@ class Flag(Protocol):
 
 
 class Channel(Protocol):
-    stop: Flag
-    hard_stop: Flag
+    # read-only: a channel may hold a flag type that can also be set (local or Dask)
+    @property
+    def stop(self) -> Flag: ...
+    @property
+    def hard_stop(self) -> Flag: ...
 
     def send(self, msg: tuple[Any, ...]) -> None: ...
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from httptool.target import data, httpbin
 from httptool.target.counts import Counts
@@ -37,7 +38,7 @@ class TargetState:
 STATE_KEY = web.AppKey("httptool_target_state", TargetState)
 
 
-def _counting(counts: Counts) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _counting(counts: Counts) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
