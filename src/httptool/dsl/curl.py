@@ -131,8 +131,6 @@ _SHORT: dict[str, str] = {
     "N": "no-buffer",
 }
 
-_BOOL_ACTIONS = frozenset({"get", "head", "location", "insecure", "compressed"})
-_DATA_ACTIONS = frozenset({"data", "data-raw", "data-binary", "data-urlencode", "json"})
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _URL_AUTH = re.compile(r"(?:[^/?#]*://)?[^/?#]*")
 _REF_SPAN = re.compile(r"\$\{[^}]*\}")
