@@ -633,12 +633,6 @@ def evaluate_condition(cond: Condition, render: RenderFn) -> bool:
     return compare(cond.op, left, cond.value, cond.values, render) is None
 
 
-def get_path_value(doc: Any, expr: str) -> Any:
-    """``expr`` applied to ``doc`` (None when nothing matches) — for callers outside checks."""
-    v = compile_path(expr).find(doc)
-    return None if v is _MISSING else v
-
-
 __all__ = [
     "Check",
     "CompiledPath",

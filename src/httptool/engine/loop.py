@@ -15,10 +15,6 @@ except ImportError:  # pragma: no cover
     _uvloop = None  # type: ignore[assignment]
 
 
-def has_uvloop() -> bool:
-    return _uvloop is not None
-
-
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """A fresh loop: uvloop's when available."""
     if _uvloop is not None:

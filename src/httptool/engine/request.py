@@ -256,11 +256,6 @@ def _encode(
     )
 
 
-def clear_cache() -> None:
-    _cache.clear()
-    _url_cache.clear()
-
-
 def encode_body(body: Body | None, render: Callable[[Template], str]) -> bytes:
     """The bytes of a plan body; ``render`` turns a template into text (the VU's scope).
 
