@@ -19,13 +19,13 @@ from httptool.dsl.curl import CurlRequest, parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.engine.client import send
 from httptool.engine.cookies import CookieJar
-from httptool.engine.events import MASK, SECRET_HEADERS, mask_cookies, mask_header
 from httptool.engine.http import Response
 from httptool.engine.interpolate import RenderError, Scope, render
 from httptool.engine.loop import run
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
 from httptool.plan import MultipartBody, Ref, Template, TextBody
 from httptool.report.units import plural
+from httptool.secrets import mask_header_line
 
 #: curl short flags that take an argument: a cluster stops at them (``-XPOST``).
 _SHORT_WITH_ARG = set("XHdFbuAeomxEwD")
@@ -58,7 +58,7 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
     req, cookies = _prepare(text)
     if verbose:
         for line in req.wire.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n"):
-            click.echo(f"> {_mask(line)}", err=True)
+            click.echo(f"> {mask_header_line(line)}", err=True)
         click.echo(">", err=True)
     resp = run(send(req, keep_body=True, cookies=cookies, jar=CookieJar()))
     if resp.error is not None:
@@ -69,7 +69,7 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
     head += [f"{k.decode('latin-1')}: {v.decode('latin-1')}" for k, v in resp.headers]
     if verbose:  # the -v dump is a log: masked (-i below is the response itself, as curl's)
         for line in head:
-            click.echo(f"< {_mask(line)}", err=True)
+            click.echo(f"< {mask_header_line(line)}", err=True)
         click.echo("<", err=True)
     out = sys.stdout.buffer
     if include:
@@ -137,24 +137,6 @@ def _tool_flags(text: str) -> set[str]:
                 if c in "iv":
                     found.add(c)
     return found
-
-
-def _mask(line: str) -> str:
-    """Hide credentials in the -v dump with the mask every other output uses
-    (``****``, from :mod:`httptool.engine.events`), keeping what helps debugging: the
-    auth scheme (``Authorization: Bearer ****``) and the cookie names
-    (``Cookie: sid=****; theme=****``), as ``scenario run --dry-run`` shows them."""
-    name, sep, value = line.partition(":")
-    if not sep or name.lower() not in SECRET_HEADERS:
-        return line
-    value = value.strip()
-    if name.lower() == "cookie":
-        return f"{name}: {mask_cookies(value)}"
-    if name.lower() == "set-cookie":  # the cookie's value only: its name and attributes help
-        cookie, semi, attrs = value.partition(";")
-        cname, eq, _ = cookie.partition("=")
-        return f"{name}: " + (f"{cname.strip()}={MASK}" if eq else MASK) + semi + attrs
-    return f"{name}: {mask_header(name, value)}"
 
 
 def _ms(ns: int) -> str:

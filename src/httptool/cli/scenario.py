@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from httptool import secrets
 from httptool.cli.app import EPILOG
 from httptool.cli.run_cmd import collect_thresholds, run_command
 from httptool.cli.run_options import (
@@ -26,7 +27,6 @@ from httptool.cli.run_options import (
 )
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics
-from httptool.engine.events import MASK, SECRET_HEADERS, mask_cookies, mask_url
 from httptool.plan import (
     BasicAuth,
     Foreach,
@@ -50,6 +50,7 @@ from httptool.plan import (
 )
 from httptool.report.units import fmt_duration, plural
 from httptool.run.shard import RunOptions
+from httptool.secrets import MASK, mask_cookies, mask_url
 
 EXIT_INVALID = 2
 
@@ -353,15 +354,8 @@ def flow_lines(steps: tuple[Step, ...], depth: int) -> list[str]:
 
 
 def mask_header(name: str, value: Template) -> str:
-    """Secret header values hidden: ``Bearer ****``; cookie values ``a=****; b=****``."""
-    text = value.static_text
-    low = name.lower()
-    if low not in SECRET_HEADERS:
-        return text
-    if low in ("cookie", "set-cookie"):
-        return mask_cookies(text)
-    scheme, sep, _ = text.partition(" ")
-    return f"{scheme} {MASK}" if sep else MASK
+    """A header as the dry run shows it: :func:`httptool.secrets.mask_header` on its text."""
+    return secrets.mask_header(name, value.static_text)
 
 
 def request_lines(r: RequestSpec) -> list[str]:
@@ -376,7 +370,7 @@ def request_lines(r: RequestSpec) -> list[str]:
     if isinstance(r.auth, BasicAuth):
         out.append(f"    Authorization: Basic {MASK} (user {r.auth.user.static_text})")
     if isinstance(r.body, TextBody):
-        body = r.body.content.static_text
+        body = secrets.mask_body(r.body.content.static_text)
         shown = body if len(body) <= 200 else body[:200] + "…"
         out.append(f"    body: {shown}")
     elif isinstance(r.body, MultipartBody):

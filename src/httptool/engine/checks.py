@@ -37,9 +37,9 @@ import orjson
 from jsonpath import JSONPath, JSONPathEnvironment
 from jsonpath.selectors import IndexSelector, NameSelector
 
-from httptool.engine.events import MASK, SECRET_HEADERS
 from httptool.engine.interpolate import to_text
 from httptool.plan import Assertion, Condition, Extract, Template, Value
+from httptool.secrets import MASK, is_secret_subject
 
 _MISSING: Any = object()
 
@@ -530,14 +530,6 @@ def _fast_pass(a: Assertion) -> Callable[[Any], bool] | None:
     return None
 
 
-def _last_key(path: str) -> str:
-    """The last member name of a JSONPath, lower-cased (``$.headers['Set-Cookie']`` ->
-    ``set-cookie``); "" when it ends in an index or a wildcard."""
-    names = re.findall(r"[A-Za-z_][\w-]*", path.rsplit("[", 1)[-1] if path.endswith("]")
-                       else path.rsplit(".", 1)[-1])
-    return names[-1].lower() if names else ""
-
-
 class Check:
     """A compiled :class:`~httptool.plan.Assertion`: ``evaluate(view, render)`` returns None
     when it holds, else the reason (``assert status == 200 failed: got 401``, as in DESIGN.md)."""
@@ -555,9 +547,7 @@ class Check:
         self._fast = _fast_pass(a)
         #: the actual value is a secret (a cookie, Authorization...): never in a reason;
         #: also a JSON value under such a key (an echo service's ``$.headers.Authorization``)
-        self._secret = not a.length and (
-            a.subject == "cookie" or (a.subject == "header" and a.arg.lower() in SECRET_HEADERS)
-            or (a.subject == "json" and _last_key(a.arg) in SECRET_HEADERS))
+        self._secret = is_secret_subject(a.subject, a.arg, a.length)
 
     def status_predicate(self) -> Callable[[Any], bool] | None:
         """For a plain check on ``status`` with constant values, a function of the

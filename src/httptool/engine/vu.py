@@ -70,7 +70,6 @@ from httptool.engine.checks import (
 from httptool.engine.client import ClientContext, ConnectionPool
 from httptool.engine.cookies import CookieMode, jar_factory
 from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind
-from httptool.engine.events import ITERATION, REQUEST, VU_DONE, VU_START, Emit, mask_url
 from httptool.engine.http import Response
 from httptool.engine.interpolate import (
     ESCAPERS,
@@ -84,6 +83,7 @@ from httptool.engine.interpolate import (
     make_getter,
 )
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
+from httptool.events import ITERATION, REQUEST, VU_DONE, VU_START, Emit
 from httptool.plan import (
     Condition,
     Foreach,
@@ -106,6 +106,7 @@ from httptool.plan import (
     VarDef,
     flow_requests,
 )
+from httptool.secrets import mask_url
 
 #: Failure kind of a request cut by the end of the run (grace period over, second Ctrl-C).
 INTERRUPTED = "interrupted"

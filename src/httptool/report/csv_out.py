@@ -11,7 +11,7 @@ import io
 import os
 from collections.abc import Sequence
 
-from httptool.engine.events import Event
+from httptool.events import Event
 from httptool.report.linefile import LineFile
 from httptool.report.request_rows import FIELDS, request_rows
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from httptool.engine.events import ITERATION, REQUEST, VU_DONE, VU_START, Event
+from httptool.events import ITERATION, REQUEST, VU_DONE, VU_START, Event
 
 
 def progress_line(requests: int, errors: int, active_vus: int) -> str:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from httptool.engine.events import Event
+from httptool.events import Event
 from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
 from httptool.report.outputs import EventWriter

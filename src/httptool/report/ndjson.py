@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from httptool.engine.events import Event
+from httptool.events import Event
 from httptool.report.linefile import LineFile
 from httptool.report.request_rows import FIELDS, request_rows
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from httptool.engine.events import Event
+from httptool.events import Event
 from httptool.report.csv_out import CsvWriter
 from httptool.report.ndjson import NdjsonWriter
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from httptool.engine.events import REQUEST, Event, mask_url
+from httptool.events import REQUEST, Event
+from httptool.secrets import mask_url
 
 FIELDS = ("time", "vu", "iteration", "name", "method", "url", "status", "latency_ms", "ok",
           "reason")

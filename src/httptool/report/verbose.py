@@ -12,10 +12,11 @@ import statistics
 from collections.abc import Sequence
 from typing import TextIO
 
-from httptool.engine.events import REQUEST, Event, mask_url
+from httptool.events import REQUEST, Event
 from httptool.metrics.result import RunResult, VUResult
 from httptool.report.lines import fmt_ms, per_vu_line, verbose_lines
 from httptool.report.units import plural
+from httptool.secrets import mask_url
 
 #: Above this many VUs the per-VU table is condensed.
 FULL_TABLE_MAX = 50

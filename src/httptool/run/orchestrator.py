@@ -38,9 +38,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from httptool.engine.events import Event
 from httptool.engine.executors import ShardSpec
 from httptool.engine.schedule import VUTarget
+from httptool.events import Event
 from httptool.metrics import Merger, RunResult, Snapshot
 from httptool.plan import LoadSpec, Plan, Step
 from httptool.run.local import (
@@ -100,7 +100,7 @@ class Listener:
         """``"setup"``, ``"load"`` or ``"teardown"`` is starting."""
 
     def on_events(self, batch: list[Event]) -> None:
-        """VU events (see :mod:`httptool.engine.events`), as soon as they arrive; every
+        """VU events (see :mod:`httptool.events`), as soon as they arrive; every
         event exactly once, in order per shard (only when ``RunOptions.events``)."""
 
     def on_result(self, result: RunResult) -> None:

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from httptool.engine import loop
-from httptool.engine.events import Event
 from httptool.engine.executors import Executor, LoadState, ShardSpec
 from httptool.engine.vu import VU, Runtime
+from httptool.events import Event
 from httptool.metrics.recorder import Recorder, origin_ns
 from httptool.plan import LoadSpec, Plan, ScenarioPlan, Step
 
