@@ -11,6 +11,9 @@ Shapes (``t`` is wall-clock Unix seconds as float):
 * ``("req", t, vu, iteration, name, method, url, status, latency_ms, ok, reason)`` —
   ``status`` is 0 on a transport error; ``reason`` is "" when ok; ``url`` is the URL as
   sent, with any ``user:password@`` masked
+* ``("resent", t, vu, iteration, name, method, url, 0, latency_ms, False, reason)`` — a
+  copy of a request that reached the wire and got no answer, so the client sent it again
+  (the ``req`` event of the same request follows); a request of its own in every count
 * ``("vu_done", t, vu)``
 """
 
@@ -26,6 +29,7 @@ VU_START = "vu_start"
 ITERATION = "iter"
 REQUEST = "req"
 VU_DONE = "vu_done"
+RESENT = "resent"
 
 #: Header names whose values are never shown or written (DESIGN.md: secrets are masked).
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
