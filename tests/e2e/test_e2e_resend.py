@@ -204,3 +204,14 @@ def test_ctrl_c_mid_run_partial_totals_equal_the_servers(tmp_path):
     assert len(seen) >= 10 and r.wall < 25
     assert doc["run"]["interrupted"] is True
     _check_identity(r, doc, rows, srv.total)
+
+
+def test_the_issue_16_repro_against_the_built_in_target(tmp_path, fresh_target):
+    """7 iterations of ``GET /get -> GET /reset-conn``: the target read 21 requests
+    (``/reset-conn`` 14 times); the tool said 14 before, it says 21 now, 7 of them resent."""
+    text = _OK_THEN_RESET.format(base=fresh_target.url, load="7 iterations with 1 vus")
+    r, doc, rows = _run(tmp_path, text.replace("/ok", "/get"), "--workers", "1")
+    counts = fresh_target.counts()
+    assert counts["paths"] == {"/get": 7, "/reset-conn": 14}
+    assert (doc["requests"], doc["resent"], doc["failures"]) == (21, 7, 7)
+    _check_identity(r, doc, rows, counts["total"])
