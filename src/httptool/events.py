@@ -15,6 +15,9 @@ Shapes (``t`` is wall-clock Unix seconds as float):
 * ``("req", t, vu, iteration, name, method, url, status, latency_ms, ok, reason)`` —
   ``status`` is 0 on a transport error; ``reason`` is "" when ok; ``url`` is the URL as
   sent, masked by :func:`httptool.secrets.mask_url`
+* ``("resent", t, vu, iteration, name, method, url, 0, latency_ms, False, reason)`` — a
+  copy of a request that reached the wire and got no answer, so the client sent it again
+  (the ``req`` event of the same request follows); a request of its own in every count
 * ``("vu_done", t, vu)``
 """
 
@@ -30,3 +33,4 @@ VU_START = "vu_start"
 ITERATION = "iter"
 REQUEST = "req"
 VU_DONE = "vu_done"
+RESENT = "resent"

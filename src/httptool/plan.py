@@ -144,6 +144,9 @@ class CurlOptions:
     connect_timeout: float | None = None  # seconds
     compressed: bool = False
     proxy: str | None = None  # -x, e.g. "http://127.0.0.1:3128"
+    #: ``resend = off`` (no curl flag): never send the request a second time on its own,
+    #: not even an idempotent one on a keep-alive connection the server closed
+    resend: bool = True
 
 
 @dataclass(frozen=True, slots=True)

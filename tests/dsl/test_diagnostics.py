@@ -278,7 +278,7 @@ STRAY_BRACES = [
      ["1:43: error: expected a setting name, found '}'",
       "1:44: error: missing ')' (opened at line 1)"]),
     ("@request a\n curl http://h\n}\nend\n",
-     ["3:1: error: expected curl, extract, assert or retry in request 'a', found '}'"]),
+     ["3:1: error: expected curl, extract, assert, retry or resend in request 'a', found '}'"]),
     ("scenario s { thresholds [ } ] }",
      ["1:27: error: expected a threshold metric (p95, error_rate, checks, ...), found '}'"]),
     ("@scenario s\n}\nend\n",

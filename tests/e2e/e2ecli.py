@@ -34,18 +34,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------ the contract shapes
 
-PROGRESS_RE = re.compile(r"^🔄 Progress: (\d+) requests \| (\d+) errors \| (\d+) active VUs$")
-COMPLETED_RE = re.compile(r"^✓ Completed: (\d+) requests \| (\d+) errors$")
-INTERRUPTED_RE = re.compile(r"^✗ Interrupted: (\d+) requests \| (\d+) errors$")
+#: `` | N resent`` follows the errors only when copies were resent (docs/outputs.md)
+_RESENT = r"(?: \| (\d+) resent)?"
+PROGRESS_RE = re.compile(
+    rf"^🔄 Progress: (\d+) requests \| (\d+) errors{_RESENT} \| (\d+) active VUs$")
+COMPLETED_RE = re.compile(rf"^✓ Completed: (\d+) requests \| (\d+) errors{_RESENT}$")
+INTERRUPTED_RE = re.compile(rf"^✗ Interrupted: (\d+) requests \| (\d+) errors{_RESENT}$")
 _TS = r"\[(\d\d):(\d\d):(\d\d)\]"
 STARTED_RE = re.compile(rf"^{_TS} VU (\d+) started$")
 ITERATION_RE = re.compile(rf"^{_TS} VU (\d+) → iteration (\d+)$")
 REQUEST_RE = re.compile(
     rf"^{_TS} VU (\d+) ([✓✗]) ([A-Z]+) (\S+) - (\d{{3}}|ERR) \((\d+)ms\)$")
 REASON_RE = re.compile(rf"^{_TS} VU (\d+)   ↳ (\S.*)$")
+RESENT_LINE_RE = re.compile(
+    rf"^{_TS} VU (\d+) ↻ ([A-Z]+) (\S+) - no response, resent \((\d+)ms\)$")
 DONE_RE = re.compile(rf"^{_TS} VU (\d+) done$")
 PER_VU_RE = re.compile(
-    r"^  VU (\d+): (\d+) iterations, (\d+) requests \(✓ (\d+), ✗ (\d+)\), "
+    r"^  VU (\d+): (\d+) iterations, (\d+) requests \(✓ (\d+), ✗ (\d+)(?:, ↻ (\d+) resent)?\), "
     r"avg latency: (\d+)ms$")
 SUMMARY_REQUESTS_RE = re.compile(r"^  requests \.+: (\d+) \(", re.M)
 SUMMARY_FAILURES_RE = re.compile(r"^  failures \.+: (\d+) \(", re.M)
@@ -73,6 +78,7 @@ class PerVU:
     requests: int
     ok: int
     failed: int
+    resent: int
     avg_ms: int
 
 
@@ -86,6 +92,8 @@ class Console:
     progress: list[tuple[int, int, int]] = field(default_factory=list)
     completed: tuple[int, int] | None = None
     interrupted: tuple[int, int] | None = None  # the end line of a Ctrl-C'd run
+    resent: int = 0  # the end line's resent copies
+    resent_lines: list[Request] = field(default_factory=list)  # ``↻`` verbose lines
     started: list[int] = field(default_factory=list)
     iterations: list[tuple[int, int]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
@@ -131,20 +139,27 @@ def parse_console(stdout: str) -> Console:
         if c.per_vu_header:
             m = PER_VU_RE.match(line)
             if m:
-                c.per_vu.append(PerVU(*map(int, m.groups())))
+                c.per_vu.append(PerVU(*(int(g or 0) for g in m.groups())))
             elif line.startswith("  "):
                 c.per_vu_other.append(line)
             else:
                 c.stray.append(line)
             continue
         if m := PROGRESS_RE.match(line):
-            c.progress.append((int(m[1]), int(m[2]), int(m[3])))
+            c.progress.append((int(m[1]), int(m[2]), int(m[4])))
         elif m := COMPLETED_RE.match(line):
             assert c.completed is None and c.interrupted is None, "two end lines"
             c.completed = (int(m[1]), int(m[2]))
+            c.resent = int(m[3] or 0)
         elif m := INTERRUPTED_RE.match(line):
             assert c.completed is None and c.interrupted is None, "two end lines"
             c.interrupted = (int(m[1]), int(m[2]))
+            c.resent = int(m[3] or 0)
+        elif m := RESENT_LINE_RE.match(line):
+            # a copy that got no answer and was sent again: its ↳ line says why
+            last_request = Request(int(m[4]), False, m[5], m[6], "ERR", int(m[7]))
+            c.resent_lines.append(last_request)
+            continue
         elif m := REQUEST_RE.match(line):
             last_request = Request(int(m[4]), m[5] == "✓", m[6], m[7], m[8], int(m[9]))
             c.requests.append(last_request)

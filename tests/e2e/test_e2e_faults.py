@@ -8,10 +8,10 @@ the server saw.
 
 Counting with a resend: the server counts every request head it reads, and separately the
 heads it read and dropped without answering (``FaultServer.dropped``). When the server
-drops a request on a reused keep-alive connection, the client resends it once on a fresh
-connection and counts ONE request (the resend is part of the same request, not a failure).
-So the invariant is ``tool requests reaching the server == server heads answered``
-(= heads read − heads dropped), and ``heads read == tool requests + resends``.
+drops a GET on a reused keep-alive connection, the client resends it once on a fresh
+connection and counts BOTH copies as requests (the first as ``resent``: neither a response
+nor a failure). So the invariant is ``tool requests reaching the server == server heads
+read``, and ``requests == responses + transport errors + resent``.
 """
 
 from __future__ import annotations
@@ -93,13 +93,15 @@ def _check_counts(res: Result, case: Case) -> None:
     assert doc["failures"] == total["failures"] == failed
     assert res.code == (99 if failed else 0), res.stdout + res.stderr
     assert len(res.rows) == doc["requests"] == total["requests"]
-    bad = [row for row in res.rows if not row["ok"]]
+    bad = [row for row in res.rows if not row["ok"] and not row["resent"]]
     assert len(bad) == failed
     for row in bad:
         assert case.reason in row["reason"], row
     for row in res.rows:
         assert row["ok"] == (row["reason"] == ""), row
-    assert total["requests"] == total["responses"] + total["transport_errors"]
+    assert sum(row["resent"] for row in res.rows) == doc["resent"] == total["resent"]
+    assert total["requests"] == (total["responses"] + total["transport_errors"]
+                                 + total["resent"])
     assert f"  failures .......: {failed} (" in res.stdout
 
 
@@ -118,7 +120,8 @@ CASES = {
                          "timed out waiting for the response", curl="-m 1",
                          server={"answered": 2}),
     # the server drops every request on a reused connection (after reading its head):
-    # each is resent once on a fresh connection, no failure; 5 answered, 4 dropped
+    # each GET is resent once on a fresh connection, no failure; 5 answered, 4 dropped,
+    # and the tool counts the 4 dropped copies as resent requests
     "keepalive-dropped-on-reuse": Case("/drop-reused", 5, {}, server={
         "answered": 5, "dropped": 4, "total": 9, "connections": 5}),
     # the server closes each keep-alive connection right after answering
@@ -149,14 +152,23 @@ def test_fault(name: str, tmp_path: Path) -> None:
         got = {"answered": srv.answered, "dropped": srv.dropped, "total": srv.total,
                "connections": srv.connections}[key]
         assert got == want, (key, srv.counts, srv.dropped)
-    # the tool's requests that reached the server are exactly the ones it answered
     kinds = Counter(res.summary["total"]["failures_by_kind"])
     reached = res.summary["requests"] - sum(kinds[k] for k in NOT_RECEIVED)
-    assert reached == srv.answered
+    resent = res.summary["resent"]
+    if name in ("keepalive-closed-when-idle", "mid-run-refused"):
+        # the server closes right after answering, without saying so: the next request
+        # may go out on the connection before its FIN arrives. That copy is sent, gets
+        # no answer and is resent; the server's kernel got it, its HTTP layer did not
+        # read it: the server's count lies between the tool's answered and sent copies
+        assert reached - resent <= srv.total <= reached
+        assert srv.dropped == 0
+    else:  # the tool's requests that reached the server are exactly the ones it read
+        assert reached == srv.total
+        assert resent == srv.dropped
     if "dropped" not in case.server:
         assert srv.dropped == 0
     if case.stop_after is not None:  # the server went down after answering stop_after
-        oks = [row["ok"] for row in res.rows]
+        oks = [row["ok"] for row in res.rows if not row["resent"]]
         assert oks == [True] * case.stop_after + [False] * (case.iterations - case.stop_after)
 
 

@@ -116,10 +116,10 @@ def test_idle_keepalive_closed_by_server_is_resent_exactly_once():
         async with FaultServer() as srv:
             pool = ConnectionPool()
             first = await _get(pool, srv.url("/drop-reused"))
-            assert first.error is None and not first.retried
+            assert first.error is None and not first.resent
             second = await _get(pool, srv.url("/drop-reused"))
             assert second.error is None and second.status == 200, second
-            assert second.retried and second.new_connection
+            assert second.resent and second.new_connection
             # the server saw the dropped request plus exactly one resend
             assert srv.counts["/drop-reused"] == 3
             assert srv.connections == 2
@@ -134,7 +134,7 @@ def test_no_resend_once_response_bytes_arrived():
             pool = ConnectionPool()
             await _still_usable(pool, srv)
             r = await _get(pool, srv.url("/truncated-chunked"))
-            assert r.error == ErrorKind.CLOSED and not r.retried
+            assert r.error == ErrorKind.CLOSED and not r.resent
             assert srv.counts["/truncated-chunked"] == 1
 
     arun(main())

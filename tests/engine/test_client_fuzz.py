@@ -207,7 +207,7 @@ def test_bytes_after_a_response_do_not_fail_the_next_request(path: str,
     first, second, third, connections = runner(main())
     assert (first.error, first.status, first.body) == (None, 200, b"ok")
     assert (second.error, second.status, second.body) == (None, 200, b"ok"), second
-    assert second.new_connection and not second.retried
+    assert second.new_connection and not second.resent
     assert (third.error, third.body, third.new_connection) == (None, b"ok", False)
     assert connections == 2
 

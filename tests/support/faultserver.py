@@ -9,7 +9,7 @@ The path of each request picks the behaviour, so one server serves every fault:
 ``/close-delimited``       200 without length, body ends when the server closes
 ``/big?bytes=N``           200 with an N-byte body written in 64 KiB pieces
 ``/slow-headers?ms=N``     waits N ms before answering
-``/close-no-response``     closes the connection without a byte
+``/close-no-response``     closes the connection without a byte (also ``/reset-conn``)
 ``/reset-mid-body``        headers (Content-Length 100000) and 1000 body bytes, then a RST
 ``/truncated-chunked``     one chunk, then closes before the last chunk
 ``/bad-chunk``             a chunk size that is not hex
@@ -22,6 +22,9 @@ The path of each request picks the behaviour, so one server serves every fault:
 ``/idle-close``            200 (keep-alive, no ``Connection: close``), then the server closes
                            the connection at once, before the client's next request
 ``/close-after-headers``   headers (Content-Length 100) and no body, then closes
+``/conn-close``            200 ``ok`` with ``Connection: close``, then closes
+``/http10``                an HTTP/1.0 200 ``ok`` without keep-alive, then closes
+``/http10-keepalive``      an HTTP/1.0 200 ``ok`` with ``Connection: keep-alive``, kept open
 ``/status?code=N``         status N with a 2-byte body, keep-alive
 ``/flaky?every=K``         503 except for every K-th request to /flaky (K-th, 2K-th, ...)
 ``/trailing-garbage``      200 ``ok`` followed, in the same write, by bytes that are not HTTP;
@@ -40,6 +43,10 @@ requests *answered* are :attr:`FaultServer.answered` = total − dropped.
 
 ``stop_after=N`` makes the server stop listening and close every connection after it has
 answered N requests (a server going down mid-run: later connects are refused).
+``idle_timeout=S`` closes a connection that waited S seconds for its next request (a
+keep-alive timeout, as nginx's ``keepalive_timeout``). ``close_every=N`` answers the N-th
+request of a connection with ``Connection: close`` and closes it (nginx's
+``keepalive_requests``); with ``close_silently=True`` it closes without saying so.
 ``ssl_context`` serves TLS. Use ``async with FaultServer() as srv`` inside a loop, or
 :meth:`FaultServer.start_in_thread` for subprocess tests.
 """
@@ -59,8 +66,12 @@ from urllib.parse import parse_qs, urlsplit
 class FaultServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
                  ssl_context: ssl.SSLContext | None = None,
-                 stop_after: int | None = None) -> None:
+                 stop_after: int | None = None, idle_timeout: float | None = None,
+                 close_every: int | None = None, close_silently: bool = False) -> None:
         self.host = host
+        self.idle_timeout = idle_timeout
+        self.close_every = close_every
+        self.close_silently = close_silently
         self.port = port
         self.ssl = ssl_context
         self.stop_after = stop_after
@@ -146,8 +157,9 @@ class FaultServer:
         try:
             while True:
                 try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"),
+                                                  self.idle_timeout if served else None)
+                except (asyncio.IncompleteReadError, ConnectionError, TimeoutError):
                     return
                 lines = head.decode("latin-1").split("\r\n")
                 _method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
@@ -171,7 +183,10 @@ class FaultServer:
                                  b"Content-Length: %d\r\n\r\n%s" % (len(echo), echo))
                     served += 1
                     continue
-                keep = await self._respond(path, query, served, writer)
+                last = self.close_every is not None and served + 1 >= self.close_every
+                if last and not self.close_silently:
+                    path = "/conn-close"
+                keep = await self._respond(path, query, served, writer) and not last
                 served += 1
                 if self.stop_after is not None and self.answered >= self.stop_after:
                     self._go_down(writer)
@@ -198,7 +213,8 @@ class FaultServer:
         self, path: str, q: dict[str, str], served: int, w: asyncio.StreamWriter
     ) -> bool:
         """Write the answer for ``path``; False ends the connection."""
-        if path == "/close-no-response" or (path == "/drop-reused" and served > 0):
+        if path in ("/close-no-response", "/reset-conn") or (path == "/drop-reused"
+                                                             and served > 0):
             self.dropped += 1
             return False
         if path == "/slow-headers":
@@ -241,6 +257,14 @@ class FaultServer:
             w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
             await w.drain()
             return False
+        elif path in ("/conn-close", "/http10"):
+            v = b"1.1" if path == "/conn-close" else b"1.0"
+            extra = b"Connection: close\r\n" if path == "/conn-close" else b""
+            w.write(b"HTTP/%s 200 OK\r\n%sContent-Length: 2\r\n\r\nok" % (v, extra))
+            await w.drain()
+            return False
+        elif path == "/http10-keepalive":
+            w.write(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok")
         elif path == "/trailing-garbage":
             w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokgarbage!")
         elif path == "/trailing-response":

@@ -98,6 +98,7 @@ class RequestDecl:
     style: str  # block | decorator | shorthand | json | arrow
     line: int
     col: int
+    resend: Lit | None = None  # ``resend = off``
 
 
 # ------------------------------------------------------------------------------ flows

@@ -15,6 +15,7 @@ import json
 import os
 import re
 from collections.abc import Container, Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -359,12 +360,26 @@ class Compiler:
             self.refs.extend(template_refs(obj))
         if cr.auth is not None:
             self.refs.extend(template_refs([cr.auth.user, cr.auth.password]))
+        options = cr.options
+        if r.resend is not None and not self.resend(r.resend):
+            options = replace(options, resend=False)
         return RequestSpec(
             name=r.name, method=cr.method, url=cr.url, headers=cr.headers,
-            cookies=cr.cookies, auth=cr.auth, body=cr.body, options=cr.options,
+            cookies=cr.cookies, auth=cr.auth, body=cr.body, options=options,
             extracts=extracts, asserts=asserts, retry=retry, curl=r.curl,
             line=r.line, col=r.col,
         )
+
+    def resend(self, v: A.Lit) -> bool:
+        """``resend = off|on`` (also false/true): whether the client may send the request
+        again on its own after a reused connection closed without an answer."""
+        word = v.value if v.kind in ("word", "str", "bool") else None
+        if word in ("off", False, "false"):
+            return False
+        if word in ("on", True, "true"):
+            return True
+        self.err("resend must be on or off", v.line, v.col)
+        return True
 
     def extract(self, x: A.ExtractItem) -> Extract | None:
         if x.source == "jsonpath":

@@ -419,12 +419,18 @@ class Parser:
         elif t.is_("IDENT", "retry"):
             self.next()
             self.retry_into(req, t)
+        elif t.is_("IDENT", "resend") and (self.at("OP", "=", 1) or self.at("PUNCT", ":", 1)):
+            if req.resend is not None:
+                raise self.fail(f"request '{req.name}' already has a resend setting", t)
+            self.next()
+            self.next()
+            req.resend = self.value(allow_word=True)
         elif t.kind == "ERR":
             self.next()
             raise DiagnosticError(str(t.value))
         else:
             raise self.fail(
-                f"expected curl, extract, assert or retry in request '{req.name}', "
+                f"expected curl, extract, assert, retry or resend in request '{req.name}', "
                 f"found {_describe(t)}", t)
 
     def curl_into(self, req: A.RequestDecl, mode: str) -> None:

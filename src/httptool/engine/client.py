@@ -48,7 +48,10 @@ from httptool.engine.tls import client_context, describe_tls_error
 #: How often running requests are checked against their deadline (seconds).
 WATCHDOG_TICK = 0.01
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-_RETRYABLE = (ErrorKind.CLOSED, ErrorKind.RESET)
+_RESENDABLE = (ErrorKind.CLOSED, ErrorKind.RESET)
+#: Methods a client may send again on its own (RFC 9110 §9.2.2); any other method only
+#: with an ``Idempotency-Key`` header.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
 class CookieJar(Protocol):
@@ -234,7 +237,7 @@ class ConnectionPool:
         if conn is not None and conn.lost:
             conn = self._take_idle(req.origin)
         if conn is None:
-            resp = await self._fresh(loop, req, wire, keep_body, deadline, False)
+            resp = await self._fresh(loop, req, wire, keep_body, deadline)
         else:
             resp = Response(req.method, req.url_text, start)
             fut: asyncio.Future[Response] = loop.create_future()
@@ -249,9 +252,8 @@ class ConnectionPool:
                 conn.on_done = None
                 conn.fail(ErrorKind.CLOSED, "cancelled")
                 raise
-            if resp.error in _RETRYABLE and resp.bytes_received == 0 and conn.uses > 1:
-                # a stale keep-alive connection: resend once on a fresh one
-                resp = await self._fresh(loop, req, wire, keep_body, deadline, True)
+            if resp.error in _RESENDABLE and resp.bytes_received == 0 and conn.uses > 1:
+                resp = await self._resend(loop, req, wire, keep_body, deadline, resp)
         if resp.error is None:
             if jar is not None:
                 _store_cookies(jar, req, resp)
@@ -283,11 +285,9 @@ class ConnectionPool:
         wire: bytes,
         keep_body: bool,
         deadline: int,
-        retried: bool,
     ) -> Response:
         """One request on a newly opened connection."""
         resp = Response(req.method, req.url_text, perf_counter_ns())
-        resp.retried = retried
         try:
             conn = await self._connect(req, resp, deadline)
         except _ConnectFailed as e:
@@ -307,6 +307,27 @@ class ConnectionPool:
             conn.fail(ErrorKind.CLOSED, "cancelled")
             raise
 
+    async def _resend(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        req: PreparedRequest,
+        wire: bytes,
+        keep_body: bool,
+        deadline: int,
+        first: Response,
+    ) -> Response:
+        """``first`` went out on a reused connection that closed without a byte back (the
+        server timed it out as we sent): send it again, once, on a fresh connection, if
+        that is allowed; the new response keeps ``first`` in ``copies``, so the first copy
+        is counted as the request the server may have received."""
+        why = not_resendable(req)
+        if why:
+            first.reason += f" (not resent: {why})"
+            return first
+        resp = await self._fresh(loop, req, wire, keep_body, deadline)
+        resp.copies = [first]
+        return resp
+
     async def _hop(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -319,7 +340,7 @@ class ConnectionPool:
         wire = req.wire if self.jar is None and not cookies else self._wire(req, cookies)
         conn = self._take_idle(req.origin)
         if conn is None:
-            return await self._fresh(loop, req, wire, keep_body, deadline, False)
+            return await self._fresh(loop, req, wire, keep_body, deadline)
         resp = Response(req.method, req.url_text, perf_counter_ns())
         fut: asyncio.Future[Response] = loop.create_future()
         conn.deadline = deadline
@@ -333,8 +354,8 @@ class ConnectionPool:
             conn.on_done = None
             conn.fail(ErrorKind.CLOSED, "cancelled")
             raise
-        if resp.error in _RETRYABLE and resp.bytes_received == 0 and conn.uses > 1:
-            resp = await self._fresh(loop, req, wire, keep_body, deadline, True)
+        if resp.error in _RESENDABLE and resp.bytes_received == 0 and conn.uses > 1:
+            resp = await self._resend(loop, req, wire, keep_body, deadline, resp)
         return resp
 
     async def _follow(
@@ -366,7 +387,10 @@ class ConnectionPool:
                 resp.error, resp.reason = ErrorKind.INVALID, f"bad redirect: {e}"
                 break
             hops += 1
+            prev = resp
             resp = await self._hop(loop, req, keep_body, cookies, deadline)
+            if prev.copies is not None:
+                _carry_copies(prev, resp)
             sent += resp.bytes_sent
             received += resp.bytes_received
             if resp.error is not None:
@@ -463,6 +487,31 @@ class ConnectionPool:
         self._all.add(conn)
         self.connections_opened += 1
         return conn
+
+
+def not_resendable(req: PreparedRequest) -> str:
+    """Why ``req`` must not be sent again on its own ("" when it may): RFC 9110 §9.2.2
+    lets a client repeat only idempotent requests; ``Idempotency-Key`` makes any method
+    safe to repeat; ``resend = off`` forbids it for every method."""
+    if not req.options.resend:
+        return "resend = off"
+    if req.method in IDEMPOTENT_METHODS:
+        return ""
+    if any(name.lower() == "idempotency-key" for name, _ in req.headers):
+        return ""
+    return f"{req.method} is not idempotent"
+
+
+def _carry_copies(prev: Response, resp: Response) -> None:
+    """A redirect hop's resent copies move to the chain's next response. The copy that
+    answered ``prev`` came on a fresh connection, so the chain opened one: ``resp`` says
+    so (with that connect time) when it reused one, so that a recorder looking at
+    ``copies`` only under ``new_connection`` sees them."""
+    earlier = prev.copies or []
+    resp.copies = earlier + resp.copies if resp.copies is not None else earlier
+    if not resp.new_connection:
+        resp.new_connection = True
+        resp.connect_ns, resp.tls_ns = prev.connect_ns, prev.tls_ns
 
 
 _SET_COOKIE = re.compile(rb"\r\nset-cookie:", re.IGNORECASE)

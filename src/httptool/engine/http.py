@@ -35,9 +35,9 @@ class Response:
     """
 
     __slots__ = (
-        "_headers", "body", "body_size", "bytes_received", "bytes_sent", "connect_ns", "end_ns",
-        "error", "first_ns", "method", "new_connection", "raw_head", "reason", "redirects",
-        "retried", "sent_ns", "start_ns", "status", "tls_ns", "url",
+        "_headers", "body", "body_size", "bytes_received", "bytes_sent", "connect_ns", "copies",
+        "end_ns", "error", "first_ns", "method", "new_connection", "raw_head", "reason",
+        "redirects", "sent_ns", "start_ns", "status", "tls_ns", "url",
     )
 
     def __init__(self, method: str, url: str, start_ns: int) -> None:
@@ -60,7 +60,13 @@ class Response:
         self.tls_ns = 0
         self.new_connection = False
         self.redirects = 0
-        self.retried = False
+        #: earlier copies of this request that reached the wire, got no response byte and
+        #: were sent again (a stale keep-alive connection; an HTTP/2 GOAWAY). None when
+        #: there were none. Each is a request of its own in the metrics: the server may
+        #: have received it. A response with copies always has ``new_connection`` set
+        #: (the copy that answered was sent on a fresh connection), so a recorder that
+        #: looks at ``copies`` only under ``new_connection`` misses none.
+        self.copies: list[Response] | None = None
 
     # ---- durations (ns)
     @property
@@ -80,6 +86,11 @@ class Response:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def resent(self) -> bool:
+        """True when an earlier copy of this request was sent and got no answer."""
+        return self.copies is not None
 
     # ---- headers
     @property
@@ -237,11 +248,6 @@ class HttpConnection(asyncio.Protocol):
         resp.sent_ns = sent_ns or perf_counter_ns()
         self.transport.write(wire)  # type: ignore[union-attr]
 
-    def reusable_failure(self) -> bool:
-        """True when the last failure may be retried on a fresh connection: the
-        connection had served a request before and no response byte arrived."""
-        return self.uses > 1
-
     def fail(self, kind: ErrorKind, reason: str) -> None:
         """End the running request with an error; the connection is closed."""
         resp = self.resp
@@ -315,7 +321,12 @@ class HttpConnection(asyncio.Protocol):
             self.fail(ErrorKind.MALFORMED, "malformed response: header too large (> 64 KiB)")
 
     def eof_received(self) -> bool | None:
-        return None  # close our side too; connection_lost reports
+        # the peer closed: never hand this connection out again, even if the loop runs
+        # something before connection_lost (which reports a running request's outcome)
+        self.lost = True
+        if self.resp is None:
+            self.owner._lost(self)
+        return None  # close our side too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True

@@ -83,7 +83,7 @@ from httptool.engine.interpolate import (
     make_getter,
 )
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
-from httptool.events import ITERATION, REQUEST, VU_DONE, VU_START, Emit
+from httptool.events import ITERATION, REQUEST, RESENT, VU_DONE, VU_START, Emit
 from httptool.plan import (
     Condition,
     Foreach,
@@ -132,6 +132,8 @@ class StatsSink(Protocol):
     def fail(self, kind: str, vu: int, end_ns: int) -> None: ...
 
     def error(self, kind: str, vu: int, end_ns: int) -> None: ...
+
+    def resend(self, vu: int, end_ns: int) -> None: ...
 
 
 class CheckSink(Protocol):
@@ -659,6 +661,8 @@ class VU:
         error = resp.error
         end = resp.end_ns or perf_counter_ns()
         if error is not None:
+            if resp.copies is not None:
+                self._resent(cr, req, resp.copies)
             # a timeout or reset after the request went out: the server did receive it
             st.bytes_sent += resp.bytes_sent
             st.bytes_received += resp.bytes_received
@@ -679,8 +683,10 @@ class VU:
         st.ttfb.append(resp.ttfb_ns)
         st.bytes_sent += resp.bytes_sent
         st.bytes_received += resp.bytes_received
-        if resp.new_connection:
+        if resp.new_connection:  # a resent request always ends on a new connection
             st.conn.append(resp.connect_ns)
+            if resp.copies is not None:
+                self._resent(cr, req, resp.copies)
         status = resp.status
         reason = ""
         kind = ""
@@ -726,6 +732,21 @@ class VU:
             emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
                   mask_url(req.url_text), status, service / 1e6, not kind, reason))
         return not kind, status, ErrorKind.INVALID if kind == "variable" else None
+
+    def _resent(self, cr: CompiledRequest, req: PreparedRequest,
+                copies: list[Response]) -> None:
+        """Count the copies the client sent before the one that ended the request: each
+        reached the wire (the server may have received it), so each is a request."""
+        st = cr.stats
+        emit = self.emit
+        for copy in copies:
+            st.resend(self.id, copy.end_ns)
+            st.bytes_sent += copy.bytes_sent
+            if emit is not None:
+                ended = time.time() - (perf_counter_ns() - copy.end_ns) / 1e9
+                emit((RESENT, ended, self.id, self.iter, cr.name, req.method,
+                      mask_url(req.url_text), 0, (copy.end_ns - copy.start_ns) / 1e6, False,
+                      f"{copy.reason}; resent on a new connection"))
 
     def _why(self, e: RenderError) -> str:
         """The message of a render error; for a ``var`` that could not be evaluated when

@@ -18,6 +18,10 @@ holds a :class:`RequestStats` and, for a request that got a response, does only:
 between). A failed request additionally calls ``st.fail(kind, vu_id, end_ns)`` (once per
 request); a request that ended without a response calls only
 ``st.error(kind, vu_id, end_ns)`` (it counts as a request and a failure, with no latency).
+A copy of a request that reached the wire, got no answer and was sent again by the client
+(``Response.copies``) calls ``st.resend(vu_id, end_ns)``: a request, neither a response
+nor a failure (the request's outcome is its last copy's), so that
+``requests = responses + errors + resent`` and the total equals what the server received.
 A completed iteration appends the VU id to ``recorder.iter_vu``; a check does
 ``chk.passed += 1`` or ``chk.failed += 1`` on the :class:`CheckStats` it holds.
 
@@ -50,8 +54,8 @@ CHECK_EVERY = 32
 #: last one or two seconds still change; the margin lets a snapshot or two go missing.
 SERIES_WINDOW = 3
 
-_VU_COLS = 5  # iterations, requests, failed, latency_sum_ns, latency_count
-_ITER, _REQ, _FAIL, _LSUM, _LCNT = range(_VU_COLS)
+_VU_COLS = 6  # iterations, requests, failed, latency_sum_ns, latency_count, resent
+_ITER, _REQ, _FAIL, _LSUM, _LCNT, _RESENT = range(_VU_COLS)
 
 
 class CheckStats:
@@ -71,7 +75,7 @@ class RequestStats:
     __slots__ = (
         "_rec", "bytes_received", "bytes_sent", "conn", "connect_hist", "end", "err_end",
         "err_vu", "errors", "fail_end", "fail_vu", "failures", "lat", "latency", "name",
-        "responses", "service", "svc", "ttfb", "ttfb_hist", "vu",
+        "res_end", "res_vu", "resent", "responses", "service", "svc", "ttfb", "ttfb_hist", "vu",
     )
 
     def __init__(self, name: str, recorder: Recorder) -> None:
@@ -88,6 +92,8 @@ class RequestStats:
         self.fail_vu: list[int] = []
         self.err_end: list[int] = []
         self.err_vu: list[int] = []
+        self.res_end: list[int] = []
+        self.res_vu: list[int] = []
         self.bytes_sent = 0
         self.bytes_received = 0
         #: failed requests by kind; exact at any moment (not buffered)
@@ -95,6 +101,7 @@ class RequestStats:
         # folded
         self.responses = 0
         self.errors = 0
+        self.resent = 0
         self.latency = Histogram()
         self.ttfb_hist = Histogram()
         self.connect_hist = Histogram()
@@ -114,6 +121,12 @@ class RequestStats:
         self.err_end.append(end_ns)
         self.err_vu.append(vu)
 
+    def resend(self, vu: int, end_ns: int) -> None:
+        """A copy that reached the wire, got no answer and was sent again: one request,
+        not a response nor a failure (its request's last copy carries the outcome)."""
+        self.res_end.append(end_ns)
+        self.res_vu.append(vu)
+
     def record(self, vu: int, latency_ns: int, end_ns: int, ttfb_ns: int, sent: int = 0,
                received: int = 0, connect_ns: int | None = None,
                service_ns: int | None = None) -> None:
@@ -131,12 +144,13 @@ class RequestStats:
 
     @property
     def pending(self) -> int:
-        return len(self.lat) + len(self.err_end)
+        return len(self.lat) + len(self.err_end) + len(self.res_end)
 
     @property
     def requests(self) -> int:
         """Requests so far, folded or not."""
-        return self.responses + self.errors + len(self.lat) + len(self.err_end)
+        return (self.responses + self.errors + self.resent + len(self.lat) + len(self.err_end)
+                + len(self.res_end))
 
     def fold(self) -> None:
         """Move the buffers into histograms, the time series and the per-VU table."""
@@ -169,6 +183,16 @@ class RequestStats:
             series.add_requests(series.second_of(ends))
             np.add.at(rec.vu_columns(int(vus.max()))[_REQ], vus, 1)
             self.errors += len(ends)
+        if self.res_end:
+            ends = as_int64(self.res_end)
+            vus = as_int64(self.res_vu)
+            self.res_end.clear()
+            self.res_vu.clear()
+            series.add_requests(series.second_of(ends))
+            table = rec.vu_columns(int(vus.max()))
+            np.add.at(table[_REQ], vus, 1)
+            np.add.at(table[_RESENT], vus, 1)
+            self.resent += len(ends)
         if self.fail_end:
             ends = as_int64(self.fail_end)
             vus = as_int64(self.fail_vu)
@@ -196,6 +220,7 @@ class RequestStats:
             bytes_received=self.bytes_received, latency=self.latency.copy(),
             ttfb=self.ttfb_hist.copy(), connect=self.connect_hist.copy(),
             service=None if self.service is None else self.service.copy(),
+            resent=self.resent,
         )
 
 

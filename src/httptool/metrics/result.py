@@ -66,8 +66,11 @@ class LatencyStats:
 class RequestResult:
     """One request name (or the whole run, named ``""``).
 
-    ``requests`` = ``responses`` + ``errors`` (transport errors, which have no latency);
-    ``failures`` counts failed requests by kind, each once. ``latency`` is measured from the
+    ``requests`` = ``responses`` + ``errors`` (transport errors, which have no latency)
+    + ``resent`` (copies that reached the wire, got no answer and were sent again: the
+    server may have received them, so they are requests, but neither responses nor
+    failures — the request's last copy carries its outcome); ``failures`` counts failed
+    requests by kind, each once. ``latency`` is measured from the
     scheduled start in the open model and from the send otherwise; ``service`` (open model
     only, else None) from the actual send. ``connect`` covers requests that opened a
     connection. The histograms stay available for any other percentile.
@@ -83,10 +86,11 @@ class RequestResult:
     ttfb_hist: Histogram = field(default_factory=Histogram)
     connect_hist: Histogram = field(default_factory=Histogram)
     service_hist: Histogram | None = None
+    resent: int = 0
 
     @property
     def requests(self) -> int:
-        return self.responses + self.errors
+        return self.responses + self.errors + self.resent
 
     @property
     def failures(self) -> int:
@@ -123,6 +127,7 @@ class RequestResult:
             kinds = r.failures_by_kind
         self.responses += r.responses
         self.errors += r.errors
+        self.resent += r.resent
         for k, n in kinds.items():
             self.failures_by_kind[k] = self.failures_by_kind.get(k, 0) + n
         self.bytes_sent += r.bytes_sent
@@ -139,7 +144,8 @@ class RequestResult:
         svc = self.service
         return {
             "requests": self.requests, "responses": self.responses,
-            "transport_errors": self.errors, "failures": self.failures,
+            "transport_errors": self.errors, "resent": self.resent,
+            "failures": self.failures,
             "failures_by_kind": dict(sorted(self.failures_by_kind.items())),
             "error_rate": self.error_rate, "bytes_sent": self.bytes_sent,
             "bytes_received": self.bytes_received, "latency": self.latency.to_dict(),
@@ -166,7 +172,8 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class VUResult:
-    """One VU: ``ok + failed == requests``; average latency over requests with a latency."""
+    """One VU: ``ok + failed + resent == requests``; average latency over requests with a
+    latency."""
 
     vu: int
     iterations: int
@@ -174,10 +181,11 @@ class VUResult:
     failed: int
     latency_sum_ns: int
     latency_count: int
+    resent: int = 0
 
     @property
     def ok(self) -> int:
-        return self.requests - self.failed
+        return self.requests - self.failed - self.resent
 
     @property
     def avg_latency_ns(self) -> float:
@@ -325,6 +333,7 @@ class RunResult:
             "duration_s": self.duration_s,
             "shards": self.shards,
             "requests": self.total.requests,
+            "resent": self.total.resent,
             "failures": self.total.failures,
             "error_rate": self.error_rate,
             "rps": self.rps(),
@@ -343,7 +352,8 @@ class RunResult:
             },
             "per_vu": [
                 {"vu": v.vu, "iterations": v.iterations, "requests": v.requests, "ok": v.ok,
-                 "failed": v.failed, "avg_latency_ms": _ms(v.avg_latency_ns)}
+                 "failed": v.failed, "resent": v.resent,
+                 "avg_latency_ms": _ms(v.avg_latency_ns)}
                 for v in self.vus
             ],
             "time_series": [

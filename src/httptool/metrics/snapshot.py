@@ -33,7 +33,9 @@ class RequestSnapshot:
     """Totals of one request name in one shard.
 
     ``responses`` counts requests that got a response (any status); ``errors`` those
-    ended by a transport error (no response, no latency). ``failures`` counts failed
+    ended by a transport error (no response, no latency); ``resent`` the copies that
+    reached the wire, got no answer and were sent again by the client (requests too:
+    ``requests = responses + errors + resent``). ``failures`` counts failed
     requests by kind (transport kinds, ``status``, ``assertion``, ``extraction``,
     ``variable``, or any other string), each failed request once. ``service`` holds service
     time (from the actual send) in the open model, where ``latency`` is measured from the
@@ -50,10 +52,11 @@ class RequestSnapshot:
     ttfb: Histogram = field(default_factory=Histogram)
     connect: Histogram = field(default_factory=Histogram)
     service: Histogram | None = None
+    resent: int = 0
 
     @property
     def requests(self) -> int:
-        return self.responses + self.errors
+        return self.responses + self.errors + self.resent
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class RequestSnapshot:
             "bytes_received": self.bytes_received, "latency": self.latency.to_dict(),
             "ttfb": self.ttfb.to_dict(), "connect": self.connect.to_dict(),
             "service": None if self.service is None else self.service.to_dict(),
+            "resent": self.resent,
         }
 
     @classmethod
@@ -70,19 +74,21 @@ class RequestSnapshot:
         return cls(d["name"], d["responses"], d["errors"], dict(d["failures"]),
                    d["bytes_sent"], d["bytes_received"], Histogram.from_dict(d["latency"]),
                    Histogram.from_dict(d["ttfb"]), Histogram.from_dict(d["connect"]),
-                   None if svc is None else Histogram.from_dict(svc))
+                   None if svc is None else Histogram.from_dict(svc), d.get("resent", 0))
 
 
 #: Columns of the per-VU table, in order.
-VU_COLUMNS = ("vu", "iterations", "requests", "failed", "latency_sum_ns", "latency_count")
+VU_COLUMNS = ("vu", "iterations", "requests", "failed", "latency_sum_ns", "latency_count",
+              "resent")
 
 
 @dataclass(slots=True)
 class VUTable:
     """Per-VU counters as parallel int64 arrays (one row per VU that did anything).
 
-    ``requests`` counts every request of the VU (with or without a response), ``failed``
-    its failed requests, ``latency_sum_ns``/``latency_count`` the latencies it recorded.
+    ``requests`` counts every request of the VU (with or without a response, resent
+    copies too), ``failed`` its failed requests, ``latency_sum_ns``/``latency_count`` the
+    latencies it recorded, ``resent`` its copies sent again (see RequestSnapshot).
     """
 
     vu: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
@@ -91,6 +97,7 @@ class VUTable:
     failed: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
     latency_sum_ns: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
     latency_count: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
+    resent: np.ndarray = field(default_factory=lambda: np.zeros(0, _I64))
 
     def columns(self) -> tuple[np.ndarray, ...]:
         return tuple(getattr(self, c) for c in VU_COLUMNS)
@@ -100,7 +107,8 @@ class VUTable:
 
     @classmethod
     def from_dict(cls, d: dict[str, list[int]]) -> VUTable:
-        return cls(*(np.asarray(d[c], dtype=_I64) for c in VU_COLUMNS))
+        zeros = [0] * len(d["vu"])
+        return cls(*(np.asarray(d.get(c, zeros), dtype=_I64) for c in VU_COLUMNS))
 
 
 @dataclass(slots=True)

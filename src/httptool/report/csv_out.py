@@ -36,7 +36,8 @@ class CsvWriter:
     def handle(self, events: Sequence[Event]) -> None:
         n = 0
         for row in request_rows(events):
-            self._csv.writerow((*row[:8], "true" if row[8] else "false", row[9]))
+            self._csv.writerow((*row[:8], "true" if row[8] else "false", row[9],
+                                "true" if row[10] else "false"))
             n += 1
         if n:
             self._flush_buf()

@@ -414,6 +414,12 @@ def _header(doc: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _resent_note(doc: dict[str, Any]) -> str:
+    """`` · 3 resent`` when copies were sent again (they are in the requests count)."""
+    n = _int(doc.get("resent"))
+    return f" · {n} resent" if n else ""
+
+
 def _cards(doc: dict[str, Any]) -> str:
     d = _num(doc["duration_s"])
     it = doc["iterations"]
@@ -423,7 +429,7 @@ def _cards(doc: dict[str, Any]) -> str:
     rate = (lambda n: fmt_rate(n / d)) if d > 0 else (lambda n: "-")
     cards = [
         ("requests", "total-requests", doc["requests"], str(doc["requests"]),
-         fmt_rate(_num(doc["rps"]))),
+         fmt_rate(_num(doc["rps"])) + _resent_note(doc)),
         ("failures", "total-failures", doc["failures"], str(doc["failures"]),
          f"{fmt_pct(_num(doc['error_rate']))} of requests"),
         ("latency p95", "total-p95", _num(lat.get("p95_ms")), _lat(lat, "p95"),
@@ -629,6 +635,7 @@ def _vu_rows(rows: Sequence[dict[str, Any]]) -> str:
                    + _td(str(_int(v.get("requests"))), _int(v.get("requests")))
                    + _td(str(_int(v.get("ok"))), _int(v.get("ok")))
                    + _td(str(_int(v.get("failed"))), _int(v.get("failed")))
+                   + _td(str(_int(v.get("resent"))), _int(v.get("resent")))
                    + _td(fmt_latency_ms(avg) if avg > 0 else "-", avg) + "</tr>")
     return "".join(out)
 
@@ -637,9 +644,9 @@ def _vu_table(doc: dict[str, Any]) -> str:
     vus = sorted((v for v in doc["per_vu"] if isinstance(v, dict)), key=lambda v: _int(v["vu"]))
     if not vus:
         return '<section><h2>Per VU</h2><p class="note">No VU ran.</p></section>'
-    cols = ["VU", "iterations", "requests", "ok", "failed", "avg latency"]
+    cols = ["VU", "iterations", "requests", "ok", "failed", "resent", "avg latency"]
     sums = {k: sum(_int(v.get(k)) for v in vus) for k in ("iterations", "requests", "ok",
-                                                          "failed")}
+                                                          "failed", "resent")}
     foot = (f'<tfoot><tr id="per-vu-sums" data-vus="{len(vus)}" '
             + " ".join(f'data-sum-{k}="{n}"' for k, n in sums.items())
             + f"><td>all {len(vus)} VUs</td>"

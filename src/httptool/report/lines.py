@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import time
 
-from httptool.events import ITERATION, REQUEST, VU_DONE, VU_START, Event
+from httptool.events import ITERATION, REQUEST, RESENT, VU_DONE, VU_START, Event
 
 
-def progress_line(requests: int, errors: int, active_vus: int) -> str:
-    return f"🔄 Progress: {requests} requests | {errors} errors | {active_vus} active VUs"
+def _resent(resent: int) -> str:
+    """`` | 3 resent`` when copies were sent again (docs/outputs.md: requests count
+    them), nothing otherwise, so the founding document's shapes hold in the usual run."""
+    return f" | {resent} resent" if resent else ""
 
 
-def completed_line(requests: int, errors: int) -> str:
-    return f"✓ Completed: {requests} requests | {errors} errors"
+def progress_line(requests: int, errors: int, active_vus: int, resent: int = 0) -> str:
+    return (f"🔄 Progress: {requests} requests | {errors} errors{_resent(resent)}"
+            f" | {active_vus} active VUs")
 
 
-def interrupted_line(requests: int, errors: int) -> str:
+def completed_line(requests: int, errors: int, resent: int = 0) -> str:
+    return f"✓ Completed: {requests} requests | {errors} errors{_resent(resent)}"
+
+
+def interrupted_line(requests: int, errors: int, resent: int = 0) -> str:
     """The ``Completed`` line's shape for a run stopped by Ctrl-C: a tick and the word
     "Completed" would claim the planned load ran, which it did not."""
-    return f"✗ Interrupted: {requests} requests | {errors} errors"
+    return f"✗ Interrupted: {requests} requests | {errors} errors{_resent(resent)}"
 
 
 def clock(t: float) -> str:
@@ -47,6 +54,10 @@ def verbose_lines(ev: Event) -> list[str]:
         if ok or not reason:
             return [line]
         return [line, f"{ts} VU {vu}   ↳ {reason}"]
+    if kind == RESENT:
+        _, _, vu, _it, _name, method, url, _status, latency_ms, _ok, reason = ev
+        return [f"{ts} VU {vu} ↻ {method} {url} - no response, resent ({fmt_ms(latency_ms)})",
+                f"{ts} VU {vu}   ↳ {reason}"]
     if kind == ITERATION:
         return [f"{ts} VU {ev[2]} → iteration {ev[3]}"]
     if kind == VU_START:
@@ -57,6 +68,7 @@ def verbose_lines(ev: Event) -> list[str]:
 
 
 def per_vu_line(vu: int, iterations: int, requests: int, ok: int, failed: int,
-                avg_latency_ms: float) -> str:
+                avg_latency_ms: float, resent: int = 0) -> str:
+    again = f", ↻ {resent} resent" if resent else ""
     return (f"  VU {vu}: {iterations} iterations, {requests} requests "
-            f"(✓ {ok}, ✗ {failed}), avg latency: {fmt_ms(avg_latency_ms)}")
+            f"(✓ {ok}, ✗ {failed}{again}), avg latency: {fmt_ms(avg_latency_ms)}")

@@ -79,7 +79,7 @@ class PlainProgress:
         while self._next <= now:
             self._next += self.interval
         self._write(progress_line(result.total_requests, result.total_failures,
-                                  result.active))
+                                  result.active, result.total.resent))
 
     def finish(self, result: RunResult) -> None:
         if self._done:
@@ -87,7 +87,7 @@ class PlainProgress:
         self._done = True
         interrupted = self.info is not None and self.info.interrupted
         line = interrupted_line if interrupted else completed_line
-        self._write(line(result.total_requests, result.total_failures))
+        self._write(line(result.total_requests, result.total_failures, result.total.resent))
 
     def _write(self, line: str) -> None:
         self._stream.write(line + "\n")

@@ -3,7 +3,8 @@
 ``time`` is wall-clock Unix seconds (float, microsecond precision) when the request
 ended; ``latency_ms`` milliseconds (float, µs precision); ``status`` 0 for a transport
 error (then ``reason`` names it); ``ok`` whether the request counted as a success;
-``reason`` is empty when ok. URLs are masked (``user:****@``).
+``reason`` is empty when ok; ``resent`` marks a copy that got no answer and was sent
+again (its request's row follows, with the outcome). URLs are masked (``user:****@``).
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from httptool.events import REQUEST, Event
+from httptool.events import REQUEST, RESENT, Event
 from httptool.secrets import mask_url
 
 FIELDS = ("time", "vu", "iteration", "name", "method", "url", "status", "latency_ms", "ok",
-          "reason")
+          "reason", "resent")
+_ROWS = (REQUEST, RESENT)
 
 
 def request_rows(events: Sequence[Event]) -> Iterator[tuple[Any, ...]]:
     """The rows of the request events among ``events`` (other kinds are skipped)."""
     for ev in events:
-        if ev[0] != REQUEST:
+        kind = ev[0]
+        if kind not in _ROWS:
             continue
         _, t, vu, it, name, method, url, status, latency_ms, ok, reason = ev
         yield (round(t, 6), vu, it, name, method, mask_url(url), status,
-               round(latency_ms, 3), bool(ok), reason or "")
+               round(latency_ms, 3), bool(ok), reason or "", kind == RESENT)

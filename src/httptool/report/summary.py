@@ -134,6 +134,10 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
             f"{res.dropped_saturated} of the dropped: httptool's own CPU was saturated "
             "(add --workers or machines)", "yellow")))
     rows.append((0, "requests", f"{res.total_requests} ({fmt_rate(res.rps())})"))
+    if res.total.resent:
+        rows.append((1, "resent", style.paint(
+            f"{res.total.resent} (sent, no answer, sent again on a new connection; counted "
+            "in requests, not in failures)", "yellow")))
     n_fail = res.total_failures
     fail_text = f"{n_fail} ({fmt_pct(res.error_rate)} of requests)"
     rows.append((0, "failures", style.paint(fail_text, "red") if n_fail else fail_text))

@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Sequence
 from typing import TextIO
 
-from httptool.events import REQUEST, Event
+from httptool.events import REQUEST, RESENT, Event
 from httptool.metrics.result import RunResult, VUResult
 from httptool.report.lines import fmt_ms, per_vu_line, verbose_lines
 from httptool.report.units import plural
@@ -33,7 +33,7 @@ class VerbosePrinter:
     def handle(self, events: Sequence[Event]) -> None:
         lines: list[str] = []
         for ev in events:
-            if ev[0] == REQUEST and "@" in ev[6]:
+            if ev[0] in (REQUEST, RESENT) and "@" in ev[6]:
                 ev = (*ev[:6], mask_url(ev[6]), *ev[7:])
             lines.extend(verbose_lines(ev))
         if lines:
@@ -47,7 +47,8 @@ class VerbosePrinter:
 
 
 def _line(v: VUResult) -> str:
-    return per_vu_line(v.vu, v.iterations, v.requests, v.ok, v.failed, v.avg_latency_ns / 1e6)
+    return per_vu_line(v.vu, v.iterations, v.requests, v.ok, v.failed, v.avg_latency_ns / 1e6,
+                       v.resent)
 
 
 def per_vu_lines(result: RunResult, full_max: int = FULL_TABLE_MAX,

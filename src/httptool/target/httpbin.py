@@ -369,6 +369,21 @@ async def index(request: web.Request) -> web.Response:
                           "args": multi_to_dict(request.query)})
 
 
+async def reset_conn(request: web.Request) -> web.StreamResponse:
+    """Closes the connection without a byte of answer: a server dropping a request it
+    read (a crash, a proxy timing out), for trying how a client counts it. ``/__counts``
+    counts the request, under status 499 (nothing was sent)."""
+    if request.transport is not None:
+        request.transport.close()
+    raise _Dropped
+
+
+class _Dropped(web.HTTPException):
+    """Ends a handler whose connection is already closed (nothing is sent)."""
+
+    status_code = 499
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     any_ = "*"
     table: list[tuple[str, Any]] = [
@@ -404,6 +419,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
         ("/uuid", uuid_),
         ("/basic-auth/{user}/{passwd}", basic_auth),
         ("/bearer", bearer),
+        ("/reset-conn", reset_conn),
     ]
     for path, handler in table:
         router.add_route(any_, path, handler)
