@@ -165,6 +165,8 @@ Operator = Literal[
     "==", "!=", "<", "<=", ">", ">=", "in", "not in", "between",
     "contains", "not contains", "matches", "exists", "not exists",
 ]
+#: an ``if``: the assertion operators, or the truth of the left side alone
+ConditionOp = Operator | Literal["truthy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +241,7 @@ class Condition:
 
     text: str
     left: Value
-    op: str
+    op: ConditionOp
     value: Value = None
     values: tuple[Value, ...] = ()
     line: int = field(default=0, compare=False)

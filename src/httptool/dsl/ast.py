@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from httptool.plan import ConditionOp, Operator
+
 
 @dataclass(slots=True)
 class Lit:
@@ -72,7 +74,7 @@ class AssertItem:
     subject: str  # status | latency | body | json | header | size | cookie
     arg: str
     length: bool
-    op: str
+    op: Operator
     value: Lit | None
     values: list[Lit]
     line: int
@@ -122,7 +124,7 @@ class ParallelStep:
 @dataclass(slots=True)
 class CondNode:
     left: Lit
-    op: str  # an assertion operator, or "truthy"
+    op: ConditionOp
     value: Lit | None
     values: list[Lit]
     line: int

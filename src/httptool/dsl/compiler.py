@@ -24,6 +24,7 @@ from httptool.dsl.curl import parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.dsl.lexer import _DURATION, parse_duration
 from httptool.dsl.template import parse_ref_path, parse_template
+from httptool.operators import text_form
 from httptool.plan import (
     Assertion,
     Condition,
@@ -426,18 +427,11 @@ class Compiler:
                 assert a.value is not None
                 self.err(f"invalid regex '{value}': {e}", a.value.line, a.value.col)
                 return None
-        left = self.subject_text(a)
         shown = [operand_text(v, lit, latency) for v, lit in zip(values, a.values, strict=True)]
-        if a.op in ("exists", "not exists"):
-            text = f"{left} {a.op}"
-        elif a.op in ("in", "not in"):
-            text = f"{left} {a.op} [{', '.join(shown)}]"
-        elif a.op == "between":
-            text = f"{left} between {shown[0]} and {shown[1]}"
-        else:
-            text = f"{left} {a.op} {operand_text(value, a.value, latency)}"
-        return Assertion(text, a.subject, a.op, a.arg, a.length, value, values,  # type: ignore[arg-type]
-                         a.line, a.col)
+        text = text_form(a.op, self.subject_text(a), operand_text(value, a.value, latency)
+                         if a.value is not None else "", shown)
+        return Assertion(text, a.subject, a.op, a.arg, a.length,  # type: ignore[arg-type]
+                         value, values, a.line, a.col)
 
     @staticmethod
     def subject_text(a: A.AssertItem) -> str:
@@ -717,17 +711,8 @@ class Compiler:
         left = self.lit_value(c.left, "a condition")
         value = self.lit_value(c.value, "a condition") if c.value is not None else None
         values = tuple(self.lit_value(v, "a condition") for v in c.values)
-        ltxt = fmt_value(left)
-        if c.op == "truthy":
-            text = ltxt
-        elif c.op in ("exists", "not exists"):
-            text = f"{ltxt} {c.op}"
-        elif c.op in ("in", "not in"):
-            text = f"{ltxt} {c.op} [{', '.join(fmt_value(v) for v in values)}]"
-        elif c.op == "between":
-            text = f"{ltxt} between {fmt_value(values[0])} and {fmt_value(values[1])}"
-        else:
-            text = f"{ltxt} {c.op} {fmt_value(value)}"
+        text = text_form(c.op, fmt_value(left), fmt_value(value),
+                         [fmt_value(v) for v in values])
         return Condition(text, left, c.op, value, values, c.line, c.col)
 
     # ------------------------------------------------------------------ variables

@@ -9,16 +9,18 @@ brace, and goes on, so one run reports every problem.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from httptool.dsl import ast as A
 from httptool.dsl.diagnostics import DiagnosticError, Diagnostics
 from httptool.dsl.lexer import Lexer, Token
+from httptool.operators import NEGATABLE, OPERATORS, SYMBOLS, WORDS
+from httptool.plan import Operator
 
 _HEADER_NAME = re.compile(r"[A-Za-z0-9_\-!#$%&'*+.^`|~]+")
 _COOKIE_NAME = re.compile(r"[^\s,;={}()]+")
 _BARE_REGEX = re.compile(r"(?:[^\s,]|,(?=\S))+")
-_COMPARE = ("==", "!=", "<=", ">=", "<", ">")
 _CMP_PREFIX = re.compile(r"\s*(==|!=|<=|>=|<|>|=)")
 
 
@@ -131,6 +133,34 @@ class Parser:
             return
         if (t.is_("PUNCT", "}") and closer != "}") or t.pos == start.pos:
             self.lx.buf.pop(0)
+
+    def block(self, closer: str, open_: Token, item: Callable[[Token], None], missing: str,
+              *, opened: str = "opened", fatal_missing: bool = True,
+              skip_all: bool = True) -> None:
+        """The loop of every bracketed block: items until ``closer`` (``"end"`` is the
+        word), a bad item reported and skipped (:meth:`recover`), so one mistake does not
+        hide the rest. At the end of the file, ``missing (opened at line N)`` is raised
+        (``fatal_missing``) or reported, and the block ends there. ``skip_all``: skip
+        ``;``/``,`` between items as well as newlines."""
+        while True:
+            if skip_all:
+                self.skip_seps()
+            else:
+                self.skip_nl()
+            t = self.peek()
+            if t.is_("IDENT", "end") if closer == "end" else t.is_("PUNCT", closer):
+                self.next()
+                return
+            if t.kind == "EOF":
+                message = f"{missing} ({opened} at line {open_.line})"
+                if fatal_missing:
+                    raise self.fail(message, t)
+                self.diags.error(message, t.line, t.col)
+                return
+            try:
+                item(t)
+            except DiagnosticError:
+                self.recover(closer, t)
 
     def end_statement(self, closers: tuple[str, ...] = ("}",), next_word: bool = False) -> None:
         """After a statement: a newline, ``;``/``,``, a closer, or (in blocks, where
@@ -381,25 +411,12 @@ class Parser:
         return req
 
     def request_items(self, req: A.RequestDecl, closer: str, open_: Token) -> None:
-        while True:
-            self.skip_seps()
-            t = self.peek()
-            if closer == "}" and t.is_("PUNCT", "}"):
-                self.next()
-                break
-            if closer == "end" and t.is_("IDENT", "end"):
-                self.next()
-                break
-            if t.kind == "EOF":
-                self.diags.error(
-                    f"missing '{closer}' to close request '{req.name}' "
-                    f"(opened at line {open_.line})", t.line, t.col)
-                break
-            try:
-                self.request_item(req, "block" if closer == "}" else "line")
-                self.end_statement((closer,), next_word=True)
-            except DiagnosticError:
-                self.recover(closer, t)
+        def item(_t: Token) -> None:
+            self.request_item(req, "block" if closer == "}" else "line")
+            self.end_statement((closer,), next_word=True)
+
+        self.block(closer, open_, item, f"missing '{closer}' to close request '{req.name}'",
+                   fatal_missing=False)
         self.check_request(req)
 
     def check_request(self, req: A.RequestDecl) -> None:
@@ -513,22 +530,14 @@ class Parser:
         self.accept("PUNCT", ":")
         out: list[Any] = []
         if self.at("PUNCT", "{"):
-            open_ = self.next()
-            while True:
-                self.skip_seps()
-                t = self.peek()
-                if t.is_("PUNCT", "}"):
-                    self.next()
-                    return out
-                if t.kind == "EOF":
-                    raise self.fail(f"missing '}}' (block opened at line {open_.line})", t)
-                try:
-                    out.append(item())
-                    # items may share a line: `assert { status == 200  $.id == 1 }`
-                    if not self.at("PATH"):
-                        self.end_statement(("}",), next_word=True)
-                except DiagnosticError:
-                    self.recover("}", t)
+            def one(_t: Token) -> None:
+                out.append(item())
+                # items may share a line: `assert { status == 200  $.id == 1 }`
+                if not self.at("PATH"):
+                    self.end_statement(("}",), next_word=True)
+
+            self.block("}", self.next(), one, "missing '}'", opened="block opened")
+            return out
         out.append(item())
         while self.accept("PUNCT", ","):
             out.append(item())
@@ -637,42 +646,46 @@ class Parser:
         """Operator and right side."""
         item.op, item.value, item.values = self.operator_and_value(single_eq_warn=True)
 
-    def operator_and_value(self, single_eq_warn: bool) -> tuple[str, A.Lit | None, list[A.Lit]]:
+    def operator_and_value(self, single_eq_warn: bool
+                           ) -> tuple[Operator, A.Lit | None, list[A.Lit]]:
+        """An operator of :data:`httptool.operators.OPERATORS` and what its shape says
+        follows it."""
         t = self.peek()
-        if t.kind == "OP" and t.value in _COMPARE:
-            self.next()
-            return str(t.value), self.value(), []
         if t.is_("OP", "="):
             self.next()
             if single_eq_warn:
                 self.diags.warning("single '=' in a comparison; use '=='", t.line, t.col)
             return "==", self.value(), []
-        if t.kind == "IDENT":
-            word = str(t.value)
-            if word == "not":
-                self.next()
-                w2 = self.ident("'in', 'contains' or 'exists' after 'not'")
-                if w2.value not in ("in", "contains", "exists"):
-                    raise self.fail("expected 'in', 'contains' or 'exists' after 'not'", w2)
-                word = f"not {w2.value}"
-            elif word in ("in", "contains", "matches", "exists", "between"):
-                self.next()
-            else:
-                raise self.fail(f"expected a comparison operator, found {_describe(t)}", t)
-            if word.endswith("exists"):
-                return word, None, []
-            if word.endswith("in"):
-                lst = self.value()
-                if lst.kind != "list":
-                    raise self.fail(f"'{word}' needs a list like [200, 201]", t)
-                return word, None, list(lst.value)
-            if word == "between":
-                lo = self.value()
-                self.expect("IDENT", "and", "'and'")
-                hi = self.value()
-                return word, None, [lo, hi]
-            return word, self.value(), []
-        raise self.fail(f"expected a comparison operator, found {_describe(t)}", t)
+        spec = None
+        if t.kind == "OP" and t.value in SYMBOLS:
+            spec = OPERATORS[t.value]  # type: ignore[index]
+        elif t.kind == "IDENT" and t.value == "not":
+            self.next()
+            after = ", ".join(f"'{w}'" for w in NEGATABLE[:-1]) + f" or '{NEGATABLE[-1]}'"
+            w2 = self.ident(f"{after} after 'not'")
+            if w2.value not in NEGATABLE:
+                raise self.fail(f"expected {after} after 'not'", w2)
+            spec = OPERATORS[f"not {w2.value}"]  # type: ignore[index]
+        elif t.kind == "IDENT" and t.value in WORDS:
+            spec = OPERATORS[t.value]  # type: ignore[index]
+        if spec is None:
+            raise self.fail(f"expected a comparison operator, found {_describe(t)}", t)
+        if t.value != "not":
+            self.next()
+        op = spec.op
+        if spec.shape == "none":
+            return op, None, []
+        if spec.shape == "list":
+            lst = self.value()
+            if lst.kind != "list":
+                raise self.fail(f"'{op}' needs a list like [200, 201]", t)
+            return op, None, list(lst.value)
+        if spec.shape == "range":
+            lo = self.value()
+            self.expect("IDENT", "and", "'and'")
+            hi = self.value()
+            return op, None, [lo, hi]
+        return op, self.value(), []
 
     # ------------------------------------------------------------------ retry
     def retry_into(self, req: A.RequestDecl, kw: Token) -> None:
@@ -694,25 +707,19 @@ class Parser:
         if self.at("PUNCT", "{") or self.at("PUNCT", "("):
             open_ = self.next()
             close = "}" if open_.value == "{" else ")"
-            while True:
-                self.skip_seps()
-                t = self.peek()
-                if t.is_("PUNCT", close):
+
+            def item(t: Token) -> None:
+                if stage_ok and t.is_("IDENT", "stage") and stages is not None:
                     self.next()
-                    return out
-                if t.kind == "EOF":
-                    raise self.fail(f"missing '{close}' (opened at line {open_.line})", t)
-                try:
-                    if stage_ok and t.is_("IDENT", "stage") and stages is not None:
-                        self.next()
-                        stages.append(A.StageDecl(self.kv_section(), t.line, t.col))
-                    elif stage_ok and t.is_("IDENT", "stages") and stages is not None:
-                        self.next()
-                        self.stage_list(stages)
-                    else:
-                        out.append(self.kv_item())
-                except DiagnosticError:
-                    self.recover(close, t)
+                    stages.append(A.StageDecl(self.kv_section(), t.line, t.col))
+                elif stage_ok and t.is_("IDENT", "stages") and stages is not None:
+                    self.next()
+                    self.stage_list(stages)
+                else:
+                    out.append(self.kv_item())
+
+            self.block(close, open_, item, f"missing '{close}'")
+            return out
         out.append(self.kv_item())
         while self.accept("PUNCT", ","):
             out.append(self.kv_item())
@@ -764,22 +771,12 @@ class Parser:
         return sc
 
     def scenario_items(self, sc: A.ScenarioDecl, closer: str, open_: Token) -> None:
-        while True:
-            self.skip_seps()
-            t = self.peek()
-            if t.is_("PUNCT", "}") if closer == "}" else t.is_("IDENT", "end"):
-                self.next()
-                return
-            if t.kind == "EOF":
-                self.diags.error(
-                    f"missing '{closer}' to close scenario '{sc.name}' (opened at line "
-                    f"{open_.line})", t.line, t.col)
-                return
-            try:
-                self.scenario_item(sc)
-                self.end_statement((closer,), next_word=True)
-            except DiagnosticError:
-                self.recover(closer, t)
+        def item(_t: Token) -> None:
+            self.scenario_item(sc)
+            self.end_statement((closer,), next_word=True)
+
+        self.block(closer, open_, item, f"missing '{closer}' to close scenario '{sc.name}'",
+                   fatal_missing=False)
 
     def scenario_item(self, sc: A.ScenarioDecl) -> None:
         t = self.peek()
@@ -947,18 +944,9 @@ class Parser:
         if self.at("PUNCT", "{") or self.at("PUNCT", "["):
             open_ = self.next()
             close = "}" if open_.value == "{" else "]"
-            while True:
-                self.skip_seps()
-                t = self.peek()
-                if t.is_("PUNCT", close):
-                    self.next()
-                    return out
-                if t.kind == "EOF":
-                    raise self.fail(f"missing '{close}' (opened at line {open_.line})", t)
-                try:
-                    out.append(self.threshold_item())
-                except DiagnosticError:
-                    self.recover(close, t)
+            self.block(close, open_, lambda _t: out.append(self.threshold_item()),
+                       f"missing '{close}'")
+            return out
         while self.peek().kind not in ("NL", "EOF") and not self.at("OP", "|") \
                 and not self.at("PUNCT", "}"):
             out.append(self.threshold_item())
@@ -995,7 +983,7 @@ class Parser:
 
     def threshold_rest(self) -> tuple[str, A.Lit]:
         t = self.peek()
-        if t.kind == "OP" and t.value in _COMPARE:
+        if t.kind == "OP" and t.value in SYMBOLS:
             self.next()
             return str(t.value), self.value()
         if t.is_("OP", "="):
@@ -1012,21 +1000,14 @@ class Parser:
         """A ``{ ... }`` block, one list of steps per statement (a chain gives several)."""
         open_ = self.expect("PUNCT", "{", "'{'")
         out: list[list[Any]] = []
-        while True:
-            self.skip_nl()
-            t = self.peek()
-            if t.is_("PUNCT", "}"):
-                self.next()
-                return out
-            if t.kind == "EOF":
-                self.diags.error(f"missing '}}' (block opened at line {open_.line})",
-                                 t.line, t.col)
-                return out
-            try:
-                out.append(self.statement())
-                self.end_statement(("}",), next_word=True)
-            except DiagnosticError:
-                self.recover("}", t)
+
+        def item(_t: Token) -> None:
+            out.append(self.statement())
+            self.end_statement(("}",), next_word=True)
+
+        self.block("}", open_, item, "missing '}'", opened="block opened",
+                   fatal_missing=False, skip_all=False)
+        return out
 
     def statement(self) -> list[Any]:
         t = self.peek()

@@ -31,14 +31,14 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol, TypeGuard, assert_never, get_args
 
 import orjson
 from jsonpath import JSONPath, JSONPathEnvironment
 from jsonpath.selectors import IndexSelector, NameSelector
 
 from httptool.engine.interpolate import to_text
-from httptool.plan import Assertion, Condition, Extract, Template, Value
+from httptool.plan import Assertion, Condition, ConditionOp, Extract, Operator, Template, Value
 from httptool.secrets import MASK, is_secret_subject
 
 _MISSING: Any = object()
@@ -411,12 +411,6 @@ def _show(v: Any, latency: bool = False) -> str:
 
 # --------------------------------------------------------------------------- assertions
 
-_OPS = frozenset({
-    "==", "!=", "<", "<=", ">", ">=", "in", "not in", "between",
-    "contains", "not contains", "matches", "exists", "not exists", "truthy",
-})
-
-
 def is_truthy(v: Any) -> bool:
     """Truth of a value for ``if ${x}``: false for missing, null, false, 0, "", [] and {},
     and for the strings "false", "0" and "null" (as rendered values often are)."""
@@ -440,71 +434,153 @@ def _length(v: Any) -> Any:
     return _MISSING
 
 
+#: ``(actual, value, values, render) -> None`` when it holds, else a why-suffix
+Evaluator = Callable[[Any, Value, Sequence[Value], RenderFn], str | None]
+
+
+def _eq(actual: Any, value: Value, values: Sequence[Value], render: RenderFn) -> str | None:
+    exp, strict = _expected(value, render)
+    if values_equal(actual, exp, strict):
+        return None
+    if strict and not isinstance(actual, str) and _as_num(exp) is not None:
+        return f" ({_kind_name(actual)}, not a string)"
+    return ""
+
+
+def _ne(actual: Any, value: Value, values: Sequence[Value], render: RenderFn) -> str | None:
+    exp, strict = _expected(value, render)
+    return "" if values_equal(actual, exp, strict) else None
+
+
+def _order_op(ok: Callable[[Any, Any], bool]) -> Evaluator:
+    def evaluate(actual: Any, value: Value, values: Sequence[Value],
+                 render: RenderFn) -> str | None:
+        exp, strict = _expected(value, render)
+        pair = _order(actual, exp, strict)
+        if pair is None:
+            return f" (cannot compare {_kind_name(actual)} with {_kind_name(exp)})"
+        return None if ok(*pair) else ""
+    return evaluate
+
+
+def _in(actual: Any, value: Value, values: Sequence[Value], render: RenderFn) -> str | None:
+    for item in values:
+        exp, strict = _expected(item, render)
+        if values_equal(actual, exp, strict):
+            return None
+    return ""
+
+
+def _between(actual: Any, value: Value, values: Sequence[Value],
+             render: RenderFn) -> str | None:
+    if len(values) != 2:
+        return " (between needs two bounds)"
+    lo_v, lo_s = _expected(values[0], render)
+    hi_v, hi_s = _expected(values[1], render)
+    p1, p2 = _order(actual, lo_v, lo_s), _order(actual, hi_v, hi_s)
+    if p1 is None or p2 is None:
+        return f" (cannot compare {_kind_name(actual)} with the bounds)"
+    return None if p1[1] <= p1[0] and p2[0] <= p2[1] else ""
+
+
+def _contains(actual: Any, value: Value, values: Sequence[Value],
+              render: RenderFn) -> str | None:
+    exp, strict = _expected(value, render)
+    if isinstance(actual, str):
+        hit = to_text(exp) in actual
+    elif isinstance(actual, list | tuple):
+        hit = any(values_equal(x, exp, strict) for x in actual)
+    elif isinstance(actual, dict):
+        hit = isinstance(exp, str) and exp in actual
+    else:
+        return f" ({_kind_name(actual)} cannot contain anything)"
+    return None if hit else ""
+
+
+def _matches(actual: Any, value: Value, values: Sequence[Value],
+             render: RenderFn) -> str | None:
+    exp, _ = _expected(value, render)
+    pattern = compile_regex(to_text(exp))
+    subject = actual if isinstance(actual, str) else to_text(actual)
+    return None if pattern.search(subject) else ""
+
+
+def _negated(holds: Evaluator) -> Evaluator:
+    """``not in``, ``not contains``: fails where ``holds`` passes; an explanation from
+    ``holds`` (it could not look inside the value) fails the negation too."""
+    def evaluate(actual: Any, value: Value, values: Sequence[Value],
+                 render: RenderFn) -> str | None:
+        why = holds(actual, value, values, render)
+        return "" if why is None else (None if why == "" else why)
+    return evaluate
+
+
+def _present(missing_ok: bool) -> Evaluator:
+    def evaluate(actual: Any, value: Value, values: Sequence[Value],
+                 render: RenderFn) -> str | None:
+        return None if (actual is _MISSING) == missing_ok else ""
+    return evaluate
+
+
+def _truthy(actual: Any, value: Value, values: Sequence[Value],
+            render: RenderFn) -> str | None:
+    return None if is_truthy(actual) else ""
+
+
+def _evaluator(op: ConditionOp) -> Evaluator:
+    """Every operator's evaluator; ``assert_never`` makes a missing one a mypy error."""
+    match op:
+        case "==":
+            return _eq
+        case "!=":
+            return _ne
+        case "<":
+            return _order_op(operator.lt)
+        case "<=":
+            return _order_op(operator.le)
+        case ">":
+            return _order_op(operator.gt)
+        case ">=":
+            return _order_op(operator.ge)
+        case "in":
+            return _in
+        case "not in":
+            return _negated(_in)
+        case "between":
+            return _between
+        case "contains":
+            return _contains
+        case "not contains":
+            return _negated(_contains)
+        case "matches":
+            return _matches
+        case "exists":
+            return _present(False)
+        case "not exists":
+            return _present(True)
+        case "truthy":
+            return _truthy
+        case _:
+            assert_never(op)
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    op: _evaluator(op) for op in (*get_args(Operator), "truthy")}
+#: the operators that decide on a missing value themselves (the others fail on it)
+_SEE_MISSING = frozenset({"exists", "not exists", "truthy"})
+
+
 def compare(
     op: str, actual: Any, value: Value, values: Sequence[Value], render: RenderFn
 ) -> str | None:
     """Apply ``op`` to ``actual``; None when it holds, else a short why-suffix ("" for the
     plain ``got <actual>``, or an explanation like ``(a number, not a string)``)."""
-    if op == "exists":
-        return None if actual is not _MISSING else ""
-    if op == "not exists":
-        return None if actual is _MISSING else ""
-    if op == "truthy":
-        return None if is_truthy(actual) else ""
-    if actual is _MISSING:
+    evaluate = EVALUATORS.get(op)
+    if evaluate is None:
+        return f" (unknown operator {op!r})"
+    if actual is _MISSING and op not in _SEE_MISSING:
         return ""
-    if op in ("==", "!="):
-        exp, strict = _expected(value, render)
-        eq = values_equal(actual, exp, strict)
-        if op == "==":
-            if eq:
-                return None
-            if strict and not isinstance(actual, str) and _as_num(exp) is not None:
-                return f" ({_kind_name(actual)}, not a string)"
-            return ""
-        return "" if eq else None
-    if op in ("<", "<=", ">", ">="):
-        exp, strict = _expected(value, render)
-        pair = _order(actual, exp, strict)
-        if pair is None:
-            return f" (cannot compare {_kind_name(actual)} with {_kind_name(exp)})"
-        a, b = pair
-        ok = a < b if op == "<" else a <= b if op == "<=" else a > b if op == ">" else a >= b
-        return None if ok else ""
-    if op in ("in", "not in"):
-        hit = False
-        for item in values:
-            exp, strict = _expected(item, render)
-            if values_equal(actual, exp, strict):
-                hit = True
-                break
-        return None if hit == (op == "in") else ""
-    if op == "between":
-        if len(values) != 2:
-            return " (between needs two bounds)"
-        lo_v, lo_s = _expected(values[0], render)
-        hi_v, hi_s = _expected(values[1], render)
-        p1, p2 = _order(actual, lo_v, lo_s), _order(actual, hi_v, hi_s)
-        if p1 is None or p2 is None:
-            return f" (cannot compare {_kind_name(actual)} with the bounds)"
-        return None if p1[1] <= p1[0] and p2[0] <= p2[1] else ""
-    if op in ("contains", "not contains"):
-        exp, strict = _expected(value, render)
-        if isinstance(actual, str):
-            hit = to_text(exp) in actual
-        elif isinstance(actual, list | tuple):
-            hit = any(values_equal(x, exp, strict) for x in actual)
-        elif isinstance(actual, dict):
-            hit = isinstance(exp, str) and exp in actual
-        else:
-            return f" ({_kind_name(actual)} cannot contain anything)"
-        return None if hit == (op == "contains") else ""
-    if op == "matches":
-        exp, _ = _expected(value, render)
-        pattern = compile_regex(to_text(exp))
-        subject = actual if isinstance(actual, str) else to_text(actual)
-        return None if pattern.search(subject) else ""
-    return f" (unknown operator {op!r})"
+    return evaluate(actual, value, values, render)
 
 
 def _fast_pass(a: Assertion) -> Callable[[Any], bool] | None:
@@ -537,7 +613,7 @@ class Check:
     __slots__ = ("_fast", "_path", "_secret", "assertion", "name", "text")
 
     def __init__(self, a: Assertion) -> None:
-        if a.op not in _OPS:
+        if a.op not in EVALUATORS:
             raise ValueError(f"unknown assertion operator {a.op!r}")
         self.assertion = a
         self.text = a.text
@@ -618,7 +694,7 @@ def evaluate_condition(cond: Condition, render: RenderFn) -> bool:
     """The truth of an ``if`` condition (same operators and rules as assertions, plus
     ``truthy``). Undefined variables propagate as the renderer raises them."""
     left = render(cond.left) if isinstance(cond.left, Template) else cond.left
-    if cond.op not in _OPS:
+    if cond.op not in EVALUATORS:
         raise ValueError(f"unknown condition operator {cond.op!r}")
     return compare(cond.op, left, cond.value, cond.values, render) is None
 
