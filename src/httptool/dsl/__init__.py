@@ -22,12 +22,13 @@ from httptool.dsl.compiler import compile_file
 from httptool.dsl.diagnostics import Diagnostic, Diagnostics
 from httptool.dsl.lexer import Lexer
 from httptool.dsl.parser import parse
+from httptool.errors import HttptoolError
 from httptool.plan import Plan
 
 __all__ = ["Diagnostic", "Diagnostics", "ScenarioFileError", "compile_source", "load_plan"]
 
 
-class ScenarioFileError(Exception):
+class ScenarioFileError(HttptoolError):
     """The scenario file cannot be read (missing, a directory, no permission)."""
 
 

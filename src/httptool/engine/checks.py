@@ -38,6 +38,7 @@ from jsonpath import JSONPath, JSONPathEnvironment
 from jsonpath.selectors import IndexSelector, NameSelector
 
 from httptool.engine.interpolate import to_text
+from httptool.errors import HttptoolError
 from httptool.plan import Assertion, Condition, ConditionOp, Extract, Operator, Template, Value
 from httptool.secrets import MASK, is_secret_subject
 
@@ -65,7 +66,7 @@ class CookieLookup(Protocol):
     def get(self, name: str, host: str | None = None) -> str | None: ...
 
 
-class ExtractionError(Exception):
+class ExtractionError(HttptoolError):
     """An extraction found nothing; ``str(err)`` is the step's failure reason."""
 
 

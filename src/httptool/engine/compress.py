@@ -10,10 +10,12 @@ import zlib
 
 import brotli
 
+from httptool.errors import HttptoolError
+
 ACCEPT_ENCODING = "gzip, deflate, br"
 
 
-class DecodeError(Exception):
+class DecodeError(HttptoolError):
     pass
 
 

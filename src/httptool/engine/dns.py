@@ -11,10 +11,12 @@ import asyncio
 import ipaddress
 import socket
 
+from httptool.errors import HttptoolError
+
 Address = tuple[int, tuple]  # (family, sockaddr)
 
 
-class DnsError(Exception):
+class DnsError(HttptoolError):
     """The host did not resolve; the message is the resolver's reason."""
 
 

@@ -45,6 +45,7 @@ from urllib.parse import quote, quote_plus
 
 import orjson
 
+from httptool.errors import HttptoolError
 from httptool.plan import Ref, RefContext, Template, Value, VarDef
 
 BUILTINS = frozenset({"VU", "ITER", "TIME", "UUID", "COUNTER", "RANDOM"})
@@ -54,7 +55,7 @@ RANDOM_MAX = 2**31 - 1
 _MISSING: Any = object()
 
 
-class RenderError(Exception):
+class RenderError(HttptoolError):
     """A template could not be rendered; ``str(err)`` is the user-facing message."""
 
     def __init__(self, message: str, line: int = 0, col: int = 0) -> None:

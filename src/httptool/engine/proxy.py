@@ -7,11 +7,12 @@ import asyncio
 import base64
 
 from httptool.engine.request import URL
+from httptool.errors import HttptoolError
 
 MAX_PROXY_HEADER = 16 * 1024
 
 
-class ProxyError(Exception):
+class ProxyError(HttptoolError):
     """The proxy refused or broke the tunnel; the message says how."""
 
 

@@ -25,6 +25,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from httptool.errors import HttptoolError
 from httptool.metrics.result import SCHEMA, SCHEMA_VERSION, RunResult
 from httptool.report.info import RunInfo, partial_status
 from httptool.report.json_summary import summary_dict
@@ -87,7 +88,7 @@ _NESTED: tuple[tuple[str, _Kind, bool], ...] = (
 _LAT_COLS = ("avg", "min", "med", "p90", "p95", "p99", "max")
 
 
-class ReportInputError(ValueError):
+class ReportInputError(HttptoolError, ValueError):
     """A summary document that cannot be rendered; the message is one line for people."""
 
 

@@ -50,6 +50,7 @@ from distributed import Client, Event, Future, Queue, Variable, Worker, get_clie
 from distributed.comm import connect as comm_connect
 from distributed.security import Security
 
+from httptool.errors import HttptoolError
 from httptool.plan import Plan
 from httptool.run.local import (
     READY_TIMEOUT,
@@ -75,7 +76,7 @@ PUT_TIMEOUT = 120.0
 WATCH_POLL = 0.5
 
 
-class ClusterError(Exception):
+class ClusterError(HttptoolError):
     """The cluster cannot run this (unreachable scheduler, no workers, too many shards):
     a one-line message for the user; the CLI exits 2."""
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from httptool.errors import HttptoolError
 from httptool.target.app import COUNTS_PATH, RESET_PATH, TargetState, create_app
 
 #: Seconds in-flight requests (a /delay, a long /bytes) get to finish on shutdown.
@@ -40,7 +41,7 @@ except ImportError:  # pragma: no cover
     _uvloop = None  # type: ignore[assignment]
 
 
-class TargetStartError(Exception):
+class TargetStartError(HttptoolError):
     """The target could not start; the message is meant for the user as it is."""
 
 
