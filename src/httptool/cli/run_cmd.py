@@ -159,7 +159,9 @@ def run_command(
     cluster: str | None = None,
     shards: int | None = None,
 ) -> int:
-    """Run and report; returns the exit code."""
+    """Run and report; returns the exit code. (Just over 80 lines: one straight sequence
+    of open outputs, run, close, report, write files, choose the exit code; several
+    branches edit it at once, so it stays one block until they have landed.)"""
     out = sys.stdout
     check_writable(summary_json, "--summary-json")
     check_writable(junit, "--junit")

@@ -295,6 +295,39 @@ class _Coordinator:
             group.close()
 
 
+def _run_setup(co: _Coordinator, plan: Plan, options: RunOptions, setup_fn: SetupFn,
+               index: int, queue_size: int, grace: float) -> tuple[bool, dict[str, Any]]:
+    """The setup flow, once, in a thread; (it succeeded, the variables it extracted)."""
+    got: dict[str, Any] = {}
+
+    def setup_task(ch: Channel) -> None:
+        got.update(setup_fn(plan, plan.setup, options, ch, index) or {})
+
+    before = len(co.errors)
+    co.pump(ThreadGroup([(index, setup_task)], queue_size).start(), grace=grace)
+    co.retire(index)
+    return len(co.errors) == before, got
+
+
+def _load_group(plan: Plan, scenario: str, count: int, options: RunOptions, shard_fn: ShardFn,
+                queue_size: int, start_method: str | None,
+                group_factory: Callable[[Sequence[ShardConfig]], ShardGroup] | None
+                ) -> tuple[ShardGroup, str]:
+    """The load's shards, not started yet, and how they run (``outcome.start_method``):
+    the factory's (the Dask cluster), one thread, or one process per shard (which get
+    their common start once all are ready)."""
+    if group_factory is not None:
+        group = group_factory(shard_configs(plan, scenario, count, options, 0))
+        return group, str(getattr(group, "method", "custom"))
+    if count == 1:
+        start_ns = time.time_ns() + int(THREAD_MARGIN * 1e9)
+        cfg = shard_configs(plan, scenario, 1, options, start_ns)[0]
+        return ThreadGroup([(0, lambda ch: shard_fn(cfg, ch))], queue_size, start_ns), "thread"
+    configs = shard_configs(plan, scenario, count, options, 0)
+    processes = ProcessGroup(shard_fn, configs, start_method or choose_start_method())
+    return processes, processes.method
+
+
 def run_scenario(
     plan: Plan,
     scenario: str | None = None,
@@ -321,6 +354,10 @@ def run_scenario(
     :mod:`httptool.run.cluster`) builds the load's group from the shard configs (start
     instant 0: the group sets it) instead of threads or local processes; it needs a
     ``start()`` method and may set a ``method`` attribute (``outcome.start_method``).
+
+    Longer than 80 lines with this docstring, on purpose: setup, load and teardown share
+    one signal counter, one coordinator and the values setup extracted, and read in the
+    order they run; each phase is a call or two (:func:`_run_setup`, :func:`_load_group`).
     """
     t0 = time.monotonic()
     options = options or RunOptions()
@@ -342,18 +379,8 @@ def run_scenario(
         # ---- 1. setup, once, in a thread (no process exists yet)
         if plan.setup:
             listener.on_phase("setup")
-            got: dict[str, Any] = {}
-
-            setup_options = options  # the closure's own name: options changes after setup
-
-            def setup_task(ch: Channel) -> None:
-                got.update(setup_fn(plan, plan.setup, setup_options, ch, setup_i) or {})
-
-            before = len(co.errors)
-            co.pump(ThreadGroup([(setup_i, setup_task)], queue_size).start(), grace=grace)
-            setup_ok = len(co.errors) == before
-            values = got
-            co.retire(setup_i)
+            setup_ok, values = _run_setup(co, plan, options, setup_fn, setup_i, queue_size,
+                                          grace)
             if values:
                 options = dataclasses.replace(options, setup_values={**options.setup_values,
                                                                      **values})
@@ -362,19 +389,9 @@ def run_scenario(
         if setup_ok and signals.count == 0:
             listener.on_phase("load")
             co.start_load(count)
-            group: ShardGroup
-            if group_factory is not None:
-                group = group_factory(shard_configs(plan, scen.name, count, options, 0))
-                outcome.start_method = str(getattr(group, "method", "custom"))
-            elif count == 1:
-                start_ns = time.time_ns() + int(THREAD_MARGIN * 1e9)
-                cfg = shard_configs(plan, scen.name, 1, options, start_ns)[0]
-                group = ThreadGroup([(0, lambda ch: shard_fn(cfg, ch))], queue_size, start_ns)
-                outcome.start_method = "thread"
-            else:  # the processes get their common start once all are ready
-                configs = shard_configs(plan, scen.name, count, options, 0)
-                group = ProcessGroup(shard_fn, configs, start_method or choose_start_method())
-                outcome.start_method = group.method
+            group, outcome.start_method = _load_group(
+                plan, scen.name, count, options, shard_fn, queue_size, start_method,
+                group_factory)
             try:
                 group.start()
             except Exception as exc:  # e.g. no more processes: report, still run teardown
