@@ -58,6 +58,7 @@ from httptool.plan import (
     Template,
     TextBody,
 )
+from httptool.wiretext import from_wire
 
 __all__ = ["CurlRequest", "parse_curl"]
 
@@ -106,6 +107,9 @@ _LONG: dict[str, tuple[str, bool]] = {
     "compressed": ("compressed", False),
     "proxy": ("proxy", True),
     "url": ("url", True),
+    "globoff": ("globoff", False),
+    "path-as-is": ("path-as-is", False),
+    "request-target": ("request-target", True),
     # accepted, no effect on what is sent (output and progress of the curl tool itself)
     "output": ("ignore", True),
     "remote-name": ("ignore", False),
@@ -128,7 +132,7 @@ _SHORT: dict[str, str] = {
     "k": "insecure", "m": "max-time", "x": "proxy", "E": "cert", "o": "output",
     "O": "remote-name", "w": "write-out", "D": "dump-header", "s": "silent",
     "S": "show-error", "v": "verbose", "i": "include", "f": "fail", "#": "progress-bar",
-    "N": "no-buffer",
+    "N": "no-buffer", "g": "globoff",
 }
 
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -138,6 +142,13 @@ _LINE_BREAK = re.compile(r"[\r\n\x00]")
 _URL_BAD_CHAR = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _REF_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
+#: curl's glob syntax: an unescaped ``[`` or ``{`` opens a glob; ``\\[`` is a literal.
+_GLOB_OPEN = re.compile(r"(?<!\\)[\[{]")
+_GLOB_ESCAPE = re.compile(r"\\([\[\]{}])")
+_IPV6_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:[^/?#@]*@)?\[[0-9A-Fa-f:.]+(?:%[^\]]*)?\]")
+#: Unquoted words a shell reads as operators (a digit prefix redirects a stream: 2>err).
+_SHELL_OP = re.compile(r"(?:\|\|?|\|&|&&?|;;?|[0-9]*(?:>>?|<)|&>>?)(?:&[0-9-])?|[0-9]*>>?[^>&|;]+"
+                       r"|<[^<&|;]+|&>>?.+")
 _IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
 
 #: curl's own extension table for -F file parts (tool_formparse.c); others are octet-stream.
@@ -195,6 +206,9 @@ class _State:
     auth: BasicAuth | None = None
     opts: dict[str, object] = field(default_factory=dict)
     url_excused: bool = False  # a missing URL is explained by an earlier error
+    url_word: Word | None = None  # the URL's word and where in it the URL starts
+    url_off: int = 0
+    globoff: bool = False  # -g: brackets and braces are sent as written
 
 
 class _CurlParser:
@@ -301,7 +315,9 @@ class _CurlParser:
             w = words[i]
             t = w.text
             i += 1
-            if flags and t.startswith("--") and len(t) > 2:
+            if not w.quoted and _SHELL_OP.fullmatch(t):
+                i = self.shell_operator(w, words, i)
+            elif flags and t.startswith("--") and len(t) > 2:
                 after_unknown = False
                 spec = _LONG.get(t[2:])
                 if spec is None:
@@ -349,6 +365,34 @@ class _CurlParser:
                 self.set_url(w, 0, w.start)
         return self.finish(curl_word, errors_before)
 
+    def shell_operator(self, w: Word, words: list[Word], i: int) -> int:
+        """A shell operator after the command (``| jq .``, ``> out.json``, ``&& ...``):
+        say what it is instead of taking it for a second URL. Returns where to go on
+        (the end of the words when the rest is not part of this curl command)."""
+        t, n = w.text, len(words)
+        rest = " ".join(x.text for x in words[i - 1 :])
+        if t in ("|", "|&"):
+            self.warn(f"'{rest}' pipes curl's output into another program; it does not "
+                      "change the request and is ignored", w.start)
+            return n
+        if t[0] in "<>" or t[0].isdigit() or t.startswith("&>"):
+            shown = t
+            if not t.lstrip("0123456789&<>") and i < n:
+                shown = f"{t} {words[i].text}"
+                i += 1
+            if "<" in t:
+                self.err(f"'{shown}' feeds a file to curl's input, which a request cannot "
+                         "read; send a file with -d @file or --data-binary @file", w.start)
+            else:
+                self.warn(f"the shell redirection '{shown}' of curl's output is ignored "
+                          "(a load test does not save responses)", w.start)
+            return i
+        self.st.url_excused = True
+        self.err(f"the shell operator '{t}' starts another command, and a request holds "
+                 "one curl command: end the curl command before it (write another request "
+                 "for the rest)", w.start)
+        return n
+
     def unknown_long(self, w: Word) -> bool:
         """Report an unknown ``--option``; True when it cannot have taken an argument."""
         t = w.text
@@ -383,6 +427,10 @@ class _CurlParser:
             st.opts["insecure"] = value
         elif action == "compressed":
             st.opts["compressed"] = value
+        elif action == "path-as-is":
+            st.opts["path_as_is"] = value
+        elif action == "globoff":
+            st.globoff = value
 
     def apply(self, action: str, a: _Arg) -> None:
         getattr(self, "opt_" + action.replace("-", "_"))(a)
@@ -407,6 +455,13 @@ class _CurlParser:
                 a.word.source_offset(a.off),
             )
         self.st.method = m
+
+    def opt_request_target(self, a: _Arg) -> None:
+        if not a.text or _URL_BAD_CHAR.search(a.text):
+            self.arg_err(a, f"'{a.flag}' needs a request target without blanks "
+                            "(e.g. '*' or '/path?query')")
+        elif self.no_refs(a, "--request-target"):
+            self.st.opts["request_target"] = a.text
 
     def opt_url(self, a: _Arg) -> None:
         self.set_url(a.word, a.off, a.word.source_offset(a.off))
@@ -437,6 +492,7 @@ class _CurlParser:
                      w.source_offset(off + bad.start()))
             return
         self.st.url = _url_contexts(self.template(w, off, None, "raw"))
+        self.st.url_word, self.st.url_off = w, off
         self.st.url_excused = False
 
     def opt_header(self, a: _Arg) -> None:
@@ -506,12 +562,7 @@ class _CurlParser:
         if content is None:
             self.arg_err(a, f"cannot read file '{path}' (looked for {full})", 1)
             return
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            self.arg_err(a, f"file '{path}' is not UTF-8 text; binary bodies are only "
-                            "supported as -F parts", 1)
-            return
+        text = from_wire(content)  # a binary file's bytes are sent as they are, as curl does
         if strip_newlines:
             text = text.replace("\r", "").replace("\n", "")
         line, col = self.loc.at(a.word.source_offset(a.off))
@@ -821,6 +872,8 @@ class _CurlParser:
                      "request method; add -G to send the data in the query)", st.head_at)
         if st.get_at >= 0 and st.form_at >= 0:
             self.err("-G/--get cannot be combined with -F/--form", st.get_at)
+        if st.url is not None and not st.globoff:
+            st.url = self.unglob(st.url)
         if len(self.diags.errors) > errors_before or st.url is None:
             return None
 
@@ -873,6 +926,32 @@ class _CurlParser:
             cookies = Template(_merge(cparts), st.cookies[0].line, st.cookies[0].col)
         options = CurlOptions(**st.opts) if st.opts else CurlOptions()  # type: ignore[arg-type]
         return CurlRequest(method, url, tuple(headers), cookies, st.auth, body, options)
+
+    def unglob(self, url: Template) -> Template:
+        """curl's URL globbing: ``\\[`` ``\\]`` ``\\{`` ``\\}`` are sent as the bare
+        character (Chrome's "Copy as cURL" writes ``filter\\[status\\]``); a real glob
+        (``[1-3]``, ``{a,b}``) is refused, because curl turns it into one request per
+        expansion and an httptool request is one request (a data list does the same job)."""
+        w = self.st.url_word
+        assert w is not None
+        text = w.text[self.st.url_off :]
+        masked = _REF_SPAN.sub(lambda r: "x" * len(r.group()), text)
+        masked = _IPV6_HOST.sub(lambda r: "x" * len(r.group()), masked, count=1)
+        m = _GLOB_OPEN.search(masked)
+        if m is not None:
+            close = "]" if m.group() == "[" else "}"
+            end = masked.find(close, m.start())
+            glob = text[m.start() : end + 1] if end > 0 else text[m.start() :]
+            self.err(f"curl would expand the URL glob '{glob}' into one request per URL; "
+                     "an httptool request sends one URL: use a data list and ${...} for "
+                     "several, or -g/--globoff to send the characters as written",
+                     w.source_offset(self.st.url_off + m.start()))
+            return url
+        if "\\" not in text:
+            return url
+        parts = tuple(_GLOB_ESCAPE.sub(r"\1", p) if isinstance(p, str) else p
+                      for p in url.parts)
+        return Template(parts, url.line, url.col)
 
     def text_body(
         self, custom_ct: int | None, headers: list[Header], ct_named: bool
@@ -1042,7 +1121,7 @@ def _boundary(parts: tuple[FormPart, ...]) -> str:
             p.filename,
             p.content_type,
         )).encode("utf-8", "surrogatepass"))
-    return "-" * 24 + h.hexdigest()[:22]
+    return "-" * 24 + h.hexdigest()[:16]  # the length of curl's boundary
 
 
 def parse_curl(
