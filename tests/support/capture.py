@@ -21,8 +21,9 @@ _REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\
 class CaptureServer:
     """``with CaptureServer() as cap: ...; cap.requests`` (raw bytes, one per request)."""
 
-    def __init__(self, idle: float = 1.0) -> None:
+    def __init__(self, idle: float = 1.0, reply: bytes = _REPLY) -> None:
         self.idle = idle
+        self.reply = reply
         self.requests: list[bytes] = []
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
@@ -64,7 +65,7 @@ class CaptureServer:
                 with self._lock:
                     self.requests.append(raw)
                 try:
-                    conn.sendall(_REPLY)
+                    conn.sendall(self.reply)
                 except OSError:
                     return
 

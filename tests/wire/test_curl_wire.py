@@ -131,3 +131,29 @@ def test_stdin_redirection_is_refused(cap: CaptureServer):
                                   "--request-target '/other?x=1'"])
 def test_request_target(cap: CaptureServer, args: str):
     same_as_curl(cap, _cmd(cap, f"curl {args} URL/a"))
+
+
+# issue 23: --compressed asks what curl asks, and zstd is decoded ------------------------
+
+def test_compressed_sends_curls_accept_encoding_and_decodes_zstd():
+    import subprocess
+
+    import zstandard
+    from wireutil import CURL
+
+    body = zstandard.ZstdCompressor(write_content_size=False).compressobj()
+    data = body.compress(b'{"hello": "zstd"}' * 50) + body.flush()
+    reply = (b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: %d\r\n\r\n%s"
+             % (len(data), data))
+    with CaptureServer(idle=0.5, reply=reply) as cap:
+        sent = same_as_curl(cap, _cmd(cap, "curl --compressed URL/z"))
+        assert b"\r\nAccept-Encoding: deflate, gzip, br, zstd\r\n" in sent[0]
+        from click.testing import CliRunner
+
+        from httptool.cli.exec_cmd import exec_command
+
+        out = CliRunner().invoke(exec_command, [f"curl --compressed {cap.url('/z')}"])
+        want = subprocess.run([str(CURL), "-s", "--compressed", cap.url("/z")],
+                              capture_output=True, timeout=20).stdout
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout_bytes == want == b'{"hello": "zstd"}' * 50
