@@ -43,6 +43,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from httptool.dsl.curl_options import OPTIONS, SHORT, expand
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.dsl.shellwords import Locator, Word, split_words
 from httptool.dsl.template import parse_ref_path
@@ -321,8 +322,13 @@ class _CurlParser:
                 after_unknown = False
                 spec = _LONG.get(t[2:])
                 if spec is None:
-                    after_unknown = not self.unknown_long(w)
-                    continue
+                    name, i = self.other_long(w, words, i)
+                    if name is None:
+                        continue
+                    if name == "":
+                        after_unknown = not self.unknown_long(w)
+                        continue
+                    t, spec = "--" + name, _LONG[name]
                 action, takes = spec
                 if takes:
                     if i >= n:
@@ -342,8 +348,15 @@ class _CurlParser:
                     at = w.start if j == 1 else w.source_offset(j)
                     action = _SHORT.get(c, "")
                     if not action:
-                        self.err(f"unknown curl option '-{c}'", at)
-                        self.st.url_excused = after_unknown = True
+                        if c not in SHORT:
+                            self.err(f"unknown curl option '-{c}'", at)
+                            self.st.url_excused = after_unknown = True
+                            break
+                        if not self.not_honoured(SHORT[c], "-" + c, at):
+                            j += 1
+                            continue
+                        if j + 1 == len(t) and i < n:
+                            i += 1  # its argument (one glued on, -Y100, is in this word)
                         break
                     takes = _LONG[action][1] if action in _LONG else False
                     if not takes:
@@ -392,6 +405,38 @@ class _CurlParser:
                  "one curl command: end the curl command before it (write another request "
                  "for the rest)", w.start)
         return n
+
+    def other_long(self, w: Word, words: list[Word], i: int) -> tuple[str | None, int]:
+        """A ``--name`` the parser's table does not have: an abbreviation of one it has
+        (returned), or a real curl option httptool ignores or refuses (handled: None), or
+        ambiguous (an error: None); ``""`` when curl has no such option either."""
+        name = w.text[2:]
+        found = expand(name) if "=" not in name else []
+        if len(found) > 1:
+            self.st.url_excused = True
+            self.err(f"curl option '{w.text}' is ambiguous: it abbreviates "
+                     + ", ".join(f"--{f}" for f in found[:6])
+                     + (", ..." if len(found) > 6 else ""), w.start)
+            return None, i
+        if not found:
+            return "", i
+        if found[0] in _LONG:
+            return found[0], i
+        if self.not_honoured(found[0], w.text, w.start) and i < len(words):
+            i += 1  # the option's argument, never a URL
+        return None, i
+
+    def not_honoured(self, name: str, flag: str, at: int) -> bool:
+        """Report a real curl option that httptool ignores (a warning only where
+        something a user may expect does not happen) or refuses; True when it takes an
+        argument."""
+        opt = OPTIONS[name]
+        if opt.fate == "unsupported":
+            self.st.url_excused = True
+            self.err(f"curl option '{flag}' is not supported by httptool: {opt.why}", at)
+        elif name == "cookie-jar":
+            self.warn(f"'{flag}' is accepted, but nothing is written: {opt.why}", at)
+        return opt.takes_arg
 
     def unknown_long(self, w: Word) -> bool:
         """Report an unknown ``--option``; True when it cannot have taken an argument."""
