@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from wireutil import CaptureServer, needs_curl, same_as_curl, tool_sends
+from wireutil import CaptureServer, curl_sends, needs_curl, same_as_curl, tool_sends
 
 pytestmark = [pytest.mark.timeout(60), needs_curl]
 
@@ -157,3 +157,47 @@ def test_compressed_sends_curls_accept_encoding_and_decodes_zstd():
                               capture_output=True, timeout=20).stdout
     assert out.exit_code == 0, out.stderr
     assert out.stdout_bytes == want == b'{"hello": "zstd"}' * 50
+
+
+# issue 23: options a load test needs, and curl's encoding rules -------------------------
+
+@pytest.mark.parametrize("args", [
+    "--data-urlencode 'a=b c+d/é&'",
+    "--data-urlencode 'b c' --data-urlencode '=x y'",
+    "--data-urlencode 'n@x=y z'",  # the first '=' decides: name 'n@x', not a file
+    "-G --data-urlencode 'q=a b'",
+    "--url-query 'q=a b' --url-query 'r=é'",
+    "--url-query 'a b'",
+    "--oauth2-bearer tok123",
+    "--sil --max-ti 5 --user-ag x/1",  # unambiguous abbreviations, as curl takes them
+])
+def test_options(cap: CaptureServer, args: str):
+    same_as_curl(cap, _cmd(cap, f"curl {args} URL/o"))
+
+
+def test_ambiguous_abbreviation_and_unsupported_option_messages(cap: CaptureServer):
+    _, code, err = tool_sends(cap, _cmd(cap, "curl --locat URL/o"))  # curl: ambiguous too
+    assert code == 2 and "'--locat' is ambiguous: it abbreviates --location, " in err
+    _, code, err = tool_sends(cap, _cmd(cap, "curl --retry 3 --ntlm URL/o"))
+    assert code == 2 and err.count("error:") == 2 and "unknown" not in err
+    assert "curl option '--retry' is not supported by httptool: write a retry block" in err
+
+
+def test_upload_file_is_a_put_of_its_bytes(cap: CaptureServer, tmp_path):
+    f = tmp_path / "up load.bin"
+    f.write_bytes(b"\x00\xffhello\r\n")
+    # curl adds 'Expect: 100-continue' to -T and waits for the 100; httptool never sends
+    # Expect (see docs/curl.md), so the oracle is curl without it
+    for url in ("URL/", "URL", "URL/x/y"):
+        want = [r for r in (curl_sends(cap, _cmd(cap, f"curl -H 'Expect:' -T '{f}' {url}")))]
+        got, code, err = tool_sends(cap, _cmd(cap, f"curl -T '{f}' {url}"))
+        assert (got, code) == (want, 0), err
+        assert want[0].endswith(b"\r\n\r\n\x00\xffhello\r\n")
+
+
+def test_a_mistyped_scheme_is_a_located_error(cap: CaptureServer):
+    for url, says in (("htp:/host", "unsupported protocol 'htp'"),
+                      ("htps://x", "(did you mean 'https'?)"),
+                      ("http:/x", "write 'http://'")):
+        _, code, err = tool_sends(cap, f"curl -s {url}")
+        assert code == 2 and "<command>:1:9: error: " in err and says in err

@@ -41,7 +41,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from httptool.dsl.curl_options import OPTIONS, SHORT, expand
 from httptool.dsl.diagnostics import Diagnostics
@@ -59,7 +59,7 @@ from httptool.plan import (
     Template,
     TextBody,
 )
-from httptool.wiretext import from_wire
+from httptool.wiretext import from_wire, to_wire
 
 __all__ = ["CurlRequest", "parse_curl"]
 
@@ -111,6 +111,9 @@ _LONG: dict[str, tuple[str, bool]] = {
     "globoff": ("globoff", False),
     "path-as-is": ("path-as-is", False),
     "request-target": ("request-target", True),
+    "url-query": ("url-query", True),
+    "oauth2-bearer": ("oauth2-bearer", True),
+    "upload-file": ("upload-file", True),
     # accepted, no effect on what is sent (output and progress of the curl tool itself)
     "output": ("ignore", True),
     "remote-name": ("ignore", False),
@@ -133,7 +136,7 @@ _SHORT: dict[str, str] = {
     "k": "insecure", "m": "max-time", "x": "proxy", "E": "cert", "o": "output",
     "O": "remote-name", "w": "write-out", "D": "dump-header", "s": "silent",
     "S": "show-error", "v": "verbose", "i": "include", "f": "fail", "#": "progress-bar",
-    "N": "no-buffer", "g": "globoff",
+    "N": "no-buffer", "g": "globoff", "T": "upload-file",
 }
 
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -142,6 +145,8 @@ _REF_SPAN = re.compile(r"\$\{[^}]*\}")
 _LINE_BREAK = re.compile(r"[\r\n\x00]")
 _URL_BAD_CHAR = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_PCT = re.compile(r"%[0-9A-F]{2}")
+_SCHEME_SLASH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/")
 _REF_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 #: curl's glob syntax: an unescaped ``[`` or ``{`` opens a glob; ``\\[`` is a literal.
 _GLOB_OPEN = re.compile(r"(?<!\\)[\[{]")
@@ -210,6 +215,10 @@ class _State:
     url_word: Word | None = None  # the URL's word and where in it the URL starts
     url_off: int = 0
     globoff: bool = False  # -g: brackets and braces are sent as written
+    url_query: list[list[str | Ref]] = field(default_factory=list)  # --url-query
+    bearer: Template | None = None  # --oauth2-bearer
+    upload: tuple[str, Template] | None = None  # -T: (file name, content)
+    upload_at: int = -1
 
 
 class _CurlParser:
@@ -526,7 +535,17 @@ class _CurlParser:
             return
         m = _SCHEME.match(text)
         if m and m.group(1).lower() not in ("http", "https"):
-            self.err(f"unsupported protocol '{m.group(1)}' (only http and https)", at)
+            hint = _scheme_hint(m.group(1))
+            self.err(f"unsupported protocol '{m.group(1)}' (only http and https){hint}", at)
+            return
+        if m is None and (m := _SCHEME_SLASH.match(text)) is not None:
+            # 'htp:/host', 'http:/host': curl reads a scheme here too (and fails at run time)
+            scheme = m.group(1)
+            if scheme.lower() in ("http", "https"):
+                self.err(f"malformed URL: write '{scheme}://' (two slashes)", at)
+            else:
+                self.err(f"unsupported protocol '{scheme}' (only http and https)"
+                         f"{_scheme_hint(scheme)}", at)
             return
         masked = _REF_SPAN.sub(lambda r: "x" * len(r.group()), text) if "${" in text else text
         bad = _URL_BAD_CHAR.search(masked)
@@ -648,47 +667,80 @@ class _CurlParser:
             self._text_piece(a, True)
 
     def opt_data_urlencode(self, a: _Arg) -> None:
-        """curl's forms: ``content``, ``=content``, ``name=content``, ``@file``,
-        ``name@file``; the content is percent-encoded, ``${...}`` values form-encoded."""
         self._data_at(a)
+        parts = self.urlencoded(a, "form")
+        if parts is not None:
+            line, col = self.loc.at(a.word.source_offset(a.off))
+            self.st.pieces.append(_Piece(parts, [False] * len(parts), False, line, col))
+
+    def opt_url_query(self, a: _Arg) -> None:
+        """curl 7.87's ``--url-query``: ``--data-urlencode``'s forms added to the URL's
+        query (after any -G data); a leading ``+`` adds the text as it is."""
+        if a.text.startswith("+"):
+            t = self.template(a.word, a.off + 1, None, "query")
+            parts: list[str | Ref] | None = list(t.parts)
+        else:
+            parts = self.urlencoded(a, "query")
+            if parts is not None:  # curl 7.88 writes this one's escapes in lowercase
+                parts = [_PCT.sub(lambda m: m.group().lower(), p) if isinstance(p, str) else p
+                         for p in parts]
+        if parts is not None:
+            self.st.url_query.append(parts)
+
+    def urlencoded(self, a: _Arg, ctx: RefContext) -> list[str | Ref] | None:
+        """curl's ``--data-urlencode`` rule: ``content``, ``=content``, ``name=content``,
+        ``@file``, ``name@file`` (the first ``=`` decides; only without one does ``@``
+        mean a file); the content is encoded as curl does (a space as ``+``, every byte but
+        ``A-Za-z0-9-._~`` as ``%XX``), ``${...}`` values alike; the name is sent as written."""
         text = a.text
-        m = re.search(r"[=@]", text)
+        eq = text.find("=")
+        sep = eq if eq >= 0 else text.find("@")
         parts: list[str | Ref] = []
-        pending: list[bool] = []
-        name_end = -1
-        if m is not None:
-            name_end = m.start()
-            if name_end > 0:
-                nt = self.template(a.word, a.off, a.off + name_end, "form")
-                for p in nt.parts:
-                    parts.append(p)
-                    pending.append(False)
-                parts.append("=")
-                pending.append(False)
-        if m is not None and m.group() == "@":
+        name_end = sep
+        if sep > 0:
+            parts.extend(self.template(a.word, a.off, a.off + sep, ctx).parts)
+            parts.append("=")
+        if sep >= 0 and text[sep] == "@":
             path = text[name_end + 1 :]
             if path == "-":
                 self.arg_err(a, f"'{a.flag} @-' reads stdin, which a load test cannot do",
                              name_end)
-                return
+                return None
             if "${" in path:
                 self.arg_err(a, "variables are not supported in file names", name_end + 1)
-                return
+                return None
             full, content = self.read_file(a, name_end + 1, path, a.flag)
             if content is None:
                 self.arg_err(a, f"cannot read file '{path}' (looked for {full})",
                              name_end + 1)
-                return
-            parts.append(quote(content, safe=""))
-            pending.append(False)
+                return None
+            parts.append(quote_plus(content, safe=""))
         else:
-            start = name_end + 1 if m is not None else 0
-            t = self.template(a.word, a.off + start, None, "form")
-            for p in t.parts:
-                parts.append(quote(p, safe="") if isinstance(p, str) else p)
-                pending.append(False)
-        line, col = self.loc.at(a.word.source_offset(a.off))
-        self.st.pieces.append(_Piece(parts, pending, False, line, col))
+            t = self.template(a.word, a.off + sep + 1, None, ctx)
+            parts.extend(quote_plus(to_wire(p), safe="") if isinstance(p, str)
+                         else _with_ctx(p, "form") for p in t.parts)
+        return parts
+
+    def opt_upload_file(self, a: _Arg) -> None:
+        """``-T FILE``: a PUT of the file's bytes, read now (a URL ending in ``/`` gets
+        the file's name, as curl does)."""
+        path = a.text
+        if path in ("-", "."):
+            self.arg_err(a, f"'{a.flag} {path}' reads stdin, which a load test cannot do; "
+                            "name a file")
+            return
+        if not self.no_refs(a, "file names"):
+            return
+        full, content = self.read_file(a, 0, path, a.flag)
+        if content is None:
+            self.arg_err(a, f"cannot read file '{path}' (looked for {full})")
+            return
+        self.st.upload = (os.path.basename(path), Template.literal(from_wire(content)))
+        self.st.upload_at = a.flag_offset
+
+    def opt_oauth2_bearer(self, a: _Arg) -> None:
+        t = self.template(a.word, a.off, None, "raw")
+        self.st.bearer = Template(_merge(["Bearer ", *t.parts]), t.line, t.col)
 
     # multipart
     def opt_form(self, a: _Arg) -> None:
@@ -906,6 +958,9 @@ class _CurlParser:
         if st.url is None and not st.url_excused:
             self.err("curl command has no URL", curl_word.start)
         has_data = bool(st.pieces) or st.data_at >= 0
+        if st.upload_at >= 0 and (has_data or st.form_at >= 0):
+            self.err("-T/--upload-file cannot be combined with -d/--data/--json or -F "
+                     "(one body per request)", st.upload_at)
         if st.form_at >= 0 and has_data:
             self.err("-F/--form cannot be combined with -d/--data/--json (curl: only one "
                      "HTTP request method)", max(st.form_at, st.data_at))
@@ -935,6 +990,8 @@ class _CurlParser:
             headers.append(Header(n, v))
             if n.lower() == "content-type":
                 custom_ct = len(headers) - 1 if v.parts else None
+        if st.bearer is not None and "authorization" not in custom_names:
+            headers.append(Header("Authorization", st.bearer))
         if st.json_used:
             if "content-type" not in custom_names:
                 headers.append(Header("Content-Type", Template.literal("application/json")))
@@ -950,6 +1007,12 @@ class _CurlParser:
             body = self.text_body(custom_ct, headers, "content-type" in custom_names)
         elif st.form:
             body = self.multipart(custom_ct, headers, "content-type" in custom_names)
+        elif st.upload is not None:
+            body = TextBody(st.upload[1])
+            url = _upload_url(url, st.upload[0])
+        for k, q in enumerate(st.url_query):
+            url = _append_query(url, q) if k == 0 else Template(
+                _merge([*url.parts, "&", *q]), url.line, url.col)
 
         method = st.method
         if method is None:
@@ -957,6 +1020,8 @@ class _CurlParser:
                 method = "HEAD"
             elif st.get_at >= 0:
                 method = "GET"
+            elif st.upload is not None:
+                method = "PUT"
             elif body is not None:
                 method = "POST"
             else:
@@ -1152,6 +1217,24 @@ def _json_contexts(parts: list[str | Ref], pending: list[bool]) -> list[str | Re
         else:
             out.append(p)
     return out
+
+
+def _upload_url(url: Template, name: str) -> Template:
+    """curl's ``-T``: a URL whose path is empty or ends in ``/`` gets the file's name."""
+    lit = url.parts[-1] if url.parts and isinstance(url.parts[-1], str) else None
+    if lit is None or "?" in lit or "#" in lit:
+        return url
+    after_scheme = lit.split("://", 1)[-1] if len(url.parts) == 1 else lit
+    if lit.endswith("/") or (len(url.parts) == 1 and "/" not in after_scheme):
+        sep = "" if lit.endswith("/") else "/"
+        return Template(_merge([*url.parts, sep + quote(name)]), url.line, url.col)
+    return url
+
+
+def _scheme_hint(scheme: str) -> str:
+    """``htp`` -> " (did you mean 'http'?)": a mistyped scheme is the usual cause."""
+    close = difflib.get_close_matches(scheme.lower(), ["http", "https"], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _boundary(parts: tuple[FormPart, ...]) -> str:
