@@ -201,3 +201,10 @@ def test_a_mistyped_scheme_is_a_located_error(cap: CaptureServer):
                       ("http:/x", "write 'http://'")):
         _, code, err = tool_sends(cap, f"curl -s {url}")
         assert code == 2 and "<command>:1:9: error: " in err and says in err
+
+
+def test_a_socks_proxy_is_refused_up_front(cap: CaptureServer):
+    for proxy in ("socks5://127.0.0.1:1080", "socks5h://127.0.0.1:1080", "socks4://h:1"):
+        sent, code, err = tool_sends(cap, _cmd(cap, f"curl -x {proxy} URL/p"))
+        assert (sent, code) == ([], 2)
+        assert "<command>:1:9: error: a socks" in err and "only an HTTP proxy" in err

@@ -950,6 +950,11 @@ class _CurlParser:
             return
         if "://" not in text:
             text = "http://" + text
+        scheme = text.split("://", 1)[0].lower()
+        if scheme != "http":  # refused now, not as a connect failure at run time
+            self.arg_err(a, f"a {scheme}:// proxy is not supported by httptool: only an HTTP "
+                            "proxy (-x http://host:port)")
+            return
         self.st.opts["proxy"] = text
 
     # ---- assembly
