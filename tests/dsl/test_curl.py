@@ -105,7 +105,7 @@ OK_CASES: list[tuple[str, dict[str, Any]]] = [
     ("curl -m 2.5 --connect-timeout 1 http://x",
      {"options": {"max_time": 2.5, "connect_timeout": 1.0}}),
     ("curl -x 127.0.0.1:3128 http://x", {"options": {"proxy": "http://127.0.0.1:3128"}}),
-    ("curl --proxy socks5://h:1 http://x", {"options": {"proxy": "socks5://h:1"}}),
+    ("curl --proxy http://h:1 http://x", {"options": {"proxy": "http://h:1"}}),  # socks: refused
     ("curl -L --no-location http://x", {"options": {}}),
     ("curl -sSLkvif -# --no-progress-meter --silent -o out.txt --output o2 http://x",
      {"method": "GET", "options": {"follow_redirects": True, "insecure": True}}),
