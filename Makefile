@@ -22,6 +22,7 @@ lint: venv
 
 test: venv
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-curl.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -147,6 +147,8 @@ class CurlOptions:
     #: ``resend = off`` (no curl flag): never send the request a second time on its own,
     #: not even an idempotent one on a keep-alive connection the server closed
     resend: bool = True
+    path_as_is: bool = False  # --path-as-is: keep ./ and ../ segments
+    request_target: str | None = None  # --request-target: sent instead of the URL's path
 
 
 @dataclass(frozen=True, slots=True)

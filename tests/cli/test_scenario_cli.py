@@ -192,10 +192,13 @@ def test_quiet_with_verbose_or_progress_warns(flags: list[str], dropped: str) ->
                  "--workers", "1", "--base-url-map", f"http://127.0.0.1:8080={closed_url()}",
                  *flags)
     assert r.returncode == 99, r.stderr
-    assert r.stdout.startswith("✗ ")  # the verdict only: no log, no progress, no summary
+    assert r.stdout.startswith("✗ ")  # the verdict first: no log, no progress, no summary
+    # then one line that says requests failed (issue 24: -q never looks clean)
+    assert r.stdout.splitlines()[1] == ("  1 request, 1 failed (100.00% errors), checks: none "
+                                        "evaluated (their requests failed first)")
     assert "VU 1" not in r.stdout and "Progress" not in r.stdout
     assert (f"httptool: warning: --quiet overrides {dropped}: nothing is printed while "
-            "running, only the thresholds' verdict at the end") in r.stderr
+            "running, only the verdict and one line of numbers at the end") in r.stderr
 
 
 def test_quiet_alone_or_verbose_alone_no_warning() -> None:

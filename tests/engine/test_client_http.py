@@ -184,7 +184,7 @@ def test_compressed_bodies_are_decoded(enc: str):
         runner, base = await _server()
         try:
             req = build_request("GET", f"{base}/enc/{enc}", options=CurlOptions(compressed=True))
-            assert b"Accept-Encoding: gzip, deflate, br\r\n" in req.head
+            assert b"Accept-Encoding: deflate, gzip, br, zstd\r\n" in req.head
             r = await ConnectionPool().send(req, keep_body=True)
             assert r.error is None and r.body == b"compressed " * 50
             assert r.body_size < len(r.body)  # counted on the wire, compressed

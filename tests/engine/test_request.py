@@ -21,7 +21,7 @@ def test_wire_format_and_header_order():
     assert req.wire == (
         b"POST /a/b?x=1 HTTP/1.1\r\nHost: api.test:8080\r\nUser-Agent: httptool/0.1\r\n"
         b"Accept: */*\r\nContent-Type: application/json\r\nX-A: 1\r\n"
-        b"Authorization: Basic dTpw\r\nAccept-Encoding: gzip, deflate, br\r\n"
+        b"Authorization: Basic dTpw\r\nAccept-Encoding: deflate, gzip, br, zstd\r\n"
         b"Content-Length: 7\r\n\r\n{\"k\":1}"
     )
     assert req.wire == req.head + req.tail

@@ -175,7 +175,9 @@ def test_interrupted_and_open_model() -> None:
     assert service.split()[1:3] == ["650µs", "500µs"]  # avg, min: µs fit
     assert "scheduled start" in text
     assert re.search(r"^  failures \.+: 0 \(0\.00% of requests\)$", text, re.M)
-    assert "checks" not in text and "check " not in text
+    # no checks: said as "none", never as "100.00% passed" of nothing; no checks table
+    assert re.search(r"^  checks \.+: none$", text, re.M)
+    assert "passed" not in text and "check " not in text
 
 
 def test_a_failed_run_says_so_in_its_status_line() -> None:

@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the click app and turns any escaped exception into one line."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    _printable_streams()
     try:
         # imported here, inside the handlers: a Ctrl-C while click, rich and the layers
         # load (the first ~0.3 s) must not print a traceback either
@@ -56,6 +57,16 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(EXIT_RUNTIME)
     sys.exit(EXIT_OK)
+
+
+def _printable_streams() -> None:
+    """A request may carry bytes that are not text (``$'\\xeb'``, kept as escaped
+    surrogates, see :mod:`httptool.wiretext`): printed, they show as ``\\udceb`` (which is
+    also the JSON escape that reads back to the same request) instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _interrupted_early() -> NoReturn:

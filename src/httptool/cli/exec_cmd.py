@@ -92,6 +92,8 @@ def _prepare(text: str) -> tuple[PreparedRequest, str | None]:
     if cr is None or diags.has_errors:
         click.echo(diags.render(text), err=True)
         sys.exit(2)
+    if diags.warnings:  # e.g. an ignored '| jq .': said, then the request is sent
+        click.echo(diags.render(text), err=True)
     scope = Scope()
     try:
         url = render(cr.url, scope)

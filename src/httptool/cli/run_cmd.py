@@ -195,7 +195,7 @@ def run_command(
     outcomes: list[ThresholdOutcome] = evaluate_thresholds(
         thresholds, result, [r.name for r in plan.requests])
     if quiet:
-        click.echo(render_quiet(outcomes, color))
+        click.echo(render_quiet(outcomes, color, result))
     else:
         click.echo("")
         click.echo(render_summary(result, info, outcomes, color))

@@ -140,8 +140,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-v", "--verbose", is_flag=True,
                      help="Log every VU and request as it happens, and the per-VU table."),
         click.option("-q", "--quiet", is_flag=True,
-                     help="Print only the thresholds' verdict (overrides --progress and "
-                          "--verbose)."),
+                     help="Print only the thresholds' verdict and one line of numbers "
+                          "(overrides --progress and --verbose)."),
         click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too)."),
         click.option("--vus", type=int, metavar="N", help="Override the number of VUs."),
         click.option("--duration", metavar="D",
@@ -241,7 +241,7 @@ def quiet_overrides(quiet: bool, *, progress: bool, verbose: bool) -> str | None
     if not quiet or not dropped:
         return None
     return (f"--quiet overrides {' and '.join(dropped)}: nothing is printed while "
-            "running, only the thresholds' verdict at the end")
+            "running, only the verdict and one line of numbers at the end")
 
 
 def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:

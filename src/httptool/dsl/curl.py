@@ -41,8 +41,9 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
+from httptool.dsl.curl_options import OPTIONS, SHORT, expand
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.dsl.shellwords import Locator, Word, split_words
 from httptool.dsl.template import parse_ref_path
@@ -58,6 +59,7 @@ from httptool.plan import (
     Template,
     TextBody,
 )
+from httptool.wiretext import from_wire, to_wire
 
 __all__ = ["CurlRequest", "parse_curl"]
 
@@ -106,6 +108,12 @@ _LONG: dict[str, tuple[str, bool]] = {
     "compressed": ("compressed", False),
     "proxy": ("proxy", True),
     "url": ("url", True),
+    "globoff": ("globoff", False),
+    "path-as-is": ("path-as-is", False),
+    "request-target": ("request-target", True),
+    "url-query": ("url-query", True),
+    "oauth2-bearer": ("oauth2-bearer", True),
+    "upload-file": ("upload-file", True),
     # accepted, no effect on what is sent (output and progress of the curl tool itself)
     "output": ("ignore", True),
     "remote-name": ("ignore", False),
@@ -128,7 +136,7 @@ _SHORT: dict[str, str] = {
     "k": "insecure", "m": "max-time", "x": "proxy", "E": "cert", "o": "output",
     "O": "remote-name", "w": "write-out", "D": "dump-header", "s": "silent",
     "S": "show-error", "v": "verbose", "i": "include", "f": "fail", "#": "progress-bar",
-    "N": "no-buffer",
+    "N": "no-buffer", "g": "globoff", "T": "upload-file",
 }
 
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -137,7 +145,16 @@ _REF_SPAN = re.compile(r"\$\{[^}]*\}")
 _LINE_BREAK = re.compile(r"[\r\n\x00]")
 _URL_BAD_CHAR = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_PCT = re.compile(r"%[0-9A-F]{2}")
+_SCHEME_SLASH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/")
 _REF_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
+#: curl's glob syntax: an unescaped ``[`` or ``{`` opens a glob; ``\\[`` is a literal.
+_GLOB_OPEN = re.compile(r"(?<!\\)[\[{]")
+_GLOB_ESCAPE = re.compile(r"\\([\[\]{}])")
+_IPV6_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:[^/?#@]*@)?\[[0-9A-Fa-f:.]+(?:%[^\]]*)?\]")
+#: Unquoted words a shell reads as operators (a digit prefix redirects a stream: 2>err).
+_SHELL_OP = re.compile(r"(?:\|\|?|\|&|&&?|;;?|[0-9]*(?:>>?|<)|&>>?)(?:&[0-9-])?|[0-9]*>>?[^>&|;]+"
+                       r"|<[^<&|;]+|&>>?.+")
 _IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
 
 #: curl's own extension table for -F file parts (tool_formparse.c); others are octet-stream.
@@ -195,6 +212,13 @@ class _State:
     auth: BasicAuth | None = None
     opts: dict[str, object] = field(default_factory=dict)
     url_excused: bool = False  # a missing URL is explained by an earlier error
+    url_word: Word | None = None  # the URL's word and where in it the URL starts
+    url_off: int = 0
+    globoff: bool = False  # -g: brackets and braces are sent as written
+    url_query: list[list[str | Ref]] = field(default_factory=list)  # --url-query
+    bearer: Template | None = None  # --oauth2-bearer
+    upload: tuple[str, Template] | None = None  # -T: (file name, content)
+    upload_at: int = -1
 
 
 class _CurlParser:
@@ -301,12 +325,19 @@ class _CurlParser:
             w = words[i]
             t = w.text
             i += 1
-            if flags and t.startswith("--") and len(t) > 2:
+            if not w.quoted and _SHELL_OP.fullmatch(t):
+                i = self.shell_operator(w, words, i)
+            elif flags and t.startswith("--") and len(t) > 2:
                 after_unknown = False
                 spec = _LONG.get(t[2:])
                 if spec is None:
-                    after_unknown = not self.unknown_long(w)
-                    continue
+                    name, i = self.other_long(w, words, i)
+                    if name is None:
+                        continue
+                    if name == "":
+                        after_unknown = not self.unknown_long(w)
+                        continue
+                    t, spec = "--" + name, _LONG[name]
                 action, takes = spec
                 if takes:
                     if i >= n:
@@ -326,8 +357,15 @@ class _CurlParser:
                     at = w.start if j == 1 else w.source_offset(j)
                     action = _SHORT.get(c, "")
                     if not action:
-                        self.err(f"unknown curl option '-{c}'", at)
-                        self.st.url_excused = after_unknown = True
+                        if c not in SHORT:
+                            self.err(f"unknown curl option '-{c}'", at)
+                            self.st.url_excused = after_unknown = True
+                            break
+                        if not self.not_honoured(SHORT[c], "-" + c, at):
+                            j += 1
+                            continue
+                        if j + 1 == len(t) and i < n:
+                            i += 1  # its argument (one glued on, -Y100, is in this word)
                         break
                     takes = _LONG[action][1] if action in _LONG else False
                     if not takes:
@@ -348,6 +386,66 @@ class _CurlParser:
                     continue
                 self.set_url(w, 0, w.start)
         return self.finish(curl_word, errors_before)
+
+    def shell_operator(self, w: Word, words: list[Word], i: int) -> int:
+        """A shell operator after the command (``| jq .``, ``> out.json``, ``&& ...``):
+        say what it is instead of taking it for a second URL. Returns where to go on
+        (the end of the words when the rest is not part of this curl command)."""
+        t, n = w.text, len(words)
+        rest = " ".join(x.text for x in words[i - 1 :])
+        if t in ("|", "|&"):
+            self.warn(f"'{rest}' pipes curl's output into another program; it does not "
+                      "change the request and is ignored", w.start)
+            return n
+        if t[0] in "<>" or t[0].isdigit() or t.startswith("&>"):
+            shown = t
+            if not t.lstrip("0123456789&<>") and i < n:
+                shown = f"{t} {words[i].text}"
+                i += 1
+            if "<" in t:
+                self.err(f"'{shown}' feeds a file to curl's input, which a request cannot "
+                         "read; send a file with -d @file or --data-binary @file", w.start)
+            else:
+                self.warn(f"the shell redirection '{shown}' of curl's output is ignored "
+                          "(a load test does not save responses)", w.start)
+            return i
+        self.st.url_excused = True
+        self.err(f"the shell operator '{t}' starts another command, and a request holds "
+                 "one curl command: end the curl command before it (write another request "
+                 "for the rest)", w.start)
+        return n
+
+    def other_long(self, w: Word, words: list[Word], i: int) -> tuple[str | None, int]:
+        """A ``--name`` the parser's table does not have: an abbreviation of one it has
+        (returned), or a real curl option httptool ignores or refuses (handled: None), or
+        ambiguous (an error: None); ``""`` when curl has no such option either."""
+        name = w.text[2:]
+        found = expand(name) if "=" not in name else []
+        if len(found) > 1:
+            self.st.url_excused = True
+            self.err(f"curl option '{w.text}' is ambiguous: it abbreviates "
+                     + ", ".join(f"--{f}" for f in found[:6])
+                     + (", ..." if len(found) > 6 else ""), w.start)
+            return None, i
+        if not found:
+            return "", i
+        if found[0] in _LONG:
+            return found[0], i
+        if self.not_honoured(found[0], w.text, w.start) and i < len(words):
+            i += 1  # the option's argument, never a URL
+        return None, i
+
+    def not_honoured(self, name: str, flag: str, at: int) -> bool:
+        """Report a real curl option that httptool ignores (a warning only where
+        something a user may expect does not happen) or refuses; True when it takes an
+        argument."""
+        opt = OPTIONS[name]
+        if opt.fate == "unsupported":
+            self.st.url_excused = True
+            self.err(f"curl option '{flag}' is not supported by httptool: {opt.why}", at)
+        elif name == "cookie-jar":
+            self.warn(f"'{flag}' is accepted, but nothing is written: {opt.why}", at)
+        return opt.takes_arg
 
     def unknown_long(self, w: Word) -> bool:
         """Report an unknown ``--option``; True when it cannot have taken an argument."""
@@ -383,6 +481,10 @@ class _CurlParser:
             st.opts["insecure"] = value
         elif action == "compressed":
             st.opts["compressed"] = value
+        elif action == "path-as-is":
+            st.opts["path_as_is"] = value
+        elif action == "globoff":
+            st.globoff = value
 
     def apply(self, action: str, a: _Arg) -> None:
         getattr(self, "opt_" + action.replace("-", "_"))(a)
@@ -408,6 +510,13 @@ class _CurlParser:
             )
         self.st.method = m
 
+    def opt_request_target(self, a: _Arg) -> None:
+        if not a.text or _URL_BAD_CHAR.search(a.text):
+            self.arg_err(a, f"'{a.flag}' needs a request target without blanks "
+                            "(e.g. '*' or '/path?query')")
+        elif self.no_refs(a, "--request-target"):
+            self.st.opts["request_target"] = a.text
+
     def opt_url(self, a: _Arg) -> None:
         self.set_url(a.word, a.off, a.word.source_offset(a.off))
 
@@ -426,7 +535,17 @@ class _CurlParser:
             return
         m = _SCHEME.match(text)
         if m and m.group(1).lower() not in ("http", "https"):
-            self.err(f"unsupported protocol '{m.group(1)}' (only http and https)", at)
+            hint = _scheme_hint(m.group(1))
+            self.err(f"unsupported protocol '{m.group(1)}' (only http and https){hint}", at)
+            return
+        if m is None and (m := _SCHEME_SLASH.match(text)) is not None:
+            # 'htp:/host', 'http:/host': curl reads a scheme here too (and fails at run time)
+            scheme = m.group(1)
+            if scheme.lower() in ("http", "https"):
+                self.err(f"malformed URL: write '{scheme}://' (two slashes)", at)
+            else:
+                self.err(f"unsupported protocol '{scheme}' (only http and https)"
+                         f"{_scheme_hint(scheme)}", at)
             return
         masked = _REF_SPAN.sub(lambda r: "x" * len(r.group()), text) if "${" in text else text
         bad = _URL_BAD_CHAR.search(masked)
@@ -437,6 +556,7 @@ class _CurlParser:
                      w.source_offset(off + bad.start()))
             return
         self.st.url = _url_contexts(self.template(w, off, None, "raw"))
+        self.st.url_word, self.st.url_off = w, off
         self.st.url_excused = False
 
     def opt_header(self, a: _Arg) -> None:
@@ -506,12 +626,7 @@ class _CurlParser:
         if content is None:
             self.arg_err(a, f"cannot read file '{path}' (looked for {full})", 1)
             return
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            self.arg_err(a, f"file '{path}' is not UTF-8 text; binary bodies are only "
-                            "supported as -F parts", 1)
-            return
+        text = from_wire(content)  # a binary file's bytes are sent as they are, as curl does
         if strip_newlines:
             text = text.replace("\r", "").replace("\n", "")
         line, col = self.loc.at(a.word.source_offset(a.off))
@@ -552,47 +667,80 @@ class _CurlParser:
             self._text_piece(a, True)
 
     def opt_data_urlencode(self, a: _Arg) -> None:
-        """curl's forms: ``content``, ``=content``, ``name=content``, ``@file``,
-        ``name@file``; the content is percent-encoded, ``${...}`` values form-encoded."""
         self._data_at(a)
+        parts = self.urlencoded(a, "form")
+        if parts is not None:
+            line, col = self.loc.at(a.word.source_offset(a.off))
+            self.st.pieces.append(_Piece(parts, [False] * len(parts), False, line, col))
+
+    def opt_url_query(self, a: _Arg) -> None:
+        """curl 7.87's ``--url-query``: ``--data-urlencode``'s forms added to the URL's
+        query (after any -G data); a leading ``+`` adds the text as it is."""
+        if a.text.startswith("+"):
+            t = self.template(a.word, a.off + 1, None, "query")
+            parts: list[str | Ref] | None = list(t.parts)
+        else:
+            parts = self.urlencoded(a, "query")
+            if parts is not None:  # curl 7.88 writes this one's escapes in lowercase
+                parts = [_PCT.sub(lambda m: m.group().lower(), p) if isinstance(p, str) else p
+                         for p in parts]
+        if parts is not None:
+            self.st.url_query.append(parts)
+
+    def urlencoded(self, a: _Arg, ctx: RefContext) -> list[str | Ref] | None:
+        """curl's ``--data-urlencode`` rule: ``content``, ``=content``, ``name=content``,
+        ``@file``, ``name@file`` (the first ``=`` decides; only without one does ``@``
+        mean a file); the content is encoded as curl does (a space as ``+``, every byte but
+        ``A-Za-z0-9-._~`` as ``%XX``), ``${...}`` values alike; the name is sent as written."""
         text = a.text
-        m = re.search(r"[=@]", text)
+        eq = text.find("=")
+        sep = eq if eq >= 0 else text.find("@")
         parts: list[str | Ref] = []
-        pending: list[bool] = []
-        name_end = -1
-        if m is not None:
-            name_end = m.start()
-            if name_end > 0:
-                nt = self.template(a.word, a.off, a.off + name_end, "form")
-                for p in nt.parts:
-                    parts.append(p)
-                    pending.append(False)
-                parts.append("=")
-                pending.append(False)
-        if m is not None and m.group() == "@":
+        name_end = sep
+        if sep > 0:
+            parts.extend(self.template(a.word, a.off, a.off + sep, ctx).parts)
+            parts.append("=")
+        if sep >= 0 and text[sep] == "@":
             path = text[name_end + 1 :]
             if path == "-":
                 self.arg_err(a, f"'{a.flag} @-' reads stdin, which a load test cannot do",
                              name_end)
-                return
+                return None
             if "${" in path:
                 self.arg_err(a, "variables are not supported in file names", name_end + 1)
-                return
+                return None
             full, content = self.read_file(a, name_end + 1, path, a.flag)
             if content is None:
                 self.arg_err(a, f"cannot read file '{path}' (looked for {full})",
                              name_end + 1)
-                return
-            parts.append(quote(content, safe=""))
-            pending.append(False)
+                return None
+            parts.append(quote_plus(content, safe=""))
         else:
-            start = name_end + 1 if m is not None else 0
-            t = self.template(a.word, a.off + start, None, "form")
-            for p in t.parts:
-                parts.append(quote(p, safe="") if isinstance(p, str) else p)
-                pending.append(False)
-        line, col = self.loc.at(a.word.source_offset(a.off))
-        self.st.pieces.append(_Piece(parts, pending, False, line, col))
+            t = self.template(a.word, a.off + sep + 1, None, ctx)
+            parts.extend(quote_plus(to_wire(p), safe="") if isinstance(p, str)
+                         else _with_ctx(p, "form") for p in t.parts)
+        return parts
+
+    def opt_upload_file(self, a: _Arg) -> None:
+        """``-T FILE``: a PUT of the file's bytes, read now (a URL ending in ``/`` gets
+        the file's name, as curl does)."""
+        path = a.text
+        if path in ("-", "."):
+            self.arg_err(a, f"'{a.flag} {path}' reads stdin, which a load test cannot do; "
+                            "name a file")
+            return
+        if not self.no_refs(a, "file names"):
+            return
+        full, content = self.read_file(a, 0, path, a.flag)
+        if content is None:
+            self.arg_err(a, f"cannot read file '{path}' (looked for {full})")
+            return
+        self.st.upload = (os.path.basename(path), Template.literal(from_wire(content)))
+        self.st.upload_at = a.flag_offset
+
+    def opt_oauth2_bearer(self, a: _Arg) -> None:
+        t = self.template(a.word, a.off, None, "raw")
+        self.st.bearer = Template(_merge(["Bearer ", *t.parts]), t.line, t.col)
 
     # multipart
     def opt_form(self, a: _Arg) -> None:
@@ -802,6 +950,11 @@ class _CurlParser:
             return
         if "://" not in text:
             text = "http://" + text
+        scheme = text.split("://", 1)[0].lower()
+        if scheme != "http":  # refused now, not as a connect failure at run time
+            self.arg_err(a, f"a {scheme}:// proxy is not supported by httptool: only an HTTP "
+                            "proxy (-x http://host:port)")
+            return
         self.st.opts["proxy"] = text
 
     # ---- assembly
@@ -810,6 +963,9 @@ class _CurlParser:
         if st.url is None and not st.url_excused:
             self.err("curl command has no URL", curl_word.start)
         has_data = bool(st.pieces) or st.data_at >= 0
+        if st.upload_at >= 0 and (has_data or st.form_at >= 0):
+            self.err("-T/--upload-file cannot be combined with -d/--data/--json or -F "
+                     "(one body per request)", st.upload_at)
         if st.form_at >= 0 and has_data:
             self.err("-F/--form cannot be combined with -d/--data/--json (curl: only one "
                      "HTTP request method)", max(st.form_at, st.data_at))
@@ -821,6 +977,8 @@ class _CurlParser:
                      "request method; add -G to send the data in the query)", st.head_at)
         if st.get_at >= 0 and st.form_at >= 0:
             self.err("-G/--get cannot be combined with -F/--form", st.get_at)
+        if st.url is not None and not st.globoff:
+            st.url = self.unglob(st.url)
         if len(self.diags.errors) > errors_before or st.url is None:
             return None
 
@@ -837,6 +995,8 @@ class _CurlParser:
             headers.append(Header(n, v))
             if n.lower() == "content-type":
                 custom_ct = len(headers) - 1 if v.parts else None
+        if st.bearer is not None and "authorization" not in custom_names:
+            headers.append(Header("Authorization", st.bearer))
         if st.json_used:
             if "content-type" not in custom_names:
                 headers.append(Header("Content-Type", Template.literal("application/json")))
@@ -852,6 +1012,12 @@ class _CurlParser:
             body = self.text_body(custom_ct, headers, "content-type" in custom_names)
         elif st.form:
             body = self.multipart(custom_ct, headers, "content-type" in custom_names)
+        elif st.upload is not None:
+            body = TextBody(st.upload[1])
+            url = _upload_url(url, st.upload[0])
+        for k, q in enumerate(st.url_query):
+            url = _append_query(url, q) if k == 0 else Template(
+                _merge([*url.parts, "&", *q]), url.line, url.col)
 
         method = st.method
         if method is None:
@@ -859,6 +1025,8 @@ class _CurlParser:
                 method = "HEAD"
             elif st.get_at >= 0:
                 method = "GET"
+            elif st.upload is not None:
+                method = "PUT"
             elif body is not None:
                 method = "POST"
             else:
@@ -873,6 +1041,32 @@ class _CurlParser:
             cookies = Template(_merge(cparts), st.cookies[0].line, st.cookies[0].col)
         options = CurlOptions(**st.opts) if st.opts else CurlOptions()  # type: ignore[arg-type]
         return CurlRequest(method, url, tuple(headers), cookies, st.auth, body, options)
+
+    def unglob(self, url: Template) -> Template:
+        """curl's URL globbing: ``\\[`` ``\\]`` ``\\{`` ``\\}`` are sent as the bare
+        character (Chrome's "Copy as cURL" writes ``filter\\[status\\]``); a real glob
+        (``[1-3]``, ``{a,b}``) is refused, because curl turns it into one request per
+        expansion and an httptool request is one request (a data list does the same job)."""
+        w = self.st.url_word
+        assert w is not None
+        text = w.text[self.st.url_off :]
+        masked = _REF_SPAN.sub(lambda r: "x" * len(r.group()), text)
+        masked = _IPV6_HOST.sub(lambda r: "x" * len(r.group()), masked, count=1)
+        m = _GLOB_OPEN.search(masked)
+        if m is not None:
+            close = "]" if m.group() == "[" else "}"
+            end = masked.find(close, m.start())
+            glob = text[m.start() : end + 1] if end > 0 else text[m.start() :]
+            self.err(f"curl would expand the URL glob '{glob}' into one request per URL; "
+                     "an httptool request sends one URL: use a data list and ${...} for "
+                     "several, or -g/--globoff to send the characters as written",
+                     w.source_offset(self.st.url_off + m.start()))
+            return url
+        if "\\" not in text:
+            return url
+        parts = tuple(_GLOB_ESCAPE.sub(r"\1", p) if isinstance(p, str) else p
+                      for p in url.parts)
+        return Template(parts, url.line, url.col)
 
     def text_body(
         self, custom_ct: int | None, headers: list[Header], ct_named: bool
@@ -1030,6 +1224,24 @@ def _json_contexts(parts: list[str | Ref], pending: list[bool]) -> list[str | Re
     return out
 
 
+def _upload_url(url: Template, name: str) -> Template:
+    """curl's ``-T``: a URL whose path is empty or ends in ``/`` gets the file's name."""
+    lit = url.parts[-1] if url.parts and isinstance(url.parts[-1], str) else None
+    if lit is None or "?" in lit or "#" in lit:
+        return url
+    after_scheme = lit.split("://", 1)[-1] if len(url.parts) == 1 else lit
+    if lit.endswith("/") or (len(url.parts) == 1 and "/" not in after_scheme):
+        sep = "" if lit.endswith("/") else "/"
+        return Template(_merge([*url.parts, sep + quote(name)]), url.line, url.col)
+    return url
+
+
+def _scheme_hint(scheme: str) -> str:
+    """``htp`` -> " (did you mean 'http'?)": a mistyped scheme is the usual cause."""
+    close = difflib.get_close_matches(scheme.lower(), ["http", "https"], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _boundary(parts: tuple[FormPart, ...]) -> str:
     """A boundary that depends only on the parts (not on paths or positions)."""
     h = hashlib.sha256()
@@ -1042,7 +1254,7 @@ def _boundary(parts: tuple[FormPart, ...]) -> str:
             p.filename,
             p.content_type,
         )).encode("utf-8", "surrogatepass"))
-    return "-" * 24 + h.hexdigest()[:22]
+    return "-" * 24 + h.hexdigest()[:16]  # the length of curl's boundary
 
 
 def parse_curl(

@@ -12,7 +12,8 @@ Rules (bash's, minus everything that executes or expands):
 
 * blanks and newlines separate words; backslash-newline is removed (continuation);
 * ``'...'`` is literal; ``"..."`` honours ``\\"`` ``\\\\`` ``\\$`` ``\\``` and
-  backslash-newline, any other backslash stays; ``$'...'`` is ANSI-C quoting;
+  backslash-newline, any other backslash stays; ``$'...'`` is ANSI-C quoting, where
+  ``\\xHH`` and ``\\NNN`` are bytes (carried as :mod:`httptool.wiretext` describes);
 * outside quotes a backslash makes the next character literal;
 * ``#`` at the start of a word starts a comment up to the end of the line;
 * ``${...}`` is never a shell expansion: it stays in the word literally (even with blanks
@@ -26,6 +27,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from httptool.dsl.diagnostics import Diagnostics
+from httptool.wiretext import raw_byte
 
 _TOKEN = re.compile(
     r"""
@@ -117,15 +119,19 @@ def _ansi_decode(
         esc = m.group(0)
         c = esc[1]
         out: str
-        if c in "xuU" and len(esc) > 2:
+        if c == "x" and len(esc) > 2:
+            out = raw_byte(int(esc[2:], 16))  # a byte, as bash passes it (not a character)
+        elif c in "uU" and len(esc) > 2:
             cp = int(esc[2:], 16)
             if cp > 0x10FFFF:
                 diags.error(f"invalid unicode escape '{esc}' in $'...'", *loc.at(base + m.start()))
                 out = ""
+            elif 0xDC80 <= cp <= 0xDCFF:  # would read as an escaped byte: carry its 3 bytes
+                out = "".join(map(raw_byte, chr(cp).encode("utf-8", "surrogatepass")))
             else:
                 out = chr(cp)
         elif c in "01234567":
-            out = chr(int(esc[1:], 8) & 0xFF)
+            out = raw_byte(int(esc[1:], 8) & 0xFF)
         elif c == "c" and len(esc) == 3:
             out = chr(ord(esc[2].upper()) ^ 0x40) if esc[2] != "?" else "\x7f"
         else:

@@ -47,6 +47,7 @@ import orjson
 
 from httptool.errors import HttptoolError
 from httptool.plan import Ref, RefContext, Template, Value, VarDef
+from httptool.wiretext import to_wire
 
 BUILTINS = frozenset({"VU", "ITER", "TIME", "UUID", "COUNTER", "RANDOM"})
 #: ``${RANDOM}`` is uniform in ``[0, RANDOM_MAX]`` (a positive 32-bit signed integer).
@@ -215,7 +216,7 @@ def _memo(encode: Callable[[str], str]) -> Callable[[Any], str]:
 
 
 def _utf8(s: str) -> bytes:
-    return s.encode("utf-8", "surrogatepass")  # lone surrogates (env vars) must not crash
+    return to_wire(s)  # escaped bytes and lone surrogates (env vars) must not crash
 
 
 _esc_path = _memo(lambda s: quote(_utf8(s), safe=_PATH_SAFE))

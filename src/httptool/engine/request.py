@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from httptool.engine.compress import ACCEPT_ENCODING
 from httptool.plan import Body, CurlOptions, Template, TextBody
+from httptool.wiretext import from_wire, to_wire
 
 USER_AGENT = "httptool/0.1"
 #: Total time allowed for one request (with its redirects) when ``-m`` is not given.
@@ -50,22 +52,55 @@ class URL:
         return f"{self.scheme}://{self.host_header}{self.target}"
 
 
-_url_cache: dict[str, URL] = {}
+_url_cache: dict[tuple[str, bool], URL] = {}
 
 
-def parse_url(url: str) -> URL:
-    """curl-like URL parsing: a missing scheme means http; the fragment is dropped."""
-    found = _url_cache.get(url)
+def parse_url(url: str, path_as_is: bool = False) -> URL:
+    """curl-like URL parsing: a missing scheme means http; the fragment is dropped; the
+    path loses its ``.``/``..`` segments (unless ``path_as_is``) and has its non-ASCII
+    bytes percent-encoded, as curl 7.88 sends it (the query keeps its bytes, as curl's)."""
+    key = (url, path_as_is)
+    found = _url_cache.get(key)
     if found is not None:
         return found
-    parsed = _parse_url(url)
+    parsed = _parse_url(url, path_as_is)
     if len(_url_cache) > 4096:
         _url_cache.clear()
-    _url_cache[url] = parsed
+    _url_cache[key] = parsed
     return parsed
 
 
-def _parse_url(url: str) -> URL:
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4, as curl applies it: ``/a/./b/../c`` -> ``/a/c``."""
+    if "." not in path:
+        return path
+    out: list[str] = []
+    segs = path.split("/")
+    for i, seg in enumerate(segs):
+        last = i == len(segs) - 1
+        if seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        elif seg == ".":
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    text = "/".join(out)
+    return text if text.startswith("/") else "/" + text
+
+
+def _encode_path(path: str) -> str:
+    """Bytes above 0x7f as lowercase ``%xx`` (curl's form); ASCII stays as written."""
+    if path.isascii():
+        return path
+    return "".join(c if c.isascii() else "".join(f"%{b:02x}" for b in to_wire(c))
+                   for c in path)
+
+
+def _parse_url(url: str, path_as_is: bool = False) -> URL:
     rest = url.strip()
     scheme = "http"
     if "://" in rest:
@@ -107,7 +142,11 @@ def _parse_url(url: str) -> URL:
         port = _DEFAULT_PORTS[scheme]
     if any(c in target for c in " \r\n"):
         target = target.replace(" ", "%20").replace("\r", "%0D").replace("\n", "%0A")
-    return URL(scheme, host.lower(), port, target, userinfo, target.split("?", 1)[0])
+    path, q, query = target.partition("?")
+    if not path_as_is:
+        path = remove_dot_segments(path)
+    path = _encode_path(path)
+    return URL(scheme, host.lower(), port, path + q + query, userinfo, path)
 
 
 def resolve_location(base: URL, location: str) -> str:
@@ -202,15 +241,20 @@ def _encode(
     options: CurlOptions,
     auth: tuple[str, str] | None,
 ) -> PreparedRequest:
-    url = parse_url(url_text)
+    url = parse_url(url_text, options.path_as_is)
     if not method or any(c in method for c in " \r\n\t"):
         raise InvalidRequest(f"bad method {method!r}")
-    if auth is None and url.userinfo is not None:
+    if auth is None and url.userinfo is not None:  # curl decodes user:pa%40ss
         user, _, password = url.userinfo.partition(":")
-        auth = (user, password)
+        auth = (from_wire(unquote_to_bytes(user)), from_wire(unquote_to_bytes(password)))
     given = {name.lower() for name, _ in headers}
     lines: list[str] = []
-    target = str(url) if (options.proxy and not url.secure) else url.target
+    if options.request_target is not None:
+        target = options.request_target
+    elif options.proxy and not url.secure:
+        target = str(url)
+    else:
+        target = url.target
     lines.append(f"{method} {target} HTTP/1.1")
     if "host" not in given:
         lines.append(f"Host: {url.host_header}")
@@ -219,6 +263,7 @@ def _encode(
     if "accept" not in given:
         lines.append("Accept: */*")
     has_cookie = False
+    chunked = _is_chunked(headers)
     for name, value in headers:
         if not name or any(c in name for c in " :\r\n\t"):
             raise InvalidRequest(f"bad header name {name!r}")
@@ -230,14 +275,17 @@ def _encode(
             has_cookie = True
         lines.append(f"{name}: {value}")
     if auth is not None and "authorization" not in given:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        token = base64.b64encode(to_wire(f"{auth[0]}:{auth[1]}")).decode("ascii")
         lines.append(f"Authorization: Basic {token}")
     if options.compressed and "accept-encoding" not in given:
         lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}")
-    if body or method in ("POST", "PUT", "PATCH"):
-        lines.append(f"Content-Length: {len(body)}")
-    head = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    tail = b"\r\n" + body
+    if chunked:
+        tail = b"\r\n" + (b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n")
+    else:
+        if body or method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(body)}")
+        tail = b"\r\n" + body
+    head = to_wire("\r\n".join(lines) + "\r\n")
     return PreparedRequest(
         method=method,
         url=url,
@@ -256,6 +304,18 @@ def _encode(
     )
 
 
+def _is_chunked(headers: tuple[tuple[str, str | None], ...]) -> bool:
+    """A caller's ``Transfer-Encoding: ...chunked`` means the body is sent chunked, as
+    curl does, and never with a Content-Length as well (RFC 9112 §6.1: a message with both
+    hangs a strict server and is a request-smuggling shape). A body-less request still
+    gets its last chunk, so the message is complete (curl sends nothing, and the server
+    waits)."""
+    for name, value in headers:
+        if value and name.lower() == "transfer-encoding":
+            return value.rsplit(",", 1)[-1].strip().lower() == "chunked"
+    return False
+
+
 def encode_body(body: Body | None, render: Callable[[Template], str]) -> bytes:
     """The bytes of a plan body; ``render`` turns a template into text (the VU's scope).
 
@@ -264,7 +324,7 @@ def encode_body(body: Body | None, render: Callable[[Template], str]) -> bytes:
     if body is None:
         return b""
     if isinstance(body, TextBody):
-        return render(body.content).encode("utf-8")
+        return to_wire(render(body.content))
     out: list[bytes] = []
     dash = f"--{body.boundary}".encode("ascii")
     for part in body.parts:
@@ -281,10 +341,10 @@ def encode_body(body: Body | None, render: Callable[[Template], str]) -> bytes:
             elif part.content_type:
                 head.append(f"Content-Type: {part.content_type}")
         else:
-            content = render(part.value).encode("utf-8") if part.value is not None else b""
+            content = to_wire(render(part.value)) if part.value is not None else b""
             if part.content_type:
                 head.append(f"Content-Type: {part.content_type}")
-        out += [dash, b"\r\n", "\r\n".join(head).encode("utf-8"), b"\r\n\r\n", content,
+        out += [dash, b"\r\n", to_wire("\r\n".join(head)), b"\r\n\r\n", content,
                 b"\r\n"]
     out += [dash, b"--\r\n"]
     return b"".join(out)

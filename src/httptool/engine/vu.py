@@ -107,6 +107,7 @@ from httptool.plan import (
     flow_requests,
 )
 from httptool.secrets import mask_url
+from httptool.wiretext import WIRE_ERRORS
 
 #: Failure kind of a request cut by the end of the run (grace period over, second Ctrl-C).
 INTERRUPTED = "interrupted"
@@ -251,7 +252,7 @@ class CompiledRequest:
         if body is None:
             data = b""
         elif self.body_render is not None:  # set exactly when the body is a TextBody
-            data = self.body_render(scope).encode("utf-8")
+            data = self.body_render(scope).encode("utf-8", WIRE_ERRORS)  # inline: -100 ns
         else:
             data = encode_body(body, lambda t: compile_template(t).render(scope))
         auth = None

@@ -346,7 +346,9 @@ class RunResult:
             "per_request": {n: r.to_dict() for n, r in self.requests.items()},
             "checks": {
                 "passed": self.checks_passed, "failed": self.checks_failed,
-                "pass_rate": self.checks_pass_rate,
+                # null when no check was evaluated: 1.0 of nothing would read as a pass
+                "pass_rate": self.checks_pass_rate if self.checks_passed + self.checks_failed
+                else None,
                 "per_check": {n: {"passed": c.passed, "failed": c.failed,
                                   "pass_rate": c.pass_rate} for n, c in self.checks.items()},
             },

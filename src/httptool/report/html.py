@@ -439,9 +439,7 @@ def _cards(doc: dict[str, Any]) -> str:
          str(_int(it.get("completed"))), rate(_int(it.get("completed")))),
         ("dropped iterations", "iterations-dropped", _int(it.get("dropped")),
          str(_int(it.get("dropped"))), f"{_int(it.get('interrupted'))} interrupted"),
-        ("checks", "checks-pass-rate", _num(checks.get("pass_rate", 1.0)),
-         fmt_pct(_num(checks.get("pass_rate", 1.0))) if checks.get("per_check") else "-",
-         f"✓ {_int(checks.get('passed'))}  ✗ {_int(checks.get('failed'))}"),
+        _checks_card(checks),
         ("data received", "bytes-received", _int(tot.get("bytes_received")),
          fmt_bytes(_int(tot.get("bytes_received"))),
          f"sent {fmt_bytes(_int(tot.get('bytes_sent')))}"),
@@ -550,6 +548,16 @@ def _timing_table(doc: dict[str, Any]) -> str:
     return ('<h3 style="margin-top:12px">Timing, all requests</h3><div class="tablewrap">'
             f'<table id="timing-table">{_th(["", *_LAT_COLS, "count"])}'
             f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def _checks_card(checks: dict[str, Any]) -> tuple[str, str, Any, str, str]:
+    """The checks card; "none" when no check was defined or evaluated (as the console)."""
+    rate = checks.get("pass_rate")
+    if not checks.get("per_check") or not isinstance(rate, int | float):
+        sub = "no checks defined" if not checks.get("per_check") else "none evaluated"
+        return ("checks", "checks-pass-rate", "", "none", sub)
+    return ("checks", "checks-pass-rate", _num(rate), fmt_pct(_num(rate)),
+            f"✓ {_int(checks.get('passed'))}  ✗ {_int(checks.get('failed'))}")
 
 
 def _checks_table(doc: dict[str, Any]) -> str:

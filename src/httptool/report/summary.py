@@ -154,10 +154,7 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
         rows.append((0, "skipped steps", f"{sum(res.skipped.values())}  ({where}; not run: "
                                           "their parent request failed, or the list "
                                           "they loop over was missing)"))
-    if res.checks:
-        rows.append((0, "checks", f"{fmt_pct(res.checks_pass_rate)} passed  "
-                                  f"{style.mark(True)} {res.checks_passed}  "
-                                  f"{style.mark(False)} {res.checks_failed}"))
+    rows.append((0, "checks", checks_text(res, style)))
     rate = (lambda n: fmt_bytes(n / d) + "/s") if d > 0 else (lambda n: "-")
     rows.append((0, "data sent", f"{fmt_bytes(res.total.bytes_sent)} "
                                  f"({rate(res.total.bytes_sent)})"))
@@ -272,10 +269,34 @@ def render_summary(result: RunResult, info: RunInfo,
     return "\n".join(lines)
 
 
-def render_quiet(outcomes: Sequence[ThresholdOutcome], color: bool = False) -> str:
-    """What ``--quiet`` prints: the verdict line, then each failed threshold."""
+def checks_text(res: RunResult, style: Style) -> str:
+    """The checks figure; with none defined, or none evaluated, it says so: a "100 %
+    passed" of nothing reads as a pass."""
+    if not res.checks:
+        return "none"
+    if res.checks_passed + res.checks_failed == 0:
+        return "none evaluated (their requests failed first)"
+    return (f"{fmt_pct(res.checks_pass_rate)} passed  {style.mark(True)} {res.checks_passed}  "
+            f"{style.mark(False)} {res.checks_failed}")
+
+
+def quiet_line(res: RunResult, style: Style) -> str:
+    """``--quiet``'s one line of numbers: a run whose requests failed never looks clean."""
+    n_fail = res.total_failures
+    text = (f"{plural(res.total_requests, 'request')}, {n_fail} failed "
+            f"({fmt_pct(res.error_rate)} errors), checks: {checks_text(res, style)}")
+    return style.paint(text, "red") if n_fail else text
+
+
+def render_quiet(
+    outcomes: Sequence[ThresholdOutcome], color: bool = False, result: RunResult | None = None
+) -> str:
+    """What ``--quiet`` prints: the verdict line, one line of numbers (requests, failures,
+    error %, checks), then each failed threshold."""
     style = Style(color)
     lines = [verdict_line(outcomes, style)]
+    if result is not None:
+        lines.append(f"{INDENT}{quiet_line(result, style)}")
     for o in outcomes:
         if not o.passed:
             lines.append(f"{INDENT}{style.mark(False)} {o.threshold.text}: "

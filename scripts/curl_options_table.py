@@ -1,0 +1,40 @@
+"""Print docs/curl.md's option table from the code that decides it.
+
+dsl/curl.py's ``_LONG`` says what is honoured, dsl/curl_options.py what happens to every
+other option of ``curl --help all``; tests/dsl/test_curl_options.py checks that the table in
+docs/curl.md is this output. Run: ``.venv/bin/python scripts/curl_options_table.py``.
+"""
+
+from __future__ import annotations
+
+from httptool.dsl.curl import _LONG
+from httptool.dsl.curl_options import OPTIONS
+
+_NOTES = {
+    "compressed": "sends curl's `deflate, gzip, br, zstd`; decodes all four",
+    "upload-file": "PUT of the file's bytes; no `Expect: 100-continue`",
+    "cookie": "`name=value` pairs; a cookie file is refused",
+    "globoff": "without it, `\\[` `\\]` `\\{` `\\}` are unescaped and a real glob is refused",
+    "header": "`-H @file` is refused",
+    "request-target": "",
+}
+
+
+def table() -> str:
+    rows = ["| option | short | httptool | note |", "|---|---|---|---|"]
+    for name, opt in OPTIONS.items():
+        short = f"`-{opt.short}`" if opt.short else ""
+        if name in _LONG and _LONG[name][0] != "ignore":
+            fate, note = "honoured", _NOTES.get(name, "")
+        elif name in _LONG or opt.fate == "ignored":
+            fate, note = "accepted, no effect", opt.why
+        elif name.startswith("http2"):
+            fate, note = "with HTTP/2 support", "honoured where httptool's HTTP/2 support is built in"
+        else:
+            fate, note = "not supported", opt.why
+        rows.append(f"| `--{name}` | {short} | {fate} | {note.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(table(), end="")
