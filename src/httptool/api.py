@@ -45,18 +45,22 @@ class Result:
 
     @property
     def requests(self) -> int:
+        """Every request sent (as the server counts them)."""
         return int(self.summary["requests"])
 
     @property
     def failures(self) -> int:
+        """Failed requests, each once (DESIGN.md: what counts as a failure)."""
         return int(self.summary["failures"])
 
     @property
     def error_rate(self) -> float:
+        """failures / requests, as a fraction."""
         return float(self.summary["error_rate"])
 
     @property
     def rps(self) -> float:
+        """Requests per second over the load phase."""
         return float(self.summary["rps"])
 
     @property

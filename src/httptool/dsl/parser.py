@@ -1099,13 +1099,17 @@ class Parser:
             raise self.fail("parallel(...) needs at least one request", at)
         return A.ParallelStep(branches, at.line, at.col)
 
-    def cond(self) -> A.CondNode:
+    def value_or_var(self) -> A.Lit:
+        """A value, where a bare name (``user.id``) is a variable, not a word."""
         t = self.peek()
         if t.kind == "IDENT" and t.value not in ("true", "false", "null"):
             self.next()
-            left = A.Lit("var", self.dotted(t), t.line, t.col)
-        else:
-            left = self.value()
+            return A.Lit("var", self.dotted(t), t.line, t.col)
+        return self.value()
+
+    def cond(self) -> A.CondNode:
+        t = self.peek()
+        left = self.value_or_var()
         if self.at("PUNCT", "{"):
             return A.CondNode(left, "truthy", None, [], t.line, t.col)
         op, val, vals = self.operator_and_value(single_eq_warn=True)
@@ -1203,12 +1207,7 @@ class Parser:
         self.expect("PUNCT", ".", "'.push'")
         self.expect("IDENT", "push", "'push'")
         self.expect("PUNCT", "(", "'('")
-        t = self.peek()
-        if t.kind == "IDENT" and t.value not in ("true", "false", "null"):
-            self.next()
-            val = A.Lit("var", self.dotted(t), t.line, t.col)
-        else:
-            val = self.value()
+        val = self.value_or_var()
         self.expect("PUNCT", ")", "')'")
         return A.PushStep(str(pool.value), val, kw.line, kw.col)
 
