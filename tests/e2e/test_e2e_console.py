@@ -187,12 +187,14 @@ def test_quiet_prints_only_the_verdict(tmp_path: Path, fresh_target: Any) -> Non
     assert r.returncode == 99, r.stderr
     assert "httptool: warning: --quiet overrides --progress and --verbose" in r.stderr
     assert r.stdout == ("✗ 1 of 2 thresholds failed\n"
+                        "  12 requests, 6 failed (50.00% errors), "
+                        "checks: 100.00% passed  ✓ 6  ✗ 0\n"
                         "  ✗ error_rate < 1%: 50.00%\n")
     assert fresh_target.counts()["total"] == 12  # it did run
     f = write_scenario(tmp_path, THRESHOLDS.format(base=fresh_target.url, extra=""))
     r = httptool_run(f, "--quiet", "--threshold", "p95<5s")
     assert r.returncode == 0, r.stderr
-    assert r.stdout == "✓ all 2 thresholds passed\n"
+    assert r.stdout.startswith("✓ all 2 thresholds passed\n  12 requests, 6 failed (50.00%")
 
 
 SMALL = """\
