@@ -23,17 +23,20 @@ def cli(debug: bool) -> None:
     """httptool: load-test a user journey written as curl commands.
 
     Paste curl commands into a .httpx scenario file, name them, chain them, choose a load
-    shape and run it. Start with `httptool scenario validate FILE`.
+    shape and run it. Start with `httptool scenario validate FILE`, then
+    `httptool run FILE` (the same as `httptool scenario run FILE`).
     """
 
 
 def _register() -> None:
     from httptool.cli.exec_cmd import exec_command
     from httptool.cli.report_cmd import report_command
-    from httptool.cli.scenario import scenario
+    from httptool.cli.scenario import run, scenario
     from httptool.cli.target_cmd import target_command
 
     cli.add_command(scenario)
+    # k6's `k6 run FILE`: the same command object, so the flags can never drift apart
+    cli.add_command(run, name="run")
     cli.add_command(exec_command)
     cli.add_command(target_command)
     cli.add_command(report_command)
