@@ -43,6 +43,7 @@ class Ref:
     ``${post.id}`` -> ``("post", "id")``; ``${items[0].id}`` -> ``("items", 0, "id")``;
     ``${env.HOME}`` -> ``("env", "HOME")``; built-ins are single names (``("VU",)``);
     ``${shared.pool.random}`` -> ``("shared", "pool", "random")``.
+    ``${env.NAME ?? "x"}`` has the ``default`` "x": the value when NAME is set nowhere.
     """
 
     path: tuple[str | int, ...]
@@ -50,6 +51,7 @@ class Ref:
     ctx: RefContext = "raw"
     line: int = field(default=0, compare=False)
     col: int = field(default=0, compare=False)
+    default: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

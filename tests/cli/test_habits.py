@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,71 @@ def test_run_is_scenario_run_with_the_same_flags(target: Any, tmp_path: Path) ->
     assert options[0] == options[1]
     top = CliRunner().invoke(cli, ["--help"]).stdout
     assert "httptool run FILE" in " ".join(top.split())
+
+
+ENV_SCENARIO = """\
+var who = "${env.WHO ?? 'nobody'}"
+request get {
+  curl ${env.BASE}/headers -H "X-Token: ${env.TOKEN}" -H "X-Who: ${who}"
+  assert { body contains "tok-from-flag"  body contains "nobody" }
+}
+scenario s: load 1 vus for 10s | run get
+"""
+
+
+def test_env_flag_sets_env_over_the_process_environment(target: Any, tmp_path: Path) -> None:
+    """``-e NAME=VALUE`` wins over the environment; ``?? 'x'`` is the default."""
+    f = scenario_file(tmp_path, ENV_SCENARIO)
+    env = {**os.environ, "TOKEN": "tok-from-process", "BASE": "http://127.0.0.1:1"}
+    target.reset()
+    r = httptool_process("run", str(f), "--iterations", "2", "--vus", "1", "--workers", "1",
+                         "-e", f"BASE={target.url}", "--env", "TOKEN=tok-from-flag",
+                         "--threshold", "checks == 100%", env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert target.counts()["total"] == 2
+    assert "checks" in r.stdout and "100.00%" in r.stdout
+
+
+def test_env_set_nowhere_warns_in_validate_and_refuses_run(target: Any,
+                                                            tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, ENV_SCENARIO)
+    env = {k: v for k, v in os.environ.items() if k not in ("TOKEN", "BASE", "WHO")}
+    v = httptool_process("scenario", "validate", str(f), env=env)
+    assert v.returncode == 0, v.stderr
+    assert (f"{f}:3:8: warning: env.BASE is set nowhere: give it with -e BASE=VALUE or "
+            'export it, or write a default: ${env.BASE ?? "value"}') in v.stderr
+    assert f"{f}:3:41: warning: env.TOKEN is set nowhere" in v.stderr
+    assert "env.WHO" not in v.stderr  # it has a default
+    assert v.stderr.rstrip().endswith("2 warnings")
+    target.reset()
+    r = httptool_process("run", str(f), "--iterations", "1", "--vus", "1", "--workers", "1",
+                         env=env)
+    assert r.returncode == 2
+    assert f"{f}:3:8: error: env.BASE is set nowhere" in r.stderr
+    assert r.stderr.rstrip().endswith("httptool: not run: env.BASE, env.TOKEN are set nowhere")
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert target.counts()["total"] == 0
+    ok = httptool_process("scenario", "validate", str(f), "-e", "BASE=http://h",
+                          "-e", "TOKEN=", env=env)
+    assert ok.returncode == 0 and ok.stderr == ""
+
+
+@pytest.mark.parametrize("bad", ["TOKEN", "=x", "A-B=1"])
+def test_env_flag_must_be_name_equals_value(bad: str, tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, ENV_SCENARIO)
+    r = CliRunner().invoke(cli, ["run", str(f), "-e", bad])
+    assert r.exit_code == 2
+    assert f"Invalid value for -e/--env: '{bad}' is not NAME=VALUE" in r.stderr
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("${who ?? 'x'}", "only env.NAME takes a default ('??')"),
+    ("${env.A ?? x}", "invalid default in '${env.A ?? x}'"),
+])
+def test_env_default_syntax_errors_are_located(text: str, message: str,
+                                               tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, f'var who = "w"\nrequest get {{ curl http://h/{text} }}\n'
+                                "scenario s: load 1 vus for 1s | run get\n")
+    r = CliRunner().invoke(cli, ["scenario", "validate", str(f)])
+    assert r.exit_code == 2
+    assert f"{f}:2:" in r.stderr and message in r.stderr

@@ -51,6 +51,22 @@ def parse_base_url_map(items: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_env_option(items: tuple[str, ...]) -> dict[str, str]:
+    """``-e NAME=VALUE`` pairs (k6's ``-e``): they set ``${env.NAME}`` over the process
+    environment. The value may be empty or contain ``=``; the last ``-e`` of a name wins."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not _ENV_NAME.match(name):
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE (e.g. -e TOKEN=abc; "
+                                     "NAME is letters, digits and _)", param_hint="-e/--env")
+        out[name] = value
+    return out
+
+
 def override_load(
     load: LoadSpec,
     *,

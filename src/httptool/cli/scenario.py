@@ -7,8 +7,9 @@ results to stdout. Exit 2 for an unreadable or invalid file or a bad command lin
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -22,11 +23,13 @@ from httptool.cli.run_options import (
     override_load,
     parse_base_url_map,
     parse_duration_option,
+    parse_env_option,
     ramp_cut_short,
     shared_state,
 )
 from httptool.dsl import ScenarioFileError, load_plan
-from httptool.dsl.diagnostics import Diagnostics
+from httptool.dsl.diagnostics import Diagnostics, Severity
+from httptool.dsl.envrefs import env_for_run, missing_env
 from httptool.plan import (
     BasicAuth,
     Foreach,
@@ -60,18 +63,40 @@ def scenario() -> None:
     """Validate, dry-run, convert and run .httpx scenario files."""
 
 
-def _load(file: str, scenario_name: str | None = None) -> tuple[Plan, Diagnostics, str]:
-    """Compile ``file``; on errors print them and exit 2. Warnings go to stderr."""
+def _load(file: str, scenario_name: str | None = None, env: Mapping[str, str] | None = None,
+          env_missing: Severity = "warning") -> tuple[Plan, Diagnostics, str]:
+    """Compile ``file``; on errors print them and exit 2. Warnings go to stderr. With
+    ``env``, each ``${env.NAME}`` set nowhere (and without a default) is a diagnostic of
+    severity ``env_missing``: a warning in validate, an error (nothing runs) in run."""
     try:
         plan, diags, text = load_plan(file, scenario_name)
     except ScenarioFileError as e:
         click.echo(f"httptool: {e}", err=True)
         sys.exit(EXIT_INVALID)
+    missing = missing_env(plan, env) if plan is not None and env is not None else []
+    for ref in missing:
+        name = ref.path[1]
+        add = diags.error if env_missing == "error" else diags.warning
+        add(f"env.{name} is set nowhere: give it with -e {name}=VALUE or export it, or "
+            f'write a default: ${{env.{name} ?? "value"}}', ref.line, ref.col)
     if diags.items:
         click.echo(diags.render(text), err=True)
+    if missing and env_missing == "error":
+        names = sorted({f"env.{r.path[1]}" for r in missing})
+        click.echo(f"httptool: not run: {', '.join(names)} "
+                   f"{'is' if len(names) == 1 else 'are'} set nowhere", err=True)
+        sys.exit(EXIT_INVALID)
     if plan is None:
         sys.exit(EXIT_INVALID)
     return plan, diags, text
+
+
+def run_env(items: tuple[str, ...]) -> dict[str, str]:
+    """The environment ``${env.NAME}`` reads: the process's, then ``-e NAME=VALUE``."""
+    return {**os.environ, **parse_env_option(items)}
+
+
+ENV_HELP = "Set ${env.NAME} to VALUE, over the process environment (repeatable)."
 
 
 # --------------------------------------------------------------------------- validate
@@ -81,13 +106,14 @@ def _load(file: str, scenario_name: str | None = None) -> tuple[Plan, Diagnostic
 @click.argument("file", metavar="FILE")
 @click.option("--scenario", "scenario_name", metavar="NAME",
               help="Also check that this scenario exists (as `scenario run` would).")
-def validate(file: str, scenario_name: str | None) -> None:
+@click.option("-e", "--env", "env", multiple=True, metavar="NAME=VALUE", help=ENV_HELP)
+def validate(file: str, scenario_name: str | None, env: tuple[str, ...]) -> None:
     """Check a scenario file and print what it defines.
 
     Reports every problem in one pass as FILE:LINE:COL: error|warning: MESSAGE with the
     source line and a caret. Exit 0 when valid (warnings allowed), 2 on any error.
     """
-    plan, _, _ = _load(file, scenario_name)
+    plan, _, _ = _load(file, scenario_name, run_env(env))
     click.echo("✓ Scenario file is valid")
     click.echo(f"  Variables: {len(plan.variables)}")
     click.echo(f"  Requests: {len(plan.requests)}")
@@ -135,6 +161,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Which scenario to run (default: the first in the file)."),
         click.option("--dry-run", is_flag=True,
                      help="Show the load shape, flow and requests; send nothing."),
+        click.option("-e", "--env", "env", multiple=True, metavar="NAME=VALUE",
+                     help=ENV_HELP),
         click.option("--progress", is_flag=True,
                      help="Show progress: a line every 2 s (a live panel on a terminal)."),
         click.option("-v", "--verbose", is_flag=True,
@@ -190,7 +218,9 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
 
     With --dry-run: show what would be sent and send nothing.
     """
-    plan, _, _ = _load(file, scenario_name)  # a file without a scenario is an error there
+    env = run_env(kw["env"])
+    # a file without a scenario is an error there; so is an env.NAME set nowhere
+    plan, _, _ = _load(file, scenario_name, env, "warning" if dry_run else "error")
     chosen = plan.scenario(scenario_name)
     load = override_load(
         chosen.load, vus=kw["vus"], rps=kw["rps"], iterations=kw["iterations"],
@@ -210,7 +240,7 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
     if workers is not None and workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     options = RunOptions(base_url_map=parse_base_url_map(kw["base_url_map"]),
-                         cookies=kw["cookies"])
+                         cookies=kw["cookies"], env=env_for_run(plan, env))
     _warn(quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"]))
     workers, warning = choose_workers(
         workers, shared_state(kw["cookies"], chosen.cookies, plan.shared))

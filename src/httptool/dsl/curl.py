@@ -46,7 +46,7 @@ from urllib.parse import quote, quote_plus
 from httptool.dsl.curl_options import OPTIONS, SHORT, expand
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.dsl.shellwords import Locator, Word, split_words
-from httptool.dsl.template import parse_ref_path
+from httptool.dsl.template import parse_ref
 from httptool.plan import (
     BasicAuth,
     Body,
@@ -270,16 +270,16 @@ class _CurlParser:
                 self.diags.error("unterminated '${': missing '}'", rl, rc)
                 break
             inner = m.group(1)
-            path = parse_ref_path(inner)
-            if path is None:
-                self.diags.error(f"invalid variable reference '${{{inner}}}'", rl, rc)
+            parsed = parse_ref(inner)
+            if isinstance(parsed, str):
+                self.diags.error(parsed, rl, rc)
                 continue
             buf.append(text[last : m.start()])
             lit = "".join(buf)
             if lit:
                 parts.append(lit)
             buf = []
-            parts.append(Ref(path, inner.strip(), ctx, rl, rc))
+            parts.append(Ref(parsed[0], inner.strip(), ctx, rl, rc, parsed[1]))
             last = m.end()
         buf.append(text[last:])
         lit = "".join(buf)
@@ -1128,7 +1128,7 @@ class _CurlParser:
 
 
 def _with_ctx(r: Ref, ctx: RefContext) -> Ref:
-    return r if r.ctx == ctx else Ref(r.path, r.text, ctx, r.line, r.col)
+    return r if r.ctx == ctx else Ref(r.path, r.text, ctx, r.line, r.col, r.default)
 
 
 def _merge(parts: list[str | Ref]) -> tuple[str | Ref, ...]:

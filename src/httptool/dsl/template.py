@@ -39,6 +39,31 @@ def parse_ref_path(text: str) -> tuple[str | int, ...] | None:
     return tuple(path)
 
 
+#: ``NAME ?? "default"`` (or ``'default'``): the default of an ``env.NAME`` reference
+_DEFAULT = re.compile(r"""^(?P<ref>.*?)\?\?\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')\s*$""", re.S)
+
+
+def parse_ref(inner: str) -> tuple[tuple[str | int, ...], str | None] | str:
+    """The text between ``${`` and ``}``: ``(path, default)``, or the message of why it
+    is not a reference. Only ``env.NAME`` takes a default (``${env.NAME ?? "x"}``):
+    every other name is known when the file is compiled, so a default would hide a typo."""
+    default: str | None = None
+    m = _DEFAULT.match(inner)
+    if m is not None:
+        default = m.group("dq") if m.group("dq") is not None else m.group("sq")
+        inner = m.group("ref")
+    elif "??" in inner:
+        return (f"invalid default in '${{{inner}}}': write ${{env.NAME ?? \"value\"}} "
+                "(a quoted string)")
+    path = parse_ref_path(inner)
+    if path is None:
+        return f"invalid variable reference '${{{inner}}}'"
+    if default is not None and (path[0] != "env" or len(path) != 2):
+        return (f"only env.NAME takes a default ('??'): '{inner.strip()}' is defined, "
+                "extracted or bound in the file")
+    return path, default
+
+
 def position_at(text: str, offset: int, line: int, col: int) -> tuple[int, int]:
     """Line/column of ``text[offset]`` when ``text`` starts at ``line``/``col``."""
     before = text[:offset]
@@ -84,17 +109,17 @@ def parse_template(
             buf.append(text[j:])
             break
         inner = text[j + 2 : end]
-        path = parse_ref_path(inner)
-        if path is None:
+        parsed = parse_ref(inner)
+        if isinstance(parsed, str):
             if diags is not None:
-                diags.error(f"invalid variable reference '${{{inner}}}'", rl, rc)
+                diags.error(parsed, rl, rc)
             buf.append(text[j : end + 1])
         else:
             lit = "".join(buf)
             if lit:
                 parts.append(lit)
             buf = []
-            parts.append(Ref(path, inner.strip(), ctx, rl, rc))
+            parts.append(Ref(parsed[0], inner.strip(), ctx, rl, rc, parsed[1]))
         i = end + 1
     if buf and "".join(buf):
         parts.append("".join(buf))

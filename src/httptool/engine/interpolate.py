@@ -322,11 +322,14 @@ def make_getter(ref: Ref) -> Getter:
 
     if head == "env" and len(path) == 2:
         name = str(path[1])
+        default = ref.default
 
         def get_env(s: Scope) -> Any:
             v = s.env.get(name)
             if v is None:
-                raise undefined()
+                if default is None:
+                    raise undefined()
+                return default
             return v
 
         return get_env
