@@ -180,6 +180,46 @@ def run_child(cmd: list[str], timeout: float) -> tuple[str, float, float]:
     return (out.stdout, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
 
 
+class FirstArrival:
+    """A tiny HTTP/1.1 server on loopback that answers ``200 ok`` with ``Connection:
+    close`` and records the wall-clock time of its first accepted connection."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.first: float | None = None
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def reset(self) -> None:
+        self.first = None
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.first is None:
+                self.first = time.time()
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                             b"Connection: close\r\n\r\nok")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def run_wrk(url: str, conns: int, duration: float) -> dict[str, float]:
     """``wrk -t1 -cN -dDs URL`` pinned to CPU 1: requests, seconds, CPU seconds (total,
     user, system), non-2xx responses."""

@@ -39,12 +39,10 @@ import json
 import os
 import re
 import resource
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -55,6 +53,7 @@ from _common import (
     FLOW_LOCATIONS,
     RESULTS_DIR,
     ROOT,
+    FirstArrival,
     ensure_tools,
     machine,
     machine_line,
@@ -216,46 +215,6 @@ def run_cli(text: str, tmp: Path, name: str, timeout: float,
     per_request(r)
     r["us_per_req_total"] = r["cpu_total"] / max(r["requests"], 1) * 1e6
     return r
-
-
-class FirstArrival:
-    """A tiny HTTP/1.1 server on loopback that answers ``200 ok`` with ``Connection:
-    close`` and records the wall-clock time of its first accepted connection."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.first: float | None = None
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def reset(self) -> None:
-        self.first = None
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            if self.first is None:
-                self.first = time.time()
-            with conn:
-                conn.settimeout(5)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-                             b"Connection: close\r\n\r\nok")
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def startup(rounds: int, tmp: Path) -> list[dict[str, Any]]:

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> None:
         _interrupted_early()
     try:
         cli.main(args=args, prog_name="httptool", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
+        if isinstance(e.__cause__, KeyboardInterrupt):  # click's wrapping of a Ctrl-C while
+            _interrupted_early()  # a sub-command loads (lazily, cli/lazy.py) or compiles
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as e:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from httptool import __version__
+from httptool.cli.lazy import LazyGroup
+from httptool.implementation import hot_path
 
 EPILOG = """\b
 Exit codes:
@@ -16,8 +18,25 @@ Exit codes:
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="httptool")
+#: name -> (where the command is, its one-line help): imported only when run (cli/lazy.py)
+COMMANDS = {
+    "exec": ("httptool.cli.exec_cmd:exec_command",
+             "Run one curl command once and print the response and its timing."),
+    "report": ("httptool.cli.report_cmd:report_command",
+               "Build the HTML report from a --summary-json file of an earlier run."),
+    # k6's `k6 run FILE`: the scenario run command object itself, so the flags can't drift
+    "run": ("httptool.cli.scenario:run", "Run a scenario of FILE and print its summary."),
+    "scenario": ("httptool.cli.scenario:scenario",
+                 "Validate, dry-run, convert and run .httpx scenario files."),
+    "target": ("httptool.cli.target_cmd:target_command",
+               "Serve httpbin-like and jsonplaceholder-like endpoints for demos and tests."),
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="httptool",
+                      message=f"%(prog)s, version %(version)s ({hot_path()})")
 @click.option("--debug", is_flag=True, hidden=False, help="Show tracebacks of internal errors.")
 def cli(debug: bool) -> None:
     """httptool: load-test a user journey written as curl commands.
@@ -26,20 +45,3 @@ def cli(debug: bool) -> None:
     shape and run it. Start with `httptool scenario validate FILE`, then
     `httptool run FILE` (the same as `httptool scenario run FILE`).
     """
-
-
-def _register() -> None:
-    from httptool.cli.exec_cmd import exec_command
-    from httptool.cli.report_cmd import report_command
-    from httptool.cli.scenario import run, scenario
-    from httptool.cli.target_cmd import target_command
-
-    cli.add_command(scenario)
-    # k6's `k6 run FILE`: the same command object, so the flags can never drift apart
-    cli.add_command(run, name="run")
-    cli.add_command(exec_command)
-    cli.add_command(target_command)
-    cli.add_command(report_command)
-
-
-_register()
