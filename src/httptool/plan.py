@@ -151,6 +151,16 @@ class CurlOptions:
     resend: bool = True
     path_as_is: bool = False  # --path-as-is: keep ./ and ../ segments
     request_target: str | None = None  # --request-target: sent instead of the URL's path
+    # where to connect; the URL still gives the Host header and the TLS server name
+    resolve: tuple[tuple[str, int, str], ...] = ()  # --resolve: (host or "*", port, address)
+    connect_to: tuple[tuple[str, str, str, str], ...] = ()  # --connect-to ("" = any/same)
+    ip_version: int = 0  # -4 / -6 (0: both)
+    unix_socket: str | None = None  # --unix-socket PATH
+    noproxy: str | None = None  # --noproxy: hosts reached without -x
+    capath: str | None = None  # --capath: a directory of CA certificates
+    tls_min: str | None = None  # --tlsv1.2 etc.: "1.0" .. "1.3"
+    tls_max: str | None = None  # --tls-max
+    location_trusted: bool = False  # --location-trusted: credentials follow redirects
 
 
 @dataclass(frozen=True, slots=True)

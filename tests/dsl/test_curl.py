@@ -94,7 +94,7 @@ OK_CASES: list[tuple[str, dict[str, Any]]] = [
      {"headers": [("User-Agent", "ua"), ("Referer", "http://r")]}),
     # --- cookies and auth
     ("curl -b 'a=1; b=2' http://x", {"cookies": "a=1; b=2"}),
-    ("curl -b a=1 --cookie b=2 http://x", {"cookies": "a=1; b=2"}),
+    ("curl -b a=1 --cookie b=2 http://x", {"cookies": "a=1;b=2"}),  # curl 7.88's join
     ("curl -b '${session_cookies}' http://x", {"cookies": "${session_cookies}"}),
     ("curl -u alice:s3:cret http://x", {"auth": ("alice", "s3:cret")}),
     ("curl --user 'bob:' http://x", {"auth": ("bob", "")}),

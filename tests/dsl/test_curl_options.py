@@ -60,3 +60,42 @@ def test_the_table_lists_curls_own_options():
     assert names <= set(OPTIONS), names - set(OPTIONS)
     assert {s: long for s, long in theirs if s} == {s: n for s, n in SHORT.items()
                                                     if n in names}
+
+
+def test_retry_maps_onto_a_retry_block():
+    from httptool.plan import RetrySpec
+
+    d = Diagnostics(file="t.httpx")
+    r = parse_curl("curl --retry 3 http://x/", 1, 1, d)
+    assert r is not None and r.retry == RetrySpec(4, "exponential", 1.0, 600.0, False,
+                                                  (408, 429, 500, 502, 503, 504, "timeout"))
+    r = parse_curl("curl --retry 1 --retry-delay 2 --retry-connrefused http://x/", 1, 1, d)
+    assert r is not None and r.retry is not None
+    assert (r.retry.backoff, r.retry.base_delay, r.retry.on[-1]) == ("constant", 2.0, "error")
+    r = parse_curl("curl --retry 1 --retry-all-errors http://x/", 1, 1, d)
+    assert r is not None and r.retry is not None and r.retry.on == ()
+    r = parse_curl("curl --retry 0 http://x/", 1, 1, d)
+    assert r is not None and r.retry is None
+    assert not d.errors
+
+
+def test_shell_variables_warn_and_suggest_env():
+    d = _parse("curl -H \"Authorization: Bearer $DO_API_TOKEN\" 'http://x/$literal'")
+    msgs = [(w.message, w.col) for w in d.warnings]
+    assert any("'$DO_API_TOKEN' is a shell variable" in m and "${env.DO_API_TOKEN}" in m
+               and col == 32 for m, col in msgs), msgs
+    assert not any("$literal" in m for m, _ in msgs)  # single quotes: the shell keeps it
+
+
+@pytest.mark.parametrize(("cmd", "message"), [
+    ("curl --resolve nope http://x/", "expects HOST:PORT:ADDRESS"),
+    ("curl --resolve h:80:not-an-ip http://x/", "expects HOST:PORT:ADDRESS"),
+    ("curl --connect-to a:b http://x/", "expects HOST1:PORT1:HOST2:PORT2"),
+    ("curl --tls-max 1.4 http://x/", "expects 1.0, 1.1, 1.2, 1.3 or default"),
+    ("curl --range abc http://x/", "expects a byte range"),
+    ("curl --retry many http://x/", "expects the number of retries"),
+])
+def test_bad_option_values_are_located(cmd: str, message: str):
+    d = _parse(cmd)
+    assert len(d.errors) == 1 and message in d.errors[0].message
+    assert d.errors[0].col > 5

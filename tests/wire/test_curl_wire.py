@@ -178,9 +178,9 @@ def test_options(cap: CaptureServer, args: str):
 def test_ambiguous_abbreviation_and_unsupported_option_messages(cap: CaptureServer):
     _, code, err = tool_sends(cap, _cmd(cap, "curl --locat URL/o"))  # curl: ambiguous too
     assert code == 2 and "'--locat' is ambiguous: it abbreviates --location, " in err
-    _, code, err = tool_sends(cap, _cmd(cap, "curl --retry 3 --ntlm URL/o"))
+    _, code, err = tool_sends(cap, _cmd(cap, "curl --digest -u a:b --ntlm URL/o"))
     assert code == 2 and err.count("error:") == 2 and "unknown" not in err
-    assert "curl option '--retry' is not supported by httptool: write a retry block" in err
+    assert "curl option '--digest' is not supported by httptool: httptool sends Basic" in err
 
 
 def test_upload_file_is_a_put_of_its_bytes(cap: CaptureServer, tmp_path):

@@ -361,6 +361,12 @@ class Compiler:
             self.refs.extend(template_refs(obj))
         if cr.auth is not None:
             self.refs.extend(template_refs([cr.auth.user, cr.auth.password]))
+        if cr.retry is not None:  # --retry N stands for a retry block; a written one wins
+            if retry is None:
+                retry = cr.retry
+            else:
+                self.diags.warning("--retry is overridden by this request's retry block",
+                                   cr.retry.line, cr.retry.col)
         options = cr.options
         if r.resend is not None and not self.resend(r.resend):
             options = replace(options, resend=False)

@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import ipaddress
 import math
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
+from httptool.dsl.cookiefile import FileCookie, parse_cookie_file, select
 from httptool.dsl.curl_options import OPTIONS, SHORT, expand
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.dsl.shellwords import Locator, Word, split_words
@@ -56,6 +58,7 @@ from httptool.plan import (
     MultipartBody,
     Ref,
     RefContext,
+    RetrySpec,
     Template,
     TextBody,
 )
@@ -75,6 +78,7 @@ class CurlRequest:
     auth: BasicAuth | None = None
     body: Body | None = None
     options: CurlOptions = field(default_factory=CurlOptions)
+    retry: RetrySpec | None = None  # --retry N, for a request without a retry block
 
 
 # --------------------------------------------------------------------------- option table
@@ -114,6 +118,28 @@ _LONG: dict[str, tuple[str, bool]] = {
     "url-query": ("url-query", True),
     "oauth2-bearer": ("oauth2-bearer", True),
     "upload-file": ("upload-file", True),
+    "range": ("range", True),
+    "resolve": ("resolve", True),
+    "connect-to": ("connect-to", True),
+    "ipv4": ("ipv4", False),
+    "ipv6": ("ipv6", False),
+    "unix-socket": ("unix-socket", True),
+    "noproxy": ("noproxy", True),
+    "proxy-user": ("proxy-user", True),
+    "capath": ("capath", True),
+    "tlsv1": ("tlsv1.0", False),
+    "tlsv1.0": ("tlsv1.0", False),
+    "tlsv1.1": ("tlsv1.1", False),
+    "tlsv1.2": ("tlsv1.2", False),
+    "tlsv1.3": ("tlsv1.3", False),
+    "tls-max": ("tls-max", True),
+    "location-trusted": ("location-trusted", False),
+    "retry": ("retry", True),
+    "retry-delay": ("retry-delay", True),
+    "retry-max-time": ("retry-max-time", True),
+    "retry-connrefused": ("retry-connrefused", False),
+    "retry-all-errors": ("retry-all-errors", False),
+    "basic": ("ignore", False),
     # accepted, no effect on what is sent (output and progress of the curl tool itself)
     "output": ("ignore", True),
     "remote-name": ("ignore", False),
@@ -136,7 +162,8 @@ _SHORT: dict[str, str] = {
     "k": "insecure", "m": "max-time", "x": "proxy", "E": "cert", "o": "output",
     "O": "remote-name", "w": "write-out", "D": "dump-header", "s": "silent",
     "S": "show-error", "v": "verbose", "i": "include", "f": "fail", "#": "progress-bar",
-    "N": "no-buffer", "g": "globoff", "T": "upload-file",
+    "N": "no-buffer", "g": "globoff", "T": "upload-file", "r": "range", "4": "ipv4",
+    "6": "ipv6", "U": "proxy-user", "1": "tlsv1",
 }
 
 _TOKEN_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -156,6 +183,11 @@ _IPV6_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://)?(?:[^/?#@]*@)?\[[0-9A-
 _SHELL_OP = re.compile(r"(?:\|\|?|\|&|&&?|;;?|[0-9]*(?:>>?|<)|&>>?)(?:&[0-9-])?|[0-9]*>>?[^>&|;]+"
                        r"|<[^<&|;]+|&>>?.+")
 _IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+_RESOLVE = re.compile(r"\+?([^:\s]+):([0-9]{1,5}):(\S+)")
+_CONNECT_TO = re.compile(r"(\[[^\]]*\]|[^:\[\]]*):([0-9]{0,5}):(\[[^\]]*\]|[^:\[\]]*):([0-9]{0,5})")
+_RANGE = re.compile(r"[0-9]*-[0-9]*(?:,[0-9]*-[0-9]*)*")
+#: ``$NAME`` outside single quotes: a shell variable the pasted command relied on.
+_SHELL_VAR = re.compile(r"'[^']*'|\$'(?:[^'\\]|\\.)*'|\\.|\$([A-Za-z_][A-Za-z0-9_]*)", re.DOTALL)
 
 #: curl's own extension table for -F file parts (tool_formparse.c); others are octet-stream.
 _MIME_BY_EXT = {
@@ -219,6 +251,10 @@ class _State:
     bearer: Template | None = None  # --oauth2-bearer
     upload: tuple[str, Template] | None = None  # -T: (file name, content)
     upload_at: int = -1
+    cookie_file: tuple[list[FileCookie], int] | None = None  # -b FILE: cookies, offset
+    proxy_user: tuple[str, int] | None = None  # -U: (user:password, offset)
+    retry: dict[str, object] = field(default_factory=dict)  # --retry and --retry-*
+    retry_at: int = -1
 
 
 class _CurlParser:
@@ -318,6 +354,7 @@ class _CurlParser:
             self.err("expected a curl command (starting with the word 'curl')", at)
             return None
         curl_word = words[0]
+        self.shell_vars()
         flags = True
         after_unknown = False
         i, n = 1, len(words)
@@ -386,6 +423,15 @@ class _CurlParser:
                     continue
                 self.set_url(w, 0, w.start)
         return self.finish(curl_word, errors_before)
+
+    def shell_vars(self) -> None:
+        """``$NAME`` outside single quotes: the user's shell would have put a value
+        there; httptool sends the text as written, so say what to write instead."""
+        for m in _SHELL_VAR.finditer(self.command):
+            if m.group(1):
+                self.warn(f"'${m.group(1)}' is a shell variable: a shell would expand it, "
+                          f"httptool sends it as written; for the environment variable "
+                          f"write ${{env.{m.group(1)}}}", m.start())
 
     def shell_operator(self, w: Word, words: list[Word], i: int) -> int:
         """A shell operator after the command (``| jq .``, ``> out.json``, ``&& ...``):
@@ -485,6 +531,14 @@ class _CurlParser:
             st.opts["path_as_is"] = value
         elif action == "globoff":
             st.globoff = value
+        elif action in ("ipv4", "ipv6"):
+            st.opts["ip_version"] = (4 if action == "ipv4" else 6) if value else 0
+        elif action.startswith("tlsv1."):
+            st.opts["tls_min"] = action[4:] if value else None
+        elif action == "location-trusted":
+            st.opts["follow_redirects"] = st.opts["location_trusted"] = value
+        elif action in ("retry-connrefused", "retry-all-errors"):
+            st.retry[action] = value
 
     def apply(self, action: str, a: _Arg) -> None:
         getattr(self, "opt_" + action.replace("-", "_"))(a)
@@ -857,12 +911,21 @@ class _CurlParser:
         return text[p:end], end
 
     def opt_cookie(self, a: _Arg) -> None:
-        if "=" not in a.text and "${" not in a.text:
-            self.arg_err(a, f"'{a.flag} {a.text}' names a cookie file, which is not "
-                            "supported: cookies from responses are kept in each VU's cookie "
-                            "jar automatically; pass cookies as 'name=value; name2=value2'")
+        if "=" in a.text or "${" in a.text:
+            self.st.cookies.append(self.template(a.word, a.off, None, "raw"))
             return
-        self.st.cookies.append(self.template(a.word, a.off, None, "raw"))
+        if a.text in ("", "-"):
+            self.arg_err(a, f"'{a.flag} {a.text}' reads cookies from stdin, which a load "
+                            "test cannot do; name a cookie file or write 'name=value'")
+            return
+        full, content = self.read_file(a, 0, a.text, a.flag)
+        if content is None:  # curl silently sends no cookie; a load test should not
+            self.arg_err(a, f"cannot read cookie file '{a.text}' (looked for {full}); "
+                            "a cookie is written 'name=value'")
+            return
+        found = parse_cookie_file(content.decode("utf-8", "surrogateescape"))
+        old = self.st.cookie_file[0] if self.st.cookie_file else []
+        self.st.cookie_file = (old + found, a.word.source_offset(a.off))
 
     def opt_user(self, a: _Arg) -> None:
         text = a.text
@@ -957,6 +1020,124 @@ class _CurlParser:
             return
         self.st.opts["proxy"] = text
 
+    def opt_noproxy(self, a: _Arg) -> None:
+        if self.no_refs(a, "--noproxy"):
+            self.st.opts["noproxy"] = a.text
+
+    def opt_proxy_user(self, a: _Arg) -> None:
+        if self.no_refs(a, "the proxy credentials"):
+            self.st.proxy_user = (a.text, a.flag_offset)
+
+    def opt_capath(self, a: _Arg) -> None:
+        if not a.text or not self.no_refs(a, "certificate directory names"):
+            if not a.text:
+                self.arg_err(a, f"empty directory name after '{a.flag}'")
+            return
+        full = os.path.abspath(os.path.join(self.base_dir, os.path.expanduser(a.text)))
+        if not os.path.isdir(full):
+            self.warn(f"directory '{a.text}' not found (looked for {full})",
+                      a.word.source_offset(a.off))
+        self.st.opts["capath"] = full
+
+    def opt_tls_max(self, a: _Arg) -> None:
+        if a.text == "default":
+            self.st.opts["tls_max"] = None
+        elif a.text in ("1.0", "1.1", "1.2", "1.3"):
+            self.st.opts["tls_max"] = a.text
+        else:
+            self.arg_err(a, f"'{a.flag}' expects 1.0, 1.1, 1.2, 1.3 or default, got '{a.text}'")
+
+    def opt_unix_socket(self, a: _Arg) -> None:
+        if not a.text:
+            self.arg_err(a, f"empty socket path after '{a.flag}'")
+        elif self.no_refs(a, "the socket path"):
+            self.st.opts["unix_socket"] = os.path.abspath(
+                os.path.join(self.base_dir, os.path.expanduser(a.text)))
+
+    def opt_resolve(self, a: _Arg) -> None:
+        """``[+]HOST:PORT:ADDR[,ADDR]...`` (``-HOST:PORT``, which removes an entry of
+        curl's cache, has nothing to remove here)."""
+        if not self.no_refs(a, "--resolve"):
+            return
+        if a.text.startswith("-"):
+            return
+        m = _RESOLVE.fullmatch(a.text)
+        addrs = m.group(3).split(",") if m else []
+        if m is None or not all(_is_ip(x.strip().strip("[]")) for x in addrs):
+            self.arg_err(a, f"'{a.flag}' expects HOST:PORT:ADDRESS (an IP address, several "
+                            f"separated by ','), got '{a.text}'")
+            return
+        pins = self.st.opts.setdefault("resolve", ())
+        self.st.opts["resolve"] = (*pins, (m.group(1), int(m.group(2)), m.group(3)))  # type: ignore[misc]
+
+    def opt_connect_to(self, a: _Arg) -> None:
+        if not self.no_refs(a, "--connect-to"):
+            return
+        m = _CONNECT_TO.fullmatch(a.text)
+        if m is None:
+            self.arg_err(a, f"'{a.flag}' expects HOST1:PORT1:HOST2:PORT2 (any part may be "
+                            f"empty), got '{a.text}'")
+            return
+        rules = self.st.opts.setdefault("connect_to", ())
+        rule = tuple(g.strip("[]") for g in m.groups())
+        self.st.opts["connect_to"] = (*rules, rule)  # type: ignore[misc]
+
+    def opt_range(self, a: _Arg) -> None:
+        if not _RANGE.fullmatch(a.text):
+            self.arg_err(a, f"'{a.flag}' expects a byte range such as 0-499, 500- or -500, "
+                            f"got '{a.text}'")
+            return
+        self.st.custom.insert(0, ("Range", self.template(a.word, a.off, None, "raw",
+                                                          text="bytes=" + a.text)))
+
+    def opt_retry(self, a: _Arg) -> None:
+        v = self._number(a, "the number of retries", integer=True)
+        if v is not None:
+            self.st.retry["retry"] = int(v)
+            self.st.retry_at = a.flag_offset
+
+    def opt_retry_delay(self, a: _Arg) -> None:
+        v = self._number(a, "the delay between retries", integer=False)
+        if v is not None:
+            self.st.retry["retry-delay"] = v
+
+    def opt_retry_max_time(self, a: _Arg) -> None:
+        if self._number(a, "the time allowed for retries", integer=False) is not None:
+            self.warn(f"'{a.flag}' is not applied: the attempts are bounded by --retry N "
+                      "(each one by -m)", a.flag_offset)
+
+    def retry_spec(self) -> RetrySpec | None:
+        """curl's ``--retry N`` as a ``retry { }`` block: N+1 attempts, on the failures
+        curl calls transient (a timeout; HTTP 408, 429, 500, 502, 503, 504), waiting 1 s
+        and doubling up to 10 minutes, or ``--retry-delay`` between each; with
+        ``--retry-connrefused`` transport errors too; ``--retry-all-errors`` any failure."""
+        r = self.st.retry
+        n = r.get("retry")
+        if not isinstance(n, int) or n <= 0:
+            return None
+        delay = r.get("retry-delay")
+        on: tuple[int | str, ...] = (408, 429, 500, 502, 503, 504, "timeout")
+        if r.get("retry-connrefused"):
+            on = (*on, "error")
+        if r.get("retry-all-errors"):
+            on = ()
+        line, col = self.loc.at(self.st.retry_at)
+        if isinstance(delay, float) and delay > 0:
+            return RetrySpec(n + 1, "constant", delay, delay, False, on, line, col)
+        return RetrySpec(n + 1, "exponential", 1.0, 600.0, False, on, line, col)
+
+    def with_proxy_user(self) -> None:
+        """``-U user:password``: the proxy URL's credentials (curl decodes ``%XX`` in
+        them, as in a URL's)."""
+        text, at = self.st.proxy_user  # type: ignore[misc]
+        proxy = self.st.opts.get("proxy")
+        if not isinstance(proxy, str):
+            self.warn("'-U/--proxy-user' has no effect without a proxy (-x)", at)
+            return
+        scheme, _, rest = proxy.partition("://")
+        rest = rest.rpartition("@")[2]
+        self.st.opts["proxy"] = f"{scheme}://{quote(text, safe='%:')}@{rest}"
+
     # ---- assembly
     def finish(self, curl_word: Word, errors_before: int) -> CurlRequest | None:
         st = self.st
@@ -979,6 +1160,8 @@ class _CurlParser:
             self.err("-G/--get cannot be combined with -F/--form", st.get_at)
         if st.url is not None and not st.globoff:
             st.url = self.unglob(st.url)
+        if st.proxy_user is not None:
+            self.with_proxy_user()
         if len(self.diags.errors) > errors_before or st.url is None:
             return None
 
@@ -1031,16 +1214,37 @@ class _CurlParser:
                 method = "POST"
             else:
                 method = "GET"
-        cookies = None
-        if st.cookies:
-            cparts: list[str | Ref] = []
-            for k, c in enumerate(st.cookies):
-                if k:
-                    cparts.append("; ")
-                cparts.extend(c.parts)
-            cookies = Template(_merge(cparts), st.cookies[0].line, st.cookies[0].col)
+        cookies = self.cookie_header(url)
         options = CurlOptions(**st.opts) if st.opts else CurlOptions()  # type: ignore[arg-type]
-        return CurlRequest(method, url, tuple(headers), cookies, st.auth, body, options)
+        return CurlRequest(method, url, tuple(headers), cookies, st.auth, body, options,
+                           self.retry_spec())
+
+    def cookie_header(self, url: Template) -> Template | None:
+        """The ``Cookie`` value as curl 7.88 builds it: the cookie file's cookies for the
+        URL (``; `` between them), then the ``-b name=value`` strings (``;`` between
+        them, no blank: curl's own join)."""
+        st = self.st
+        cparts: list[str | Ref] = []
+        if st.cookie_file is not None:
+            found, at = st.cookie_file
+            if url.refs:
+                self.warn("the URL is only known at run time, so every unexpired cookie of "
+                          "the cookie file is sent (curl picks them by host and path)", at)
+                chosen = select(found, False, None, None)
+            else:
+                u = urlsplit(url.static_text if "://" in url.static_text
+                             else "http://" + url.static_text)
+                chosen = select(found, u.scheme == "https", u.hostname or "", u.path or "/")
+            cparts.append("; ".join(f"{c.name}={c.value}" for c in chosen))
+        for k, c in enumerate(st.cookies):
+            if k or (cparts and cparts[0]):
+                cparts.append(";" if k else "; ")
+            cparts.extend(c.parts)
+        merged = _merge(cparts)
+        if not merged:
+            return None
+        line, col = (st.cookies[0].line, st.cookies[0].col) if st.cookies else (url.line, url.col)
+        return Template(merged, line, col)
 
     def unglob(self, url: Template) -> Template:
         """curl's URL globbing: ``\\[`` ``\\]`` ``\\{`` ``\\}`` are sent as the bare
@@ -1234,6 +1438,14 @@ def _upload_url(url: Template, name: str) -> Template:
         sep = "" if lit.endswith("/") else "/"
         return Template(_merge([*url.parts, sep + quote(name)]), url.line, url.col)
     return url
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _scheme_hint(scheme: str) -> str:

@@ -29,7 +29,7 @@ from time import perf_counter_ns
 from typing import Any, Protocol
 
 from httptool.engine.compress import DecodeError, decode
-from httptool.engine.dns import DnsCache, DnsError
+from httptool.engine.dns import Address, DnsCache, DnsError, connect_to, lookup
 from httptool.engine.errors import ErrorKind
 from httptool.engine.http import HttpConnection, Response
 from httptool.engine.proxy import ProxyError, TunnelProtocol, open_tunnel
@@ -432,9 +432,13 @@ class ConnectionPool:
                 proxy = parse_url(opts.proxy)
             except InvalidRequest as e:
                 raise _ConnectFailed(ErrorKind.INVALID, f"bad proxy: {e}")
-        host, port = (proxy.host, proxy.port) if proxy else (url.host, url.port)
+        if proxy:
+            host, port = proxy.host, proxy.port
+        else:
+            host, port = connect_to(url.host, url.port, opts.connect_to)
         try:
-            addrs = await self.context.dns.resolve(host, port)
+            addrs: list[Address] = [] if opts.unix_socket else await lookup(
+                self.context.dns, host, port, opts.resolve, opts.ip_version)
         except DnsError as e:
             raise _ConnectFailed(ErrorKind.DNS, str(e))
         conn = self._new_connection(req.origin)
@@ -442,6 +446,12 @@ class ConnectionPool:
         proto: asyncio.Protocol = TunnelProtocol() if tunnel else conn
         transport = None
         last: OSError | None = None
+        if opts.unix_socket:  # --unix-socket: the URL is only the request's Host and path
+            host, port = opts.unix_socket, 0
+            try:
+                transport, _ = await loop.create_unix_connection(lambda: proto, host)
+            except OSError as e:
+                last = e
         for _family, sockaddr in addrs:
             try:
                 transport, _ = await loop.create_connection(
@@ -459,7 +469,8 @@ class ConnectionPool:
                 t1 = perf_counter_ns()
             if url.secure:
                 try:
-                    ctx = client_context(opts.insecure, opts.cacert, opts.cert, opts.key)
+                    ctx = client_context(opts.insecure, opts.cacert, opts.cert, opts.key,
+                                         opts.capath, opts.tls_min, opts.tls_max)
                 except (OSError, ssl.SSLError) as e:
                     raise _ConnectFailed(ErrorKind.TLS, f"TLS setup failed: {e}")
                 tls_transport = await loop.start_tls(
@@ -539,7 +550,7 @@ def _decode(resp: Response) -> None:
 def _describe_connect_error(
     e: OSError | None, host: str, port: int, via_proxy: bool
 ) -> tuple[ErrorKind, str]:
-    what = f"proxy {host}:{port}" if via_proxy else f"{host}:{port}"
+    what = f"proxy {host}:{port}" if via_proxy else f"{host}:{port}" if port else host
     if isinstance(e, ConnectionRefusedError):
         return ErrorKind.REFUSED, f"connection refused ({what})"
     if isinstance(e, TimeoutError):
@@ -552,7 +563,8 @@ def _redirected(req: PreparedRequest, status: int, location: str,
                 rewrite: Callable[[str], str] | None = None) -> PreparedRequest:
     """The next hop, with curl's method rules: 301/302 turn POST into GET, 303 turns
     everything but HEAD into GET (both drop the body); 307/308 keep method and body.
-    Credentials (``-u`` and Authorization) are not sent to another host."""
+    Credentials (``-u`` and Authorization) are not sent to another host (unless
+    ``--location-trusted``)."""
     url = resolve_location(req.url, location)
     if rewrite is not None:
         url = rewrite(url)
@@ -562,7 +574,8 @@ def _redirected(req: PreparedRequest, status: int, location: str,
         headers = tuple(h for h in headers if h[0].lower() != "content-type")
     auth = req.auth
     nxt = parse_url(url)
-    if (nxt.host, nxt.port, nxt.scheme) != (req.url.host, req.url.port, req.url.scheme):
+    if (nxt.host, nxt.port, nxt.scheme) != (req.url.host, req.url.port, req.url.scheme) and \
+            not req.options.location_trusted:
         auth = None
         headers = tuple(h for h in headers if h[0].lower() != "authorization")
     return build_request(method, url, headers, body, req.options, auth)

@@ -3,6 +3,10 @@
 A load test must measure the target, not the resolver: every host is resolved on first
 use with ``loop.getaddrinfo`` and the addresses are kept for the whole run (curl too keeps
 a DNS cache). Concurrent first look-ups of the same host share one query.
+
+curl's ways to hit one backend under a public name live here too: ``--connect-to`` changes
+the host and port connected to, ``--resolve`` pins a name's addresses, ``-4``/``-6`` keep
+one family. None of them changes the Host header or the TLS server name (the URL's).
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ import socket
 from httptool.errors import HttptoolError
 
 Address = tuple[int, tuple]  # (family, sockaddr)
+#: (host or "*", port, address) of ``--resolve``; (host, port, to host, to port) of
+#: ``--connect-to``, where "" is any (the first two) or unchanged (the last two)
+Pin = tuple[str, int, str]
+Redirect = tuple[str, str, str, str]
 
 
 class DnsError(HttptoolError):
@@ -70,3 +78,32 @@ def _literal(host: str, port: int) -> list[Address] | None:
     if ip.version == 6:
         return [(socket.AF_INET6, (host, port, 0, 0))]
     return [(socket.AF_INET, (host, port))]
+
+
+def connect_to(host: str, port: int, rules: tuple[Redirect, ...]) -> tuple[str, int]:
+    """Where to connect for ``host:port``: the first matching ``--connect-to`` rule."""
+    for h, p, to_host, to_port in rules:
+        if (not h or h.lower() == host.lower()) and (not p or int(p) == port):
+            return (to_host or host), (int(to_port) if to_port else port)
+    return host, port
+
+
+async def lookup(
+    cache: DnsCache, host: str, port: int, pins: tuple[Pin, ...] = (), ip_version: int = 0
+) -> list[Address]:
+    """The addresses to try for ``host:port``: a ``--resolve`` pin first, else the cache;
+    ``ip_version`` 4 or 6 keeps that family only (curl's ``-4``/``-6``)."""
+    addrs: list[Address] | None = None
+    for h, p, address in pins:
+        if (h == "*" or h.lower() == host.lower()) and p == port:
+            addrs = [a for part in address.split(",")
+                     for a in _literal(part.strip("[] "), port) or ()]
+            break
+    if addrs is None:
+        addrs = await cache.resolve(host, port)
+    if ip_version:
+        family = socket.AF_INET if ip_version == 4 else socket.AF_INET6
+        addrs = [a for a in addrs if a[0] == family]
+        if not addrs:
+            raise DnsError(f"could not resolve host {host}: no IPv{ip_version} address")
+    return addrs

@@ -5,11 +5,52 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
+from typing import TYPE_CHECKING
+from urllib.parse import unquote_to_bytes
 
-from httptool.engine.request import URL
 from httptool.errors import HttptoolError
 
+if TYPE_CHECKING:
+    from httptool.engine.request import URL
+
 MAX_PROXY_HEADER = 16 * 1024
+
+
+def basic_credentials(userinfo: str) -> str:
+    """``Basic`` + base64 of a URL's ``user:password``, percent-decoded as curl does
+    (``-U u:p%40`` and ``-x http://u:p%40@host`` both send ``u:p@``)."""
+    user, _, password = userinfo.partition(":")
+    raw = unquote_to_bytes(user) + b":" + unquote_to_bytes(password)
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def bypasses_proxy(host: str, noproxy: str) -> bool:
+    """curl's ``--noproxy`` list: ``*`` is every host; a name matches itself and its
+    subdomains (a leading dot is optional); an IP address or CIDR range matches by
+    address."""
+    host = host.lower().strip("[]").rstrip(".")
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    for entry in noproxy.split(","):
+        e = entry.strip().lower().strip("[]").rstrip(".")
+        if e == "*":
+            return True
+        if not e:
+            continue
+        if ip is not None:
+            try:
+                if ip in ipaddress.ip_network(e, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        e = e.lstrip(".")
+        if host == e or host.endswith("." + e):
+            return True
+    return False
 
 
 class ProxyError(HttptoolError):
@@ -49,8 +90,7 @@ async def open_tunnel(proto: TunnelProtocol, target: URL, proxy: URL) -> None:
     authority = f"{host}:{target.port}"
     lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
     if proxy.userinfo:
-        token = base64.b64encode(proxy.userinfo.encode()).decode("ascii")
-        lines.append(f"Proxy-Authorization: Basic {token}")
+        lines.append(f"Proxy-Authorization: {basic_credentials(proxy.userinfo)}")
     proto.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
     head = await proto.waiter
     status_line = head.split(b"\r\n", 1)[0].decode("latin-1")

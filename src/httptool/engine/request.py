@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote_to_bytes
 
 from httptool.engine.compress import ACCEPT_ENCODING
+from httptool.engine.proxy import basic_credentials, bypasses_proxy
 from httptool.plan import Body, CurlOptions, Template, TextBody
 from httptool.wiretext import from_wire, to_wire
 
@@ -195,9 +196,17 @@ class PreparedRequest:
     timeout_ns: int  # -m, or the default total timeout, in ns
 
 
+_DIRECT = ((), (), 0, None)  # no --resolve, --connect-to, -4/-6 or --unix-socket
+
+
 def origin_key(url: URL, options: CurlOptions) -> tuple:
-    tls = (options.insecure, options.cacert, options.cert, options.key) if url.secure else None
-    return (url.scheme, url.host, url.port, options.proxy, tls)
+    o = options
+    tls = ((o.insecure, o.cacert, o.cert, o.key, o.capath, o.tls_min, o.tls_max)
+           if url.secure else None)
+    where = (o.resolve, o.connect_to, o.ip_version, o.unix_socket)
+    if where == _DIRECT:
+        return (url.scheme, url.host, url.port, o.proxy, tls)
+    return (url.scheme, url.host, url.port, o.proxy, tls, where)  # another place to connect
 
 
 _cache: dict[tuple, PreparedRequest] = {}
@@ -242,6 +251,8 @@ def _encode(
     auth: tuple[str, str] | None,
 ) -> PreparedRequest:
     url = parse_url(url_text, options.path_as_is)
+    if options.proxy and options.noproxy and bypasses_proxy(url.host, options.noproxy):
+        options = replace(options, proxy=None)
     if not method or any(c in method for c in " \r\n\t"):
         raise InvalidRequest(f"bad method {method!r}")
     if auth is None and url.userinfo is not None:  # curl decodes user:pa%40ss
@@ -258,6 +269,10 @@ def _encode(
     lines.append(f"{method} {target} HTTP/1.1")
     if "host" not in given:
         lines.append(f"Host: {url.host_header}")
+    if options.proxy and not url.secure and "proxy-authorization" not in given:
+        proxy = parse_url(options.proxy)
+        if proxy.userinfo:
+            lines.append(f"Proxy-Authorization: {basic_credentials(proxy.userinfo)}")
     if "user-agent" not in given:
         lines.append(f"User-Agent: {USER_AGENT}")
     if "accept" not in given:

@@ -1,7 +1,8 @@
 """TLS client contexts with curl's semantics, built once per distinct setting.
 
 Verification is on by default (system trust store, host name checked, SNI sent);
-``-k`` turns both checks off; ``--cacert`` replaces the trust store; ``--cert``/``--key``
+``-k`` turns both checks off; ``--cacert`` (a file) or ``--capath`` (a directory)
+replace the trust store; ``--tlsv1.x``/``--tls-max`` bound the version; ``--cert``/``--key``
 present a client certificate. Contexts are cached: building one reads the trust store,
 which costs milliseconds.
 """
@@ -11,6 +12,11 @@ from __future__ import annotations
 import ssl
 from functools import lru_cache
 
+_VERSIONS = {
+    "1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+    "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3,
+}
+
 
 @lru_cache(maxsize=64)
 def client_context(
@@ -18,9 +24,20 @@ def client_context(
     cacert: str | None = None,
     cert: str | None = None,
     key: str | None = None,
+    capath: str | None = None,
+    tls_min: str | None = None,
+    tls_max: str | None = None,
 ) -> ssl.SSLContext:
-    """The context for these options (raises ``OSError``/``ssl.SSLError`` on bad files)."""
-    ctx = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
+    """The context for these options (raises ``OSError``/``ssl.SSLError`` on bad files).
+    ``tls_min``/``tls_max`` are curl's ``--tlsv1.2``-style floor and ``--tls-max``."""
+    if cacert or capath:
+        ctx = ssl.create_default_context(cafile=cacert, capath=capath)
+    else:
+        ctx = ssl.create_default_context()
+    if tls_min is not None:
+        ctx.minimum_version = _VERSIONS[tls_min]
+    if tls_max is not None:
+        ctx.maximum_version = _VERSIONS[tls_max]
     if insecure:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
