@@ -20,6 +20,8 @@ Exit codes:
 
 #: name -> (where the command is, its one-line help): imported only when run (cli/lazy.py)
 COMMANDS = {
+    "compare": ("httptool.cli.compare_cmd:compare_command",
+                "Compare two --summary-json files: better, worse or no significant change."),
     "exec": ("httptool.cli.exec_cmd:exec_command",
              "Run one curl command once and print the response and its timing."),
     "report": ("httptool.cli.report_cmd:report_command",

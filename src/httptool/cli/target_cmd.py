@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from httptool.target.app import TargetState
 from httptool.target.server import LISTENING_PREFIX, TargetStartError, serve, tls_context
 
 EXIT_USAGE = 2
@@ -20,10 +21,14 @@ EXIT_USAGE = 2
               help="PEM certificate (chain): serve HTTPS.")
 @click.option("--tls-key", type=click.Path(dir_okay=False), default=None,
               help="PEM private key for --tls-cert (if not inside the certificate file).")
+@click.option("--delay", default=None, metavar="DURATION",
+              help="Answer every request this much later (e.g. 20ms): a slower build to "
+                   "try `httptool compare` and --fail-on against.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Print only the listening line (no hints on stderr, no exit summary).")
 def target_command(
-    host: str, port: int, tls_cert: str | None, tls_key: str | None, quiet: bool
+    host: str, port: int, tls_cert: str | None, tls_key: str | None, delay: str | None,
+    quiet: bool,
 ) -> None:
     """Serve httpbin-like and jsonplaceholder-like endpoints for demos and tests.
 
@@ -33,6 +38,9 @@ def target_command(
     """
     if tls_key and not tls_cert:
         raise click.UsageError("--tls-key needs --tls-cert")
+    from httptool.cli.run_options import parse_duration_option
+
+    state = TargetState(delay=parse_duration_option(delay, "--delay") if delay else 0.0)
 
     def listening(url: str) -> None:
         click.echo(f"{LISTENING_PREFIX}{url}")
@@ -44,7 +52,7 @@ def target_command(
 
     try:
         ssl_context = tls_context(tls_cert, tls_key) if tls_cert else None
-        state = serve(host, port, ssl_context, on_listening=listening)
+        state = serve(host, port, ssl_context, on_listening=listening, state=state)
     except TargetStartError as e:
         click.echo(f"httptool target: {e}", err=True)
         sys.exit(EXIT_USAGE)

@@ -5,8 +5,10 @@ Layout (schema ``httptool.summary``, ``schema_version`` as in
 per-request, checks, per-VU rows, time series) plus ``run`` (:class:`RunInfo`) and
 ``thresholds`` (each outcome and the overall verdict), plus two optional keys added
 without a version bump (readers must accept documents without them): ``tool_version``
-and ``percentile_curve`` (latency at :data:`CURVE_PERCENTILES`, all requests and per
-request name, for the HTML report's distribution chart). Written to a temporary file and
+``percentile_curve`` (latency at :data:`CURVE_PERCENTILES`, all requests and per
+request name, for the HTML report's distribution chart) and ``latency_histograms`` (the
+mergeable latency histograms, all requests and per request name, for ``httptool
+compare``'s significance tests). Written to a temporary file and
 renamed, so a reader never sees half a document, even after Ctrl-C.
 """
 
@@ -56,6 +58,13 @@ def percentile_curve(result: RunResult) -> dict[str, Any]:
             "per_request": {n: _curve(r.latency_hist) for n, r in result.requests.items()}}
 
 
+def latency_histograms(result: RunResult) -> dict[str, Any]:
+    """``{"all": Histogram.to_dict(), "per_request": {name: ...}}`` (non-zero buckets only:
+    a few hundred numbers per request)."""
+    return {"all": result.total.latency_hist.to_dict(),
+            "per_request": {n: r.latency_hist.to_dict() for n, r in result.requests.items()}}
+
+
 def summary_dict(result: RunResult, info: RunInfo,
                  outcomes: Sequence[ThresholdOutcome] = ()) -> dict[str, Any]:
     """The document ``--summary-json`` writes (JSON-able, finite floats only)."""
@@ -70,6 +79,7 @@ def summary_dict(result: RunResult, info: RunInfo,
     doc.update(body)
     doc["tool_version"] = __version__
     doc["percentile_curve"] = percentile_curve(result)
+    doc["latency_histograms"] = latency_histograms(result)
     return _finite(doc)
 
 

@@ -7,6 +7,7 @@ answered. ``/__counts`` and ``/__counts/reset`` are never counted themselves.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,8 @@ class TargetState:
 
     counts: Counts = field(default_factory=Counts)
     sessions: Sessions = field(default_factory=Sessions)
+    #: ``--delay``: seconds added before every answer (a slower build, for compare tests)
+    delay: float = 0.0
 
 
 STATE_KEY = web.AppKey("httptool_target_state", TargetState)
@@ -59,12 +62,23 @@ def _counting(counts: Counts) -> Middleware:
     return middleware
 
 
+def _delaying(delay: float) -> Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(COUNTS_PATH):
+            await asyncio.sleep(delay)
+        return await handler(request)
+
+    return middleware
+
+
 def create_app(state: TargetState | None = None) -> web.Application:
     """A fresh target app; pass ``state`` to read its counters in-process."""
     state = state or TargetState()
-    app = web.Application(
-        middlewares=[_counting(state.counts)], client_max_size=MAX_REQUEST_BODY
-    )
+    middlewares = [_counting(state.counts)]
+    if state.delay > 0:
+        middlewares.append(_delaying(state.delay))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_REQUEST_BODY)
     app[STATE_KEY] = state
 
     async def get_counts(request: web.Request) -> web.Response:

@@ -1,0 +1,133 @@
+"""``httptool compare BASELINE.json CURRENT.json``: is this run worse than the baseline?
+
+Exit codes: 0 every ``--fail-on`` gate held (or there were none), 99 a gate failed, 2
+bad command line or a file that cannot be compared (missing, truncated, not a summary,
+an older schema, other scenario or requests without ``--allow-mismatch``), 1 the
+``--output`` file cannot be written. Warnings (a partial or invalid side) go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from httptool.report.compare import Comparison
+    from httptool.report.gates import GateOutcome
+
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+EXIT_GATE = 99
+
+
+def parse_min_change(text: str) -> float:
+    """``10%`` or ``10`` (percent) -> 0.10; BadParameter otherwise."""
+    t = text.strip().removesuffix("%").strip()
+    try:
+        v = float(t)
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not a percentage (e.g. 10%)",
+                                 param_hint="--min-change") from None
+    if not 0 <= v < 1000:
+        raise click.BadParameter("must be between 0% and 1000%", param_hint="--min-change")
+    return v / 100
+
+
+def comparison_options(fn: click.decorators.FC) -> click.decorators.FC:
+    """The options ``compare`` shares with ``scenario run --baseline``."""
+    for opt in reversed([
+        click.option("--fail-on", "fail_on", multiple=True, metavar="GATE",
+                     help="Exit 99 when the change crosses GATE (repeatable): 'p95 > +10%', "
+                          "'error_rate > +0.5pp', 'login.p99 > +50ms', 'rps < -10%'."),
+        click.option("--min-change", default="10%", show_default=True, metavar="PCT",
+                     help="Smallest relative change a verdict calls better or worse."),
+        click.option("--allow-mismatch", is_flag=True,
+                     help="Compare the common requests of runs of different requests."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+@click.command("compare")
+@click.argument("baseline", metavar="BASELINE_JSON", type=click.Path(dir_okay=False))
+@click.argument("current", metavar="CURRENT_JSON", type=click.Path(dir_okay=False))
+@comparison_options
+@click.option("--format", "fmt", type=click.Choice(["console", "markdown", "json"]),
+              default="console", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the comparison to this file instead of stdout.")
+@click.option("--no-color", is_flag=True, help="No colours (NO_COLOR is honoured too).")
+def compare_command(baseline: str, current: str, fail_on: tuple[str, ...], min_change: str,
+                    allow_mismatch: bool, fmt: str, output: str | None, no_color: bool) -> None:
+    """Compare two --summary-json files: better, worse or no significant change.
+
+    Per request and for all: baseline, current, change and verdict of requests/s,
+    failures %, avg, p50, p90, p95, p99, max and checks %. See docs/ci.md.
+
+    \b
+    Exit codes:
+      0    no --fail-on gate failed
+      99   a gate failed
+      2    bad command line, or files that cannot be compared
+      1    the --output file cannot be written
+    """
+    from httptool.report.compare import CompareInputError, compare_files
+    from httptool.report.compare_out import render
+    from httptool.report.gates import all_passed
+    from httptool.report.style import color_enabled
+
+    floor = parse_min_change(min_change)
+    check_gates(fail_on)
+    try:
+        cmp = compare_files(baseline, current, min_change=floor, allow_mismatch=allow_mismatch)
+    except CompareInputError as e:
+        click.echo(f"httptool: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    outcomes = gate_outcomes(cmp, fail_on)
+    for w in cmp.warnings:
+        click.echo(f"httptool: warning: {w}", err=True)
+    color = output is None and fmt == "console" and color_enabled(sys.stdout, no_color)
+    text = render(cmp, outcomes, fmt, color)
+    if output is None:
+        click.echo(text)
+    else:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+        except OSError as e:
+            click.echo(f"httptool: cannot write {output}: {e.strerror or e}", err=True)
+            sys.exit(EXIT_RUNTIME)
+        click.echo(f"comparison written to {output}", err=True)
+    if not all_passed(outcomes):
+        sys.exit(EXIT_GATE)
+
+
+def check_gates(fail_on: tuple[str, ...]) -> None:
+    """Exit 2 on a gate that is not one, before any file is read or run started."""
+    from httptool.report.gates import parse_gate
+
+    for text in fail_on:
+        try:
+            parse_gate(text)
+        except ValueError as e:
+            click.echo(f"httptool: {e}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+def gate_outcomes(cmp: Comparison, fail_on: tuple[str, ...]) -> list[GateOutcome]:
+    """Parse the gates against the compared requests (exit 2 on an unknown request) and
+    evaluate them on ``cmp``."""
+    from httptool.report.compare import scope_names
+    from httptool.report.gates import evaluate_gates, parse_gate
+
+    names = scope_names([cmp.baseline, cmp.current])
+    gates = []
+    for text in fail_on:
+        try:
+            gates.append(parse_gate(text, names))
+        except ValueError as e:
+            click.echo(f"httptool: {e}", err=True)
+            sys.exit(EXIT_USAGE)
+    return evaluate_gates(gates, cmp)
