@@ -385,14 +385,15 @@ class Stage:
 
 @dataclass(frozen=True, slots=True)
 class LoadSpec:
-    """How much load: ``model`` is ``vus`` (closed), ``rps`` (open, iterations started per
-    second) or ``iterations`` (a fixed total shared by ``vus`` VUs).
+    """How much load: ``model`` names a load model of ``httptool.loadmodels`` — ``vus``
+    (closed), ``rps`` (open, iterations started per second) or ``iterations`` (a fixed
+    total shared by ``vus`` VUs).
 
     With ``stages`` the VU count (``vus``) or the rate (``rps``) follows the stages and the
     duration is their sum.
     """
 
-    model: Literal["vus", "rps", "iterations"]
+    model: str  # a key of httptool.loadmodels.MODELS
     vus: int | None = None
     rps: float | None = None
     duration: float | None = None

@@ -14,6 +14,7 @@ from dataclasses import replace
 import click
 
 from httptool.dsl.lexer import parse_duration
+from httptool.loadmodels import CLOSED, ITERATIONS, OPEN, model_of
 from httptool.plan import LoadSpec
 from httptool.report.units import fmt_duration
 
@@ -95,17 +96,17 @@ def override_load(
     if ld.stages and (vus is not None or duration is not None or rps is not None
                       or iterations is not None):
         total = ld.total_duration
-        if ld.model == "vus":
+        if not model_of(ld).rate:
             ld = replace(ld, vus=ld.vus or round(peak or 1), duration=total, stages=())
         else:
             ld = replace(ld, rps=ld.rps or peak, duration=total, stages=())
     if iterations is not None:
-        ld = replace(ld, model="iterations", iterations=iterations,
-                     vus=vus or (ld.vus if ld.model != "rps" else None) or 1,
+        ld = replace(ld, model=ITERATIONS.name, iterations=iterations,
+                     vus=vus or (ld.vus if not model_of(ld).rate else None) or 1,
                      duration=duration, ramp_up=None)
     elif rps is not None:
-        ld = replace(ld, model="rps", rps=float(rps),
-                     vus=vus if vus is not None else (ld.vus if ld.model == "rps" else None),
+        ld = replace(ld, model=OPEN.name, rps=float(rps),
+                     vus=vus if vus is not None else (ld.vus if model_of(ld).rate else None),
                      duration=duration if duration is not None else ld.duration,
                      ramp_up=None)
     else:
@@ -117,9 +118,9 @@ def override_load(
         ld = replace(ld, max_vus=max_vus)
     if graceful_stop is not None:
         ld = replace(ld, graceful_stop=graceful_stop)
-    if ld.model in ("vus", "rps") and not ld.stages and not ld.duration:
+    if model_of(ld).timed and not ld.stages and not ld.duration:
         raise _no_duration(load, rps)
-    if ld.model == "rps" and ld.vus and ld.max_vus and ld.vus > ld.max_vus:
+    if model_of(ld).rate and ld.vus and ld.max_vus and ld.vus > ld.max_vus:
         raise click.BadParameter(
             f"{ld.vus} pre-allocated VUs but at most {ld.max_vus} (max_vus); "
             "raise --max-vus or lower --vus", param_hint="--vus" if vus else "--max-vus")
@@ -131,7 +132,7 @@ def ramp_cut_short(load: LoadSpec) -> str | None:
     r/N of the ramp); easy to get with ``--duration`` on a scenario with a long ramp, and
     silent otherwise (the summary's "1 max" is the only trace)."""
     ramp, dur, n = load.ramp_up, load.duration, load.vus
-    if load.model != "vus" or load.stages or not ramp or not dur or not n or ramp <= dur:
+    if model_of(load) is not CLOSED or load.stages or not ramp or not dur or not n or ramp <= dur:
         return None
     started = min(n, math.ceil(dur * n / ramp - 1e-9))
     return (f"ramp_up {fmt_duration(ramp)} is longer than the duration {fmt_duration(dur)}: "
@@ -141,7 +142,7 @@ def ramp_cut_short(load: LoadSpec) -> str | None:
 def _no_duration(load: LoadSpec, rps: float | None) -> click.BadParameter:
     """Only a flag can leave a VU or rate load without a duration (the compiler rejects such
     a scenario): ``--rps`` turning an iterations load, which has none, into a rate."""
-    if rps is not None and load.model == "iterations":
+    if rps is not None and not model_of(load).timed:
         return click.BadParameter(
             "a rate needs a duration, and this scenario's load (iterations) has none; "
             "add --duration (e.g. --duration 30s)", param_hint="--rps")

@@ -30,6 +30,7 @@ from httptool.cli.run_options import (
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics, Severity
 from httptool.dsl.envrefs import env_for_run, missing_env
+from httptool.loadmodels import model_of
 from httptool.plan import (
     BasicAuth,
     Foreach,
@@ -51,7 +52,7 @@ from httptool.plan import (
     flow_requests,
     to_jsonable,
 )
-from httptool.report.units import fmt_duration, plural
+from httptool.report.units import fmt_duration
 from httptool.run.shard import RunOptions
 from httptool.secrets import MASK, mask_cookies, mask_url
 
@@ -315,28 +316,8 @@ def dry_run_text(plan: Plan, sc: ScenarioPlan, defaulted: bool) -> str:
 
 
 def describe_load(ld: LoadSpec) -> str:
-    if ld.model == "iterations":
-        text = f"{plural(ld.iterations, 'iteration')} shared by {plural(ld.vus, 'VU')}"
-        if ld.duration:
-            text += f" (at most {fmt_duration(ld.duration)})"
-    elif ld.stages:
-        unit = "VUs" if ld.model == "vus" else "iterations/s"
-        stages = ", ".join(f"{fmt_duration(s.duration)} → {s.target:g} {unit}"
-                           for s in ld.stages)
-        text = f"stages ({'closed' if ld.model == 'vus' else 'open'} model): {stages}; " \
-               f"total {fmt_duration(ld.total_duration)}"
-    elif ld.model == "rps":
-        text = f"{ld.rps:g} iterations/s for {fmt_duration(ld.duration)} (open model)"
-    else:
-        text = f"{plural(ld.vus, 'VU')} for {fmt_duration(ld.duration)} (closed model)"
-    extras = []
-    if ld.ramp_up:
-        extras.append(f"ramp-up {fmt_duration(ld.ramp_up)}")
-    if ld.max_vus:
-        extras.append(f"max {ld.max_vus} VUs")
-    if ld.model == "rps" and ld.vus:
-        extras.append(f"{ld.vus} VUs pre-allocated")
-    return text + (", " + ", ".join(extras) if extras else "")
+    """The load's one line (its model's description): dry run, summary header, HTML."""
+    return model_of(ld).describe(ld)
 
 
 def describe_think(t: Think) -> str:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from httptool import loadmodels
 from httptool.dsl import ast as A
 from httptool.dsl.curl import parse_curl
 from httptool.dsl.diagnostics import Diagnostics
@@ -507,7 +508,7 @@ class Compiler:
     # ------------------------------------------------------------------ scenarios
     def scenario(self, s: A.ScenarioDecl) -> ScenarioPlan:
         load = self.load(s.load, s) if s.load is not None else LoadSpec(
-            "iterations", vus=1, iterations=1, line=s.line, col=s.col)
+            loadmodels.ITERATIONS.name, vus=1, iterations=1, line=s.line, col=s.col)
         think = Think(s.think_time.low, s.think_time.high, s.think_time.line,
                       s.think_time.col) if s.think_time else None
         thresholds = tuple(t for t in (self.threshold(x) for x in s.thresholds) if t)
@@ -525,9 +526,8 @@ class Compiler:
                             s.line, s.col)
 
     def load(self, d: A.LoadDecl, s: A.ScenarioDecl) -> LoadSpec:
-        """A scenario's load settings as a LoadSpec, with located errors. Over 80 lines
-        until the load models become objects (issue 22, item 1: each model then owns
-        its settings' validation); split now, it would be split again then."""
+        """A scenario's load settings as a LoadSpec, with located errors: the settings'
+        values and stages here, what each model needs in its ``loadmodels`` module."""
         kw: dict[str, Any] = {}
         pos: dict[str, A.KV] = {}
         for f in d.fields:
@@ -580,38 +580,23 @@ class Compiler:
                 self.err("a stage needs a target (vus = N or rps = N)", st.line, st.col)
                 continue
             stages.append(Stage(sd, target))
-        model = "vus"
-        if "rps" in kw or stage_kind == "rps":
-            model = "rps"
-        elif "iterations" in kw:
-            model = "iterations"
+        model = loadmodels.choose(frozenset(kw), stage_kind)
         for key in ("vus", "rps", "iterations", "max_vus"):
             if kw.get(key) == 0:
                 v = pos[key].value
                 what = "VUs" if key in ("vus", "max_vus") else key
                 self.err(f"impossible load: 0 {what}", v.line, v.col)
         self.check_zero_time(kw, pos, stages, first_stage_duration)
-        vus, max_vus = kw.get("vus"), kw.get("max_vus")
-        if model == "rps" and vus and max_vus and vus > max_vus and "vus" in pos:
-            v = pos["vus"].value
-            self.err(f"impossible load: {vus} pre-allocated VUs but max_vus = {max_vus}",
-                     v.line, v.col)
         has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
-        if model == "rps" and not has_time:
-            self.err("impossible load: rps needs a duration (load 100 rps for 30s)",
-                     d.line, d.col)
-        elif model == "vus" and not has_time:
-            if "vus" not in kw:
-                self.err("load needs vus, rps or iterations", d.line, d.col)
-            else:
-                self.err("impossible load: vus need a duration (load 10 vus for 1m)",
-                         d.line, d.col)
-        if model == "iterations" and kw.get("vus") is None and "vus" not in pos:
-            kw["vus"] = 1
+        model.check(loadmodels.Settings(kw, {k: (f.value.line, f.value.col)
+                                             for k, f in pos.items()},
+                                        has_time, d.line, d.col), self.err)
+        for key, value in model.defaults.items():
+            if kw.get(key) is None and key not in pos:
+                kw[key] = value
         if kw.get("graceful_stop") is None:
             kw.pop("graceful_stop", None)
-        return LoadSpec(model, stages=tuple(stages), line=d.line, col=d.col,  # type: ignore[arg-type]
-                        **kw)
+        return LoadSpec(model.name, stages=tuple(stages), line=d.line, col=d.col, **kw)
 
     def check_zero_time(self, kw: dict[str, Any], pos: dict[str, A.KV], stages: list[Stage],
                         first_stage: A.Lit | None) -> None:

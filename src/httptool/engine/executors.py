@@ -27,6 +27,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from httptool import loadmodels
 from httptool.engine.saturation import LoopSaturation
 from httptool.engine.schedule import ArrivalSchedule, VUTarget
 from httptool.plan import LoadSpec
@@ -205,12 +206,7 @@ class Executor:
             await self._sleep_or_stop((start_ns - now) / 1e9)
         self.start_ns = start_ns if start_ns is not None else time.monotonic_ns()
         try:
-            if self.load.model == "rps":
-                await self._open()
-            elif self.load.model == "iterations":
-                await self._iterations()
-            else:
-                await self._closed()
+            await RUNNERS[self.load.model](self)
         finally:
             await self._drain()
             self.state.done = True
@@ -403,3 +399,12 @@ class Executor:
             if not fut.done():
                 fut.set_result(None)
         idle.clear()
+
+
+#: each load model's run loop, keyed like ``loadmodels.MODELS`` (its plan-level half;
+#: tests/load/test_models_registry.py holds the two tables to the same keys)
+RUNNERS: dict[str, Callable[[Executor], Coroutine[Any, Any, None]]] = {
+    loadmodels.CLOSED.name: Executor._closed,
+    loadmodels.OPEN.name: Executor._open,
+    loadmodels.ITERATIONS.name: Executor._iterations,
+}

@@ -11,6 +11,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from httptool.loadmodels.closed import peak_vus
 from httptool.plan import LoadSpec, Stage
 
 
@@ -107,7 +108,7 @@ class VUTarget:
 
     def __init__(self, load: LoadSpec) -> None:
         self.load = load
-        self.max = int(max((s.target for s in load.stages), default=load.vus or 0))
+        self.max = peak_vus(load)
         self._segs = _segments(load.stages) if load.stages else []
         self.duration = load.total_duration or 0.0
 

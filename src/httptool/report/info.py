@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from httptool.loadmodels import model_of
 from httptool.plan import ScenarioPlan
 
 
@@ -40,9 +41,8 @@ class RunInfo:
                   started_at: float = 0.0) -> RunInfo:
         """Fill the planned duration/iterations from the scenario's load spec."""
         ld = scenario.load
-        iterations = ld.iterations if ld.model == "iterations" else None
         return cls(file, scenario.name, load, workers, started_at, ld.total_duration,
-                   iterations)
+                   model_of(ld).planned_iterations(ld))
 
     def partial_status(self) -> str | None:
         """See :func:`partial_status`."""

@@ -7,6 +7,10 @@ lines agree. Latencies and sizes keep three significant digits with trailing zer
 
 from __future__ import annotations
 
+# re-exported: written below the layers, where the load models describe themselves
+from httptool.wording import fmt_duration as fmt_duration
+from httptool.wording import plural as plural
+
 _LAT_UNITS = ((1e3, "µs"), (1e6, "ms"), (1e9, "s"))
 _BYTE_UNITS = ("kB", "MB", "GB", "TB", "PB")
 
@@ -58,32 +62,6 @@ def fmt_rate(per_s: float) -> str:
 def fmt_pct(fraction: float) -> str:
     """A fraction as a percentage with two decimals: ``0.0142`` -> ``1.42%``."""
     return f"{fraction * 100:.2f}%"
-
-
-def plural(n: int | None, noun: str) -> str:
-    """``1 VU``, ``2 VUs``, ``0 workers``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """A planned duration as written in scenario files: ``30s``, ``1m30s``, ``500ms``.
-
-    Same output as ``cli.scenario.fmt_duration`` (which may import this one instead)."""
-    if seconds is None:
-        return "?"
-    if seconds < 1 and seconds != 0:
-        return f"{seconds * 1000:g}ms"
-    s = round(seconds, 3)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    parts = []
-    if h:
-        parts.append(f"{int(h)}h")
-    if m:
-        parts.append(f"{int(m)}m")
-    if sec or not parts:
-        parts.append(f"{sec:g}s")
-    return "".join(parts)
 
 
 def fmt_elapsed(seconds: float) -> str:

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from httptool.engine.executors import ShardSpec
-from httptool.engine.schedule import VUTarget
 from httptool.events import Event
+from httptool.loadmodels import model_of
 from httptool.metrics import Merger, RunResult, Snapshot
 from httptool.plan import LoadSpec, Plan, Step
 from httptool.run.local import (
@@ -137,13 +137,8 @@ def shard_count(load: LoadSpec, workers: int) -> int:
     no VU would never run them), or than ``max_vus`` of an open one (a shard without VUs
     would drop its whole share)."""
     n = max(1, workers)
-    if load.model == "vus":
-        return max(1, min(n, VUTarget(load).max))
-    if load.model == "iterations":
-        return max(1, min(n, int(load.vus or 1), int(load.iterations or 1)))
-    if load.max_vus:
-        return max(1, min(n, int(load.max_vus)))
-    return n
+    bound = model_of(load).max_shards(load)
+    return n if bound is None else max(1, min(n, bound))
 
 
 def shard_configs(plan: Plan, scenario: str, count: int, options: RunOptions,

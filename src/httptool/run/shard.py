@@ -26,6 +26,7 @@ from httptool.engine import loop
 from httptool.engine.executors import Executor, LoadState, ShardSpec
 from httptool.engine.vu import VU, Runtime
 from httptool.events import Event
+from httptool.loadmodels import ITERATIONS
 from httptool.metrics.recorder import Recorder, origin_ns
 from httptool.plan import LoadSpec, Plan, ScenarioPlan, Step
 
@@ -176,7 +177,7 @@ async def _flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions,
     rec = Recorder(shard=shard_index,
                    t0_ns=origin_ns(start_wall_ns) if start_wall_ns else None)
     buf: list[Event] = []
-    scenario = ScenarioPlan("setup", LoadSpec("iterations", vus=1, iterations=1), steps)
+    scenario = ScenarioPlan("setup", LoadSpec(ITERATIONS.name, vus=1, iterations=1), steps)
     phase = 2 if steps is plan.teardown else 1
     rt = Runtime(plan, scenario, rec, shard_index=0, shard_count=1,
                  counter_base=phase * FLOW_ONCE_COUNTER_BASE,
