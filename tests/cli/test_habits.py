@@ -120,3 +120,60 @@ def test_env_default_syntax_errors_are_located(text: str, message: str,
     r = CliRunner().invoke(cli, ["scenario", "validate", str(f)])
     assert r.exit_code == 2
     assert f"{f}:2:" in r.stderr and message in r.stderr
+
+
+def test_out_json_dash_streams_ndjson_alone_on_stdout(target: Any, tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, f"request get {{ curl {target.url}/get }}\n"
+                                "scenario s: load 1 vus for 10s | run get\n")
+    target.reset()
+    summary = tmp_path / "summary.json"
+    r = httptool_process("run", str(f), "--iterations", "5", "--vus", "1", "--workers", "1",
+                         "--out", "json=-", "--summary-json", str(summary))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]  # nothing else on stdout
+    assert len(rows) == 5 == target.counts()["total"]
+    assert json.loads(summary.read_text(encoding="utf-8"))["requests"] == 5
+    assert {row["status"] for row in rows} == {200}
+    assert "Summary" in r.stderr and "requests" in r.stderr  # the console moved to stderr
+
+
+def test_two_outs_on_stdout_are_refused(tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, "request get { curl http://127.0.0.1:1/get }\n"
+                                "scenario s: load 1 vus for 1s | run get\n")
+    r = httptool_process("run", str(f), "--out", "json=-", "--out", "csv=-")
+    assert r.returncode == 2
+    assert r.stderr == "httptool: only one --out can write to standard output ('-')\n"
+
+
+MAPPED = """\
+var base = "http://api.example.test"
+request login {
+  curl ${base}/get
+  extract tok = $.url
+}
+request next { curl ${tok}/x }
+scenario s: load 1 vus for 10s | run login
+scenario two: load 1 vus for 10s | run login -> next
+"""
+
+
+def test_base_url_map_that_matched_nothing_warns_at_the_end(target: Any,
+                                                             tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, MAPPED)
+    target.reset()
+    r = httptool_process("run", str(f), "--iterations", "1", "--vus", "1", "--workers", "1",
+                         "--base-url-map", f"http://api.example.test={target.url}",
+                         "--base-url-map", f"http://api.example.tes={target.url}",
+                         "--base-url-map", f"https://api.example.test={target.url}")
+    assert r.returncode == 0, r.stderr
+    assert target.counts()["paths"] == {"/get": 1}  # the first map did its job
+    assert r.stderr.splitlines() == [
+        f"httptool: warning: --base-url-map https://api.example.test={target.url} matched "
+        "no request: no URL of this run starts with https://api.example.test",
+        f"httptool: warning: --base-url-map http://api.example.tes={target.url} matched "
+        "no request: no URL of this run starts with http://api.example.tes",
+    ]
+    # a URL known only at run time (an extracted value) could match: no warning on a guess
+    quiet = httptool_process("run", str(f), "--scenario", "two", "--dry-run",
+                             "--base-url-map", f"https://other.test={target.url}")
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr

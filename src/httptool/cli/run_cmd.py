@@ -23,7 +23,13 @@ from httptool.metrics import RunResult
 from httptool.plan import Plan, ScenarioPlan, Threshold
 from httptool.report.info import RunInfo
 from httptool.report.listener import RunReporter
-from httptool.report.outputs import EventWriter, OutSpec, open_event_writer, parse_out_option
+from httptool.report.outputs import (
+    EventWriter,
+    OutSpec,
+    open_event_writer,
+    parse_out_option,
+    stdout_spec,
+)
 from httptool.report.style import color_enabled
 from httptool.report.summary import render_quiet, render_summary
 from httptool.report.thresholds import (
@@ -75,17 +81,26 @@ def collect_thresholds(plan: Plan, sc: ScenarioPlan, options: Sequence[str]
     return (*sc.thresholds, *extra)
 
 
-def open_writers(outs: Sequence[str]) -> list[EventWriter]:
+def parse_outs(outs: Sequence[str]) -> tuple[list[OutSpec], bool]:
+    """The ``--out`` specs, and whether one of them streams to stdout (``json=-``)."""
     specs: list[OutSpec] = []
     for text in outs:
         try:
             specs.append(parse_out_option(text))
         except ValueError as e:
             _fail_usage(str(e))
+    try:
+        return specs, stdout_spec(specs) is not None
+    except ValueError as e:
+        _fail_usage(str(e))
+        raise  # unreachable: _fail_usage exits
+
+
+def open_writers(specs: Sequence[OutSpec]) -> list[EventWriter]:
     writers: list[EventWriter] = []
     created: list[str] = []  # files that did not exist before: removed if one fails
     for spec in specs:
-        existed = os.path.lexists(spec.path)
+        existed = spec.path == "-" or os.path.lexists(spec.path)
         try:
             writers.append(open_event_writer(spec))
         except OSError as e:
@@ -158,11 +173,14 @@ def run_command(
     report_html: str | None = None,
     cluster: str | None = None,
     shards: int | None = None,
+    end_warnings: Sequence[str] = (),
 ) -> int:
     """Run and report; returns the exit code. (Just over 80 lines: one straight sequence
     of open outputs, run, close, report, write files, choose the exit code; several
     branches edit it at once, so it stays one block until they have landed.)"""
-    out = sys.stdout
+    specs, on_stdout = parse_outs(outs)
+    # with --out json=- stdout carries only those lines: the console goes to stderr
+    out = sys.stderr if on_stdout else sys.stdout
     check_writable(summary_json, "--summary-json")
     check_writable(junit, "--junit")
     check_writable(report_html, "--report")
@@ -172,7 +190,7 @@ def run_command(
     if cluster is not None:
         # the Dask path (issue 9): same listener, same outcome, shards on the cluster
         runner = cluster_runner(cluster, shards)
-    writers = open_writers(outs)
+    writers = open_writers(specs)
     options = replace(options, events=bool(verbose or writers))
     count = shard_count(sc.load, workers)
     info = RunInfo.from_plan(file, sc, load_text, count, time.time())
@@ -195,10 +213,10 @@ def run_command(
     outcomes: list[ThresholdOutcome] = evaluate_thresholds(
         thresholds, result, [r.name for r in plan.requests])
     if quiet:
-        click.echo(render_quiet(outcomes, color, result))
+        click.echo(render_quiet(outcomes, color, result), file=out)
     else:
-        click.echo("")
-        click.echo(render_summary(result, info, outcomes, color))
+        click.echo("", file=out)
+        click.echo(render_summary(result, info, outcomes, color), file=out)
     if summary_json:
         from httptool.report.json_summary import write_summary_json
 
@@ -213,6 +231,8 @@ def run_command(
         from httptool.report.junit import write_junit
 
         write_final(junit, lambda: write_junit(junit, result, info, outcomes), errors)
+    for w in end_warnings:
+        click.echo(f"httptool: warning: {w}", err=True)
     for e in errors:
         click.echo(f"httptool: error: {e}", err=True)
     if outcome.interrupted:

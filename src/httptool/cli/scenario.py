@@ -197,7 +197,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--summary-json", metavar="PATH",
                      help="Write the whole merged result as JSON."),
         click.option("--out", "outs", multiple=True, metavar="KIND=PATH",
-                     help="Stream one line per request: json=PATH (NDJSON) or csv=PATH."),
+                     help="Stream one line per request: json=PATH (NDJSON) or csv=PATH; "
+                          "PATH - is stdout (the console then goes to stderr)."),
         click.option("--junit", metavar="PATH",
                      help="Write a JUnit XML report (a test case per check and threshold)."),
         click.option("--report", "report_html", metavar="PATH",
@@ -234,13 +235,17 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
     chosen = replace(chosen, load=load)
     plan = replace(plan, scenarios=tuple(chosen if s.name == chosen.name else s
                                          for s in plan.scenarios))
+    pairs = parse_base_url_map(kw["base_url_map"])
+    unmapped = unmatched_map_warnings(plan, chosen, pairs, env)
     if dry_run:
+        for w in unmapped:
+            _warn(w)
         click.echo(dry_run_text(plan, chosen, scenario_name is None))
         return
     workers = kw["workers"]
     if workers is not None and workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
-    options = RunOptions(base_url_map=parse_base_url_map(kw["base_url_map"]),
+    options = RunOptions(base_url_map=pairs,
                          cookies=kw["cookies"], env=env_for_run(plan, env))
     _warn(quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"]))
     workers, warning = choose_workers(
@@ -253,8 +258,20 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         progress=kw["progress"], verbose=kw["verbose"], quiet=kw["quiet"],
         no_color=kw["no_color"], summary_json=kw["summary_json"], outs=kw["outs"],
         junit=kw["junit"], report_html=kw["report_html"], cluster=kw["cluster"],
-        shards=kw["shards"])
+        shards=kw["shards"], end_warnings=unmapped)
     sys.exit(code)
+
+
+def unmatched_map_warnings(plan: Plan, sc: ScenarioPlan, pairs: tuple[tuple[str, str], ...],
+                           env: Mapping[str, str]) -> list[str]:
+    """A warning per ``--base-url-map FROM=TO`` that maps none of the run's URLs (a typo
+    in FROM would otherwise load the unmapped host, silently)."""
+    if not pairs:
+        return []
+    from httptool.cli.url_map_check import unmatched_maps
+
+    return [f"--base-url-map {frm}={to} matched no request: no URL of this run starts "
+            f"with {frm}" for frm, to in unmatched_maps(plan, sc, pairs, env)]
 
 
 def _warn(message: str | None) -> None:

@@ -16,7 +16,11 @@ class LineFile:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
-        self._f = open(self.path, "wb")  # noqa: SIM115 - closed by close()
+        #: ``-`` is standard output (``--out json=-``): a copy of its descriptor, so
+        #: closing the output leaves stdout itself open; a pipe cannot be truncated
+        self.stdout = self.path == "-"
+        self._f = (os.fdopen(os.dup(1), "wb") if self.stdout
+                   else open(self.path, "wb"))  # noqa: SIM115 - closed by close()
         self._good = 0  # bytes known to be written completely
         self._partial = False
         self.closed = False
@@ -44,6 +48,9 @@ class LineFile:
                     self._f.flush()
                 except OSError:
                     pass
-                self._f.truncate(self._good)
+                if self.stdout:
+                    self._f.write(b"\n")  # end the cut line; a reader skips it
+                else:
+                    self._f.truncate(self._good)
         finally:
             self._f.close()

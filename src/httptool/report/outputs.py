@@ -45,6 +45,15 @@ def parse_out_option(text: str) -> OutSpec:
     return OutSpec(KINDS[kind], path)
 
 
+def stdout_spec(specs: Sequence[OutSpec]) -> OutSpec | None:
+    """The one output written to standard output (``json=-``), if any; ValueError for two
+    (their lines would interleave). The console output then goes to stderr."""
+    on_stdout = [s for s in specs if s.path == "-"]
+    if len(on_stdout) > 1:
+        raise ValueError("only one --out can write to standard output ('-')")
+    return on_stdout[0] if on_stdout else None
+
+
 def open_event_writer(spec: OutSpec) -> NdjsonWriter | CsvWriter:
     """Create (truncate) the file and return its writer; OSError if it cannot be opened."""
     if spec.kind == "csv":
