@@ -32,11 +32,13 @@ def _exec(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
 
 
 def test_get_prints_body_and_timing(srv: FaultServer):
-    p = _exec(f"curl -s {srv.url('/chunked')}")
+    p = _exec(f"curl {srv.url('/chunked')}")
     assert p.returncode == 0, p.stderr
     assert p.stdout == "hello world"
     assert p.stderr.startswith("* total ") and "first byte" in p.stderr
     assert "received" in p.stderr
+    p = _exec(f"curl -s {srv.url('/chunked')}")  # -s: quiet, as curl
+    assert (p.returncode, p.stdout, p.stderr) == (0, "hello world", "")
 
 
 def test_include_shows_status_line_and_headers(srv: FaultServer):

@@ -1,20 +1,26 @@
-"""``httptool exec 'curl ...'``: send one curl command once and show the answer.
+"""``httptool exec 'curl ...'``: send one curl command once and print what curl prints.
 
-A quick way to debug a request before it goes into a scenario. Output follows curl: the
-body on stdout; with ``-i`` (ours or the curl command's) the status line and response
-headers first; with ``-v`` the request and response heads on stderr as ``>``/``<`` lines.
-A timing line always ends on stderr. Exit codes: 0 a response arrived (whatever its
-status), 1 a transport error (with its reason), 2 a bad command (with its position).
+A quick way to debug a request before it goes into a scenario, and a stand-in for curl in
+a shell script. Output follows curl's output options: the body on stdout (or ``-o FILE``);
+``-i`` puts the response head first, ``-I`` (a HEAD) prints the head alone, ``-D FILE``
+writes the head to a file; ``-f`` prints no body for a status of 400 or more and exits 22
+(``--fail-with-body`` prints it and exits 22); ``-w FORMAT`` prints curl's variables at the
+end; ``-v`` shows the request head (with its Cookie line) and the response head on
+stderr as ``>``/``<`` lines, secrets masked. A timing line ends on stderr unless ``-s``.
+Exit codes: 0 a response arrived, 22 with ``-f`` on a status of 400 or more, 1 a transport
+error (with its reason), 2 a bad command (with its position).
 """
-
 from __future__ import annotations
 
 import os
 import shlex
 import sys
+from dataclasses import dataclass
+from typing import NoReturn
 
 import click
 
+from httptool.cli.writeout import Transfer, write_out
 from httptool.dsl.curl import CurlRequest, parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.engine.client import send
@@ -26,9 +32,7 @@ from httptool.engine.request import InvalidRequest, PreparedRequest, build_reque
 from httptool.plan import MultipartBody, Ref, Template, TextBody
 from httptool.report.units import plural
 from httptool.secrets import mask_header_line
-
-#: curl short flags that take an argument: a cluster stops at them (``-XPOST``).
-_SHORT_WITH_ARG = set("XHdFbuAeomxEwD")
+from httptool.wiretext import to_wire
 
 
 @click.command(
@@ -46,40 +50,149 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
     \b
       httptool exec 'curl -s https://example.com/'
       httptool exec -i curl -X POST --json '{"a":1}' http://127.0.0.1:8080/post
+      httptool exec 'curl -sf -o out.json -w "%{http_code} %{time_total}\\n" URL'
 
-    Only ${env.NAME} references can be used (there is no scenario to define others).
+    Prints what curl prints for -i, -I, -D, -o, -f, --fail-with-body, -w, -s, -S
+    and -v. Exit codes:
+    0 a response, 22 with -f on a status of 400 or more, 1 a transport error, 2 a bad
+    command. Only ${env.NAME} references can be used (there is no scenario to define
+    others).
     """
     text = command[0] if len(command) == 1 else shlex.join(command)
     if not text.lstrip().startswith("curl"):
         text = "curl " + text
-    flags = _tool_flags(text)
-    include = include or "i" in flags
-    verbose = verbose or "v" in flags
-    req, cookies = _prepare(text)
-    if verbose:
-        for line in req.wire.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n"):
+    req, cookies, cr = _prepare(text)
+    out = Outputs.of(cr.outputs, include=include, verbose=verbose)
+    if out.verbose:
+        for line in _request_head(req, cookies).decode("latin-1").split("\r\n"):
             click.echo(f"> {mask_header_line(line)}", err=True)
         click.echo(">", err=True)
     resp = run(send(req, keep_body=True, cookies=cookies, jar=CookieJar()))
     if resp.error is not None:
-        click.echo(f"httptool: {resp.error.value}: {resp.reason}", err=True)
-        click.echo(_timing(resp), err=True)
-        sys.exit(1)
-    head = [f"HTTP/{resp.http_version} {resp.status} {resp.reason_phrase}".rstrip()]
-    head += [f"{k.decode('latin-1')}: {v.decode('latin-1')}" for k, v in resp.headers]
-    if verbose:  # the -v dump is a log: masked (-i below is the response itself, as curl's)
-        for line in head:
+        if out.errors:
+            click.echo(f"httptool: {resp.error.value}: {resp.reason}", err=True)
+        _finish(out, resp, req, cookies, b"", 1, resp.reason)
+    head = _head_bytes(resp.raw_head)
+    if out.verbose:  # the -v dump is a log: masked (-i below is the response itself, as curl's)
+        for line in head.decode("latin-1").split("\r\n")[:-2]:
             click.echo(f"< {mask_header_line(line)}", err=True)
         click.echo("<", err=True)
-    out = sys.stdout.buffer
-    if include:
-        out.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace"))
-    out.write(resp.body or b"")
-    out.flush()
-    click.echo(_timing(resp), err=True)
+    failed = out.fail and resp.status >= 400
+    if out.dump_header is not None:
+        _write(out.dump_header, head, append=False)
+    dest = out.output or "-"
+    first = True
+    if out.include or out.head_only:
+        _write(dest, head, append=False)
+        first = False
+    if not out.head_only and not (failed and not out.fail_with_body):
+        _write(dest, resp.body or b"", append=not first)
+    code, msg = (22, f"The requested URL returned error: {resp.status}") if failed else (0, "")
+    if failed and out.errors:
+        click.echo(f"httptool: (22) {msg}", err=True)
+    _finish(out, resp, req, cookies, head, code, msg)
 
 
-def _prepare(text: str) -> tuple[PreparedRequest, str | None]:
+@dataclass(slots=True)
+class Outputs:
+    """curl's output options of the command (and exec's own -i/-v)."""
+
+    include: bool = False
+    head_only: bool = False  # -I
+    verbose: bool = False
+    silent: bool = False
+    show_error: bool = False
+    fail: bool = False
+    fail_with_body: bool = False
+    output: str | None = None  # -o FILE ("-": stdout)
+    dump_header: str | None = None  # -D FILE
+    write_out: str | None = None  # -w FORMAT
+
+    @property
+    def errors(self) -> bool:
+        """Whether error messages are printed (curl: not with -s, unless -S)."""
+        return not self.silent or self.show_error
+
+    @classmethod
+    def of(cls, given: tuple[tuple[str, str | None], ...], include: bool,
+           verbose: bool) -> Outputs:
+        o = cls(include=include, verbose=verbose)
+        for name, arg in given:
+            if name in ("include", "verbose", "silent", "head"):
+                setattr(o, {"head": "head_only"}.get(name, name), True)
+            elif name == "show-error":
+                o.show_error = True
+            elif name in ("fail", "fail-with-body"):
+                o.fail = True
+                o.fail_with_body = o.fail_with_body or name == "fail-with-body"
+            elif name == "output":
+                o.output = arg
+            elif name == "dump-header":
+                o.dump_header = arg
+            elif name == "write-out":
+                o.write_out = arg
+        return o
+
+
+def _finish(out: Outputs, resp: Response, req: PreparedRequest, cookies: str | None,
+            head: bytes, code: int, msg: str) -> NoReturn:
+    """The -w line, the timing line, and the exit."""
+    if out.write_out is not None:
+        fmt = out.write_out
+        if fmt.startswith("@"):
+            try:
+                with open(fmt[1:], encoding="utf-8") as f:
+                    fmt = f.read()
+            except OSError as e:
+                click.echo(f"httptool: cannot read the -w file: {e.strerror}", err=True)
+                fmt = ""
+        t = Transfer(resp, len(_request_head(req, cookies)) + len(req.body), len(req.body),
+                     len(head), code, msg)
+        _write("-", to_wire(write_out(fmt, t, lambda m: click.echo(f"httptool: {m}",
+                                                                    err=True))), append=True)
+    if not out.silent:
+        click.echo(_timing(resp), err=True)
+    sys.exit(code)
+
+
+def _write(dest: str, data: bytes, append: bool) -> None:
+    if dest == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(dest, "ab" if append else "wb") as f:
+            f.write(data)
+    except OSError as e:
+        click.echo(f"httptool: (23) cannot write {dest}: {e.strerror}", err=True)
+        sys.exit(23)  # curl's "write error"
+
+
+def _request_head(req: PreparedRequest, cookies: str | None) -> bytes:
+    """The request head as sent, with the Cookie line the pool adds (a fresh jar has no
+    cookies, so it is the -b one)."""
+    head = req.head
+    if cookies and not req.has_cookie_header:
+        head += b"Cookie: " + cookies.encode("latin-1", "replace") + b"\r\n"
+    return head + b"\r\n"
+
+
+def _head_bytes(raw: bytes) -> bytes:
+    """The response head(s) as received, up to the end of the final one (a 100 Continue
+    before it is printed too, as curl does)."""
+    pos = 0
+    while True:
+        end = raw.find(b"\r\n\r\n", pos)
+        if end < 0:
+            return raw
+        code = raw[pos + 9 : pos + 12]
+        if code[:1] == b"1" and code != b"101" and end + 4 < len(raw):
+            pos = end + 4
+            continue
+        return raw[: end + 4]
+
+
+def _prepare(text: str) -> tuple[PreparedRequest, str | None, CurlRequest]:
     """Parse, check and render the command; exits 2 with a located message if it is bad."""
     diags = Diagnostics(file="<command>")
     cr = parse_curl(text, 1, 1, diags, base_dir=os.getcwd())
@@ -102,7 +215,7 @@ def _prepare(text: str) -> tuple[PreparedRequest, str | None]:
         body = encode_body(cr.body, lambda t: render(t, scope))
         auth = (render(cr.auth.user, scope), render(cr.auth.password, scope)) if cr.auth else None
         cookies = render(cr.cookies, scope, header=True) if cr.cookies is not None else None
-        return build_request(cr.method, url, headers, body, cr.options, auth), cookies
+        return build_request(cr.method, url, headers, body, cr.options, auth), cookies, cr
     except RenderError as e:
         click.echo(f"<command>:{e.line}:{e.col}: error: {e}", err=True)
     except InvalidRequest as e:
@@ -120,25 +233,6 @@ def _refs(cr: CurlRequest) -> list[Ref]:
     elif isinstance(cr.body, MultipartBody):
         templates += [p.value for p in cr.body.parts]
     return [r for t in templates if t is not None for r in t.refs]
-
-
-def _tool_flags(text: str) -> set[str]:
-    """Which of curl's -i/-v the command itself carries (they change what we print)."""
-    try:
-        words = shlex.split(text.replace("\\\n", " "))
-    except ValueError:
-        return set()
-    found: set[str] = set()
-    for w in words[1:]:
-        if w in ("--include", "--verbose"):
-            found.add(w[2])
-        elif w.startswith("-") and not w.startswith("--"):
-            for c in w[1:]:
-                if c in _SHORT_WITH_ARG:
-                    break
-                if c in "iv":
-                    found.add(c)
-    return found
 
 
 def _ms(ns: int) -> str:

@@ -79,6 +79,9 @@ class CurlRequest:
     body: Body | None = None
     options: CurlOptions = field(default_factory=CurlOptions)
     retry: RetrySpec | None = None  # --retry N, for a request without a retry block
+    #: the curl program's output options as given (long name, argument or None), in
+    #: order: no effect on the request; ``httptool exec`` prints as they say
+    outputs: tuple[tuple[str, str | None], ...] = ()
 
 
 # --------------------------------------------------------------------------- option table
@@ -150,6 +153,7 @@ _LONG: dict[str, tuple[str, bool]] = {
     "verbose": ("ignore", False),
     "include": ("ignore", False),
     "fail": ("ignore", False),
+    "fail-with-body": ("ignore", False),
     "progress-bar": ("ignore", False),
     "no-progress-meter": ("ignore", False),
     "no-buffer": ("ignore", False),
@@ -255,6 +259,7 @@ class _State:
     proxy_user: tuple[str, int] | None = None  # -U: (user:password, offset)
     retry: dict[str, object] = field(default_factory=dict)  # --retry and --retry-*
     retry_at: int = -1
+    outputs: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 class _CurlParser:
@@ -383,6 +388,8 @@ class _CurlParser:
                     self.apply(action, _Arg(words[i], 0, t, w.start))
                     i += 1
                 else:
+                    if action == "ignore":
+                        self.st.outputs.append((t[2:], None))
                     self.apply_bool(action, True, w.start)
             elif flags and t == "--":
                 flags = False
@@ -406,6 +413,8 @@ class _CurlParser:
                         break
                     takes = _LONG[action][1] if action in _LONG else False
                     if not takes:
+                        if _LONG[action][0] == "ignore":
+                            self.st.outputs.append((action, None))
                         self.apply_bool(_LONG[action][0], True, at)
                         j += 1
                         continue
@@ -521,6 +530,7 @@ class _CurlParser:
             st.get_at = at if value else -1
         elif action == "head":
             st.head_at = at if value else -1
+            st.outputs.append(("head", None))  # exec prints the head of a -I
         elif action == "location":
             st.opts["follow_redirects"] = value
         elif action == "insecure":
@@ -544,7 +554,9 @@ class _CurlParser:
         getattr(self, "opt_" + action.replace("-", "_"))(a)
 
     def opt_ignore(self, a: _Arg) -> None:
-        pass
+        """An output option: no effect on the request; kept for ``httptool exec``."""
+        name = a.flag[2:] if a.flag.startswith("--") else _SHORT[a.flag[1]]
+        self.st.outputs.append((name, a.text))
 
     def opt_request(self, a: _Arg) -> None:
         m = a.text
@@ -1217,7 +1229,7 @@ class _CurlParser:
         cookies = self.cookie_header(url)
         options = CurlOptions(**st.opts) if st.opts else CurlOptions()  # type: ignore[arg-type]
         return CurlRequest(method, url, tuple(headers), cookies, st.auth, body, options,
-                           self.retry_spec())
+                           self.retry_spec(), tuple(st.outputs))
 
     def cookie_header(self, url: Template) -> Template | None:
         """The ``Cookie`` value as curl 7.88 builds it: the cookie file's cookies for the
