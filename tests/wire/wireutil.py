@@ -13,6 +13,7 @@ another order (``Authorization`` after ``Host``, ``Content-Length`` before its o
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -63,7 +64,13 @@ def tool_sends(cap: CaptureServer, command: str) -> tuple[list[bytes], int, str]
 
     from httptool.cli.exec_cmd import exec_command
 
-    result = CliRunner().invoke(exec_command, [command], catch_exceptions=False)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as cwd:  # where a probe's '-o x' lands, as curl's
+        os.chdir(cwd)
+        try:
+            result = CliRunner().invoke(exec_command, [command], catch_exceptions=False)
+        finally:
+            os.chdir(here)
     return [normalise(r) for r in cap.take()], result.exit_code, result.stderr
 
 
