@@ -30,6 +30,9 @@ _NOTES = {
     "globoff": "without it, `\\[` `\\]` `\\{` `\\}` are unescaped and a real glob is refused",
     "header": "`-H @file` is refused",
     "request-target": "",
+    "http1.1": "https offers only `http/1.1` by ALPN (docs/http2.md)",
+    "http2": "https: `h2, http/1.1` by ALPN (the default); http: h2c with prior knowledge",
+    "http2-prior-knowledge": "HTTP/2 or a clear failure, never a fallback to HTTP/1.1",
 }
 
 
@@ -41,8 +44,6 @@ def table() -> str:
             fate, note = "honoured", _NOTES.get(name, "")
         elif name in _LONG or opt.fate == "ignored":
             fate, note = "accepted, no effect", opt.why
-        elif name.startswith("http2"):
-            fate, note = "with HTTP/2 support", "honoured where httptool's HTTP/2 support is built in"
         else:
             fate, note = "not supported", opt.why
         rows.append(f"| `--{name}` | {short} | {fate} | {note.replace('|', '/')} |")

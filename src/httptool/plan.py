@@ -20,7 +20,7 @@ Conventions used throughout:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal
 
 # --------------------------------------------------------------------------- templates
@@ -161,6 +161,10 @@ class CurlOptions:
     tls_min: str | None = None  # --tlsv1.2 etc.: "1.0" .. "1.3"
     tls_max: str | None = None  # --tls-max
     location_trusted: bool = False  # --location-trusted: credentials follow redirects
+    #: HTTP version (docs/http2.md): None = curl's default (https offers h2 and http/1.1 by
+    #: ALPN, http is HTTP/1.1); "1.1" (--http1.1); "2" (--http2: h2c prior knowledge on
+    #: http://); "2-prior" (--http2-prior-knowledge: HTTP/2 or fail, no fallback)
+    http: Literal["1.1", "2", "2-prior"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +446,8 @@ class ScenarioPlan:
     cookies: Literal["vu", "shared", "off"] = "vu"
     line: int = field(default=0, compare=False)
     col: int = field(default=0, compare=False)
+    #: ``http = 1.1 | 2``: the HTTP version of requests without a curl flag for it
+    http: Literal["1.1", "2"] | None = None
 
 
 # --------------------------------------------------------------------------- file level
@@ -504,6 +510,15 @@ class Plan:
             if d.name == name:
                 return d
         raise KeyError(name)
+
+
+def with_http(plan: Plan, http: Literal["1.1", "2"]) -> Plan:
+    """``plan`` with every request and scenario speaking ``http``: ``scenario run
+    --http1.1/--http2`` wins over the file's ``http =`` and the requests' curl flags."""
+    return replace(
+        plan,
+        requests=tuple(replace(r, options=replace(r.options, http=http)) for r in plan.requests),
+        scenarios=tuple(replace(s, http=http) for s in plan.scenarios))
 
 
 # --------------------------------------------------------------------------- JSON view

@@ -25,7 +25,7 @@ def test_wire_format_and_header_order():
         b"Content-Length: 7\r\n\r\n{\"k\":1}"
     )
     assert req.wire == req.head + req.tail
-    assert req.origin == ("http", "api.test", 8080, None, None)
+    assert req.origin == ("http", "api.test", 8080, None, None, None)
 
 
 def test_caller_headers_replace_or_remove_defaults():

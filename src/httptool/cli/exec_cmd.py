@@ -74,6 +74,8 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
         _finish(out, resp, req, cookies, b"", 1, resp.reason)
     head = _head_bytes(resp.raw_head)
     if out.verbose:  # the -v dump is a log: masked (-i below is the response itself, as curl's)
+        click.echo(f"* using {'HTTP/2' if resp.protocol == 'h2' else 'HTTP/1.1'} "
+                   f"({resp.protocol})", err=True)
         for line in head.decode("latin-1").split("\r\n")[:-2]:
             click.echo(f"< {mask_header_line(line)}", err=True)
         click.echo("<", err=True)

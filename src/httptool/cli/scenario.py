@@ -51,6 +51,7 @@ from httptool.plan import (
     UseRow,
     flow_requests,
     to_jsonable,
+    with_http,
 )
 from httptool.report.units import fmt_duration
 from httptool.run.shard import RunOptions
@@ -190,6 +191,12 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--base-url-map", multiple=True, metavar="FROM=TO",
                      help="Send requests whose URL starts with FROM to TO instead "
                           "(repeatable)."),
+        click.option("--http1.1", "http", flag_value="1.1", default=None,
+                     help="Every request over HTTP/1.1 (overrides the file's http = and "
+                          "curl flags)."),
+        click.option("--http2", "http", flag_value="2",
+                     help="Every request over HTTP/2: h2 by ALPN for https://, h2c (prior "
+                          "knowledge) for http:// (docs/http2.md)."),
         click.option("--cookies", type=click.Choice(["vu", "shared", "off"]),
                      help="Cookie jar per VU (default), one shared by all VUs, or none."),
         click.option("--threshold", "thresholds", multiple=True, metavar="EXPR",
@@ -235,6 +242,9 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
     chosen = replace(chosen, load=load)
     plan = replace(plan, scenarios=tuple(chosen if s.name == chosen.name else s
                                          for s in plan.scenarios))
+    if kw["http"]:
+        plan = with_http(plan, kw["http"])
+        chosen = plan.scenario(chosen.name)
     pairs = parse_base_url_map(kw["base_url_map"])
     unmapped = unmatched_map_warnings(plan, chosen, pairs, env)
     if dry_run:

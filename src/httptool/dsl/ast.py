@@ -225,6 +225,7 @@ class ScenarioDecl:
     line: int
     col: int
     had_errors: bool = False  # a statement of it failed to parse
+    http: Lit | None = None  # ``http = 1.1 | 2 | auto``
 
 
 @dataclass(slots=True)

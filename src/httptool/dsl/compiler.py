@@ -17,7 +17,7 @@ import re
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from httptool import loadmodels
 from httptool.dsl import ast as A
@@ -519,11 +519,22 @@ class Compiler:
                 self.err("cookies must be shared, off or vu", s.cookies.line, s.cookies.col)
             else:
                 cookies = str(c)
+        http = self.http_setting(s.http) if s.http is not None else None
         flow = tuple(self.steps(s.flow))
         if not flow and not s.had_errors:
             self.err(f"scenario '{s.name}' runs nothing (add: run REQUEST)", s.line, s.col)
         return ScenarioPlan(s.name, load, flow, think, thresholds, cookies,  # type: ignore[arg-type]
-                            s.line, s.col)
+                            s.line, s.col, http=http)
+
+    def http_setting(self, v: A.Lit) -> Literal["1.1", "2"] | None:
+        """``http = 1.1 | 2 | auto``: the HTTP version of the scenario's requests that do
+        not choose one with a curl flag (docs/http2.md)."""
+        text = str(v.value).lower() if v.kind in ("num", "word", "str") else ""
+        if text in ("1.1", "2", "2.0"):
+            return "1.1" if text == "1.1" else "2"
+        if text != "auto":
+            self.err("http must be 1.1, 2 or auto", v.line, v.col)
+        return None
 
     def load(self, d: A.LoadDecl, s: A.ScenarioDecl) -> LoadSpec:
         """A scenario's load settings as a LoadSpec, with located errors: the settings'

@@ -143,6 +143,9 @@ _LONG: dict[str, tuple[str, bool]] = {
     "retry-connrefused": ("retry-connrefused", False),
     "retry-all-errors": ("retry-all-errors", False),
     "basic": ("ignore", False),
+    "http1.1": ("http1.1", False),
+    "http2": ("http2", False),
+    "http2-prior-knowledge": ("http2-prior-knowledge", False),
     # accepted, no effect on what is sent (output and progress of the curl tool itself)
     "output": ("ignore", True),
     "remote-name": ("ignore", False),
@@ -157,8 +160,10 @@ _LONG: dict[str, tuple[str, bool]] = {
     "progress-bar": ("ignore", False),
     "no-progress-meter": ("ignore", False),
     "no-buffer": ("ignore", False),
-    "http1.1": ("ignore", False),
 }
+
+#: --http1.1/--http2/--http2-prior-knowledge -> CurlOptions.http (docs/http2.md)
+_HTTP_VERSIONS = {"http1.1": "1.1", "http2": "2", "http2-prior-knowledge": "2-prior"}
 
 _SHORT: dict[str, str] = {
     "X": "request", "H": "header", "d": "data", "F": "form", "b": "cookie", "u": "user",
@@ -549,6 +554,11 @@ class _CurlParser:
             st.opts["follow_redirects"] = st.opts["location_trusted"] = value
         elif action in ("retry-connrefused", "retry-all-errors"):
             st.retry[action] = value
+        elif action in _HTTP_VERSIONS:  # the last one written wins, as in curl
+            if value:
+                st.opts["http"] = _HTTP_VERSIONS[action]
+            elif st.opts.get("http") == _HTTP_VERSIONS[action]:
+                del st.opts["http"]
 
     def apply(self, action: str, a: _Arg) -> None:
         getattr(self, "opt_" + action.replace("-", "_"))(a)

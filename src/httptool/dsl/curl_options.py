@@ -56,10 +56,7 @@ _PROTO = (
     'applies to a protocol other than HTTP(S), which httptool does not speak'
 )
 _HTTPV = (
-    'httptool speaks HTTP/1.1 (and HTTP/2 where its HTTP/2 support is present); other HTTP versions are not supported'
-)
-_H2 = (
-    "honoured by httptool's HTTP/2 support (not in this build)"
+    'httptool speaks HTTP/1.1 and HTTP/2; other HTTP versions are not supported'
 )
 _LOAD = (
     "the load shape (how many, how fast, in parallel) is set by the scenario's load statement, not per request"
@@ -76,7 +73,6 @@ _CONN = (
 _RETRY = (
     'write a retry block after the command instead: retry { max_attempts = N+1 } (it also sets the backoff and what to retry on)'
 )
-_HTTP11 = "httptool speaks HTTP/1.1 already"
 
 #: long name -> option, in the order of ``curl --help all`` (curl 7.88.1).
 OPTIONS: dict[str, CurlOption] = {
@@ -159,9 +155,9 @@ OPTIONS: dict[str, CurlOption] = {
     'hsts': CurlOption('', True, 'Enable HSTS with this cache file', "unsupported", 'HSTS caches are not supported; use https:// URLs'),
     'http0.9': CurlOption('', False, 'Allow HTTP 0.9 responses', "unsupported", _HTTPV),
     'http1.0': CurlOption('0', False, 'Use HTTP 1.0', "unsupported", _HTTPV),
-    'http1.1': CurlOption('', False, 'Use HTTP 1.1', "ignored", _HTTP11),
-    'http2': CurlOption('', False, 'Use HTTP 2', "unsupported", _H2),
-    'http2-prior-knowledge': CurlOption('', False, 'Use HTTP 2 without HTTP/1.1 Upgrade', "unsupported", _H2),
+    'http1.1': CurlOption('', False, 'Use HTTP 1.1'),
+    'http2': CurlOption('', False, 'Use HTTP 2'),
+    'http2-prior-knowledge': CurlOption('', False, 'Use HTTP 2 without HTTP/1.1 Upgrade'),
     'http3': CurlOption('', False, 'Use HTTP v3', "unsupported", _HTTPV),
     'http3-only': CurlOption('', False, 'Use HTTP v3 only', "unsupported", _HTTPV),
     'ignore-content-length': CurlOption('', False, 'Ignore the size of the remote resource', "unsupported", 'httptool always frames responses by their Content-Length'),

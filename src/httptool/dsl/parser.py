@@ -797,6 +797,12 @@ class Parser:
             self.next()
             self.next()
             sc.cookies = self.value(allow_word=True)
+        elif word == "http" and (self.at("OP", "=", 1) or self.at("PUNCT", ":", 1)):
+            if sc.http is not None:
+                raise self.fail(f"scenario '{sc.name}' already has an http setting", t)
+            self.next()
+            self.next()
+            sc.http = self.value(allow_word=True)
         elif word == "flow" and self.at("PUNCT", ":", 1):
             self.next()
             self.next()

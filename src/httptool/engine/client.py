@@ -31,6 +31,8 @@ from typing import Any, Protocol
 from httptool.engine.compress import DecodeError, decode
 from httptool.engine.dns import Address, DnsCache, DnsError, connect_to, lookup
 from httptool.engine.errors import ErrorKind
+from httptool.engine.h2conn import H2Connection, H2Stream
+from httptool.engine.h2wire import request_headers
 from httptool.engine.http import HttpConnection, Response
 from httptool.engine.proxy import ProxyError, TunnelProtocol, open_tunnel
 from httptool.engine.request import (
@@ -43,7 +45,7 @@ from httptool.engine.request import (
     parse_url,
     resolve_location,
 )
-from httptool.engine.tls import client_context, describe_tls_error
+from httptool.engine.tls import alpn_offer, client_context, describe_tls_error
 
 #: How often running requests are checked against their deadline (seconds).
 WATCHDOG_TICK = 0.01
@@ -52,6 +54,9 @@ _RESENDABLE = (ErrorKind.CLOSED, ErrorKind.RESET)
 #: Methods a client may send again on its own (RFC 9110 §9.2.2); any other method only
 #: with an ``Idempotency-Key`` header.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+#: How many new connections an HTTP/2 request the server did not process (GOAWAY,
+#: REFUSED_STREAM) is tried on before it fails.
+H2_MAX_TRIES = 3
 
 
 class CookieJar(Protocol):
@@ -75,7 +80,9 @@ class ClientContext:
 
     def __init__(self, dns: DnsCache | None = None) -> None:
         self.dns = dns or DnsCache()
-        self.busy: set[HttpConnection] = set()
+        #: running HTTP/1.1 connections and HTTP/2 streams (each has ``deadline``, ``resp``
+        #: and ``fail``)
+        self.busy: set[Any] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -131,6 +138,12 @@ class ConnectionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: dict[tuple, list[HttpConnection]] = {}
         self._all: set[HttpConnection] = set()
+        #: the HTTP/2 connection of each origin that has one (never in ``_idle``: a miss
+        #: there is where HTTP/2 is looked for, so the HTTP/1.1 path stays as it was)
+        self._h2: dict[tuple, H2Connection] = {}
+        #: origins whose connect may end in HTTP/2: concurrent requests wait for it
+        self._connecting: dict[tuple, asyncio.Future[None]] = {}
+        self._h1_only: set[tuple] = set()  # https origins whose server chose HTTP/1.1
         self.connections_opened = 0
 
     # ------------------------------------------------------------------ pool bookkeeping
@@ -141,7 +154,11 @@ class ConnectionPool:
             idle = self._idle[origin] = []
         return HttpConnection(self, origin, self.context.busy, idle)
 
-    def _lost(self, conn: HttpConnection) -> None:
+    def _lost(self, conn: HttpConnection | H2Connection) -> None:
+        if isinstance(conn, H2Connection):
+            if self._h2.get(conn.origin) is conn:
+                del self._h2[conn.origin]
+            return
         self._all.discard(conn)
         idle = conn.idle
         if idle and conn in idle:
@@ -164,6 +181,9 @@ class ConnectionPool:
         """Close every connection (idle and busy) of this pool."""
         for conn in list(self._all):
             conn.fail(ErrorKind.CLOSED, "pool closed")
+        for h2 in list(self._h2.values()):
+            h2.close()
+        self._h2.clear()
         self._all.clear()
         self._idle.clear()
 
@@ -204,7 +224,8 @@ class ConnectionPool:
         except _ConnectFailed as e:
             resp.error, resp.reason = e.kind, e.reason
         else:
-            conn.idle.append(conn)
+            if isinstance(conn, HttpConnection):
+                conn.idle.append(conn)
         resp.end_ns = perf_counter_ns()
         return resp
 
@@ -237,7 +258,7 @@ class ConnectionPool:
         if conn is not None and conn.lost:
             conn = self._take_idle(req.origin)
         if conn is None:
-            resp = await self._fresh(loop, req, wire, keep_body, deadline)
+            resp = await self._fresh(loop, req, wire, keep_body, deadline, cookies)
         else:
             resp = Response(req.method, req.url_text, start)
             fut: asyncio.Future[Response] = loop.create_future()
@@ -264,8 +285,8 @@ class ConnectionPool:
         resp.start_ns = start
         return resp
 
-    def _wire(self, req: PreparedRequest, cookies: str | None) -> bytes:
-        """The request bytes with a Cookie line: the jar's cookies and the ``-b`` ones."""
+    def _cookie(self, req: PreparedRequest, cookies: str | None) -> str | None:
+        """The Cookie value to add: the jar's cookies and the ``-b`` ones."""
         cookie = None
         jar = self.jar
         if jar is not None and not req.has_cookie_header:
@@ -273,6 +294,11 @@ class ConnectionPool:
             cookie = jar.header_for(u.secure, u.host, u.path)
         if cookies and not req.has_cookie_header:  # curl: -H 'Cookie: ...' wins over -b
             cookie = f"{cookies}; {cookie}" if cookie else cookies
+        return cookie
+
+    def _wire(self, req: PreparedRequest, cookies: str | None) -> bytes:
+        """The request bytes with a Cookie line: the jar's cookies and the ``-b`` ones."""
+        cookie = self._cookie(req, cookies)
         if not cookie:
             return req.wire
         return b"".join((req.head, b"Cookie: ", cookie.encode("latin-1", "replace"), b"\r\n",
@@ -285,15 +311,31 @@ class ConnectionPool:
         wire: bytes,
         keep_body: bool,
         deadline: int,
+        cookies: str | None = None,
+        tries: int = 0,
     ) -> Response:
-        """One request on a newly opened connection."""
+        """One request on a newly opened connection, or on the origin's HTTP/2 one."""
+        origin = req.origin
+        if self._h2 or self._connecting:
+            h2 = await self._h2_for(origin)
+            if h2 is not None:
+                return await self._on_h2(loop, h2, req, keep_body, deadline, cookies, tries)
         resp = Response(req.method, req.url_text, perf_counter_ns())
+        pending = None
+        if origin not in self._h1_only and origin not in self._connecting and _may_h2(req):
+            pending = self._connecting[origin] = loop.create_future()
         try:
             conn = await self._connect(req, resp, deadline)
         except _ConnectFailed as e:
             resp.error, resp.reason = e.kind, e.reason
             resp.end_ns = perf_counter_ns()
             return resp
+        finally:
+            if pending is not None:
+                del self._connecting[origin]
+                pending.set_result(None)
+        if isinstance(conn, H2Connection):
+            return await self._on_h2(loop, conn, req, keep_body, deadline, cookies, tries, resp)
         fut: asyncio.Future[Response] = loop.create_future()
         conn.deadline = deadline
         conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
@@ -306,6 +348,62 @@ class ConnectionPool:
             conn.on_done = None
             conn.fail(ErrorKind.CLOSED, "cancelled")
             raise
+
+    async def _h2_for(self, origin: tuple) -> H2Connection | None:
+        """The origin's usable HTTP/2 connection, after any connect to it in progress."""
+        pending = self._connecting.get(origin)
+        if pending is not None:
+            await asyncio.shield(pending)
+        h2 = self._h2.get(origin)
+        return h2 if h2 is not None and h2.usable else None
+
+    async def _on_h2(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        conn: H2Connection,
+        req: PreparedRequest,
+        keep_body: bool,
+        deadline: int,
+        cookies: str | None,
+        tries: int,
+        resp: Response | None = None,
+    ) -> Response:
+        """One request as a stream of ``conn``. A stream the server did not process
+        (GOAWAY, REFUSED_STREAM) goes again on a new connection: a copy that was sent is
+        kept in ``copies`` (counted as a request), one still queued is not a copy."""
+        if resp is None:
+            resp = Response(req.method, req.url_text, perf_counter_ns())
+        fut: asyncio.Future[Response] = loop.create_future()
+        st = H2Stream(resp, request_headers(req, self._cookie(req, cookies)), req.body,
+                      fut.set_result, keep_body, req.is_head, deadline)
+        conn.submit(st)
+        ctx = self.context
+        if ctx._timer is None or ctx._loop is not loop:
+            ctx.arm(loop)
+        try:
+            resp = await fut
+        except asyncio.CancelledError:
+            st.on_done = None
+            st.fail(ErrorKind.CLOSED, "cancelled")
+            raise
+        if not st.unprocessed:
+            return resp
+        if tries + 1 >= H2_MAX_TRIES:
+            resp.reason += f" (gave up after {H2_MAX_TRIES} connections)"
+            return resp
+        if st.sent:
+            why = not_resendable(req)
+            if why:
+                resp.reason += f" (not resent: {why})"
+                return resp
+        again = await self._fresh(loop, req, self._wire(req, cookies), keep_body, deadline,
+                                  cookies, tries + 1)
+        if st.sent:
+            again.copies = [resp, *(again.copies or [])]
+        elif resp.new_connection and not again.new_connection:
+            again.new_connection = True  # the connection opened for it counts
+            again.connect_ns, again.tls_ns = resp.connect_ns, resp.tls_ns
+        return again
 
     async def _resend(
         self,
@@ -325,7 +423,7 @@ class ConnectionPool:
             first.reason += f" (not resent: {why})"
             return first
         resp = await self._fresh(loop, req, wire, keep_body, deadline)
-        resp.copies = [first]
+        resp.copies = [first, *(resp.copies or [])]
         return resp
 
     async def _hop(
@@ -340,7 +438,7 @@ class ConnectionPool:
         wire = req.wire if self.jar is None and not cookies else self._wire(req, cookies)
         conn = self._take_idle(req.origin)
         if conn is None:
-            return await self._fresh(loop, req, wire, keep_body, deadline)
+            return await self._fresh(loop, req, wire, keep_body, deadline, cookies)
         resp = Response(req.method, req.url_text, perf_counter_ns())
         fut: asyncio.Future[Response] = loop.create_future()
         conn.deadline = deadline
@@ -404,7 +502,7 @@ class ConnectionPool:
     # ------------------------------------------------------------------ connecting
     async def _connect(
         self, req: PreparedRequest, resp: Response, deadline: int
-    ) -> HttpConnection:
+    ) -> HttpConnection | H2Connection:
         loop = asyncio.get_running_loop()
         opts = req.options
         remaining = (deadline - perf_counter_ns()) / 1e9
@@ -423,7 +521,7 @@ class ConnectionPool:
 
     async def _connect_now(
         self, loop: asyncio.AbstractEventLoop, req: PreparedRequest, resp: Response
-    ) -> HttpConnection:
+    ) -> HttpConnection | H2Connection:
         url, opts = req.url, req.options
         t0 = perf_counter_ns()
         proxy = None
@@ -441,9 +539,14 @@ class ConnectionPool:
                 self.context.dns, host, port, opts.resolve, opts.ip_version)
         except DnsError as e:
             raise _ConnectFailed(ErrorKind.DNS, str(e))
-        conn = self._new_connection(req.origin)
+        conn: HttpConnection | H2Connection
+        if not url.secure and proxy is None and opts.http in ("2", "2-prior"):
+            conn = H2Connection(self, req.origin, self.context.busy)  # h2c, prior knowledge
+        else:
+            conn = self._new_connection(req.origin)
         tunnel = proxy is not None and url.secure
-        proto: asyncio.Protocol = TunnelProtocol() if tunnel else conn
+        proto: asyncio.Protocol = (TunnelProtocol() if tunnel else _Pending() if url.secure
+                                   else conn)
         transport = None
         last: OSError | None = None
         if opts.unix_socket:  # --unix-socket: the URL is only the request's Host and path
@@ -470,14 +573,19 @@ class ConnectionPool:
             if url.secure:
                 try:
                     ctx = client_context(opts.insecure, opts.cacert, opts.cert, opts.key,
-                                         opts.capath, opts.tls_min, opts.tls_max)
+                                         opts.capath, opts.tls_min, opts.tls_max,
+                                         alpn_offer(opts.http))
                 except (OSError, ssl.SSLError) as e:
                     raise _ConnectFailed(ErrorKind.TLS, f"TLS setup failed: {e}")
+                pending = _Pending()
                 tls_transport = await loop.start_tls(
-                    transport, conn, ctx, server_hostname=url.host)
+                    transport, pending, ctx, server_hostname=url.host)
                 if tls_transport is None:
                     raise _ConnectFailed(ErrorKind.CLOSED, "connection closed during TLS")
-                conn.transport = tls_transport
+                conn = self._negotiated(req, conn, tls_transport)
+                tls_transport.set_protocol(conn)
+                conn.connection_made(tls_transport)
+                pending.replay(conn)
         except ProxyError as e:
             transport.abort()
             raise _ConnectFailed(ErrorKind.PROXY, str(e))
@@ -495,9 +603,65 @@ class ConnectionPool:
         resp.new_connection = True
         resp.connect_ns = t1 - t0
         resp.tls_ns = t2 - t1 if url.secure else 0
-        self._all.add(conn)
+        if isinstance(conn, H2Connection):
+            self._h2[req.origin] = conn
+        else:
+            self._all.add(conn)
         self.connections_opened += 1
         return conn
+
+    def _negotiated(self, req: PreparedRequest, conn: HttpConnection | H2Connection,
+                    transport: asyncio.Transport) -> HttpConnection | H2Connection:
+        """The connection for the protocol the server chose by ALPN (curl's rules: h2 when
+        offered and chosen, else HTTP/1.1; ``--http2-prior-knowledge`` never falls back)."""
+        ssl_object = transport.get_extra_info("ssl_object")
+        chosen = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
+        if chosen == "h2":
+            return H2Connection(self, req.origin, self.context.busy)
+        if req.options.http == "2-prior":
+            transport.abort()
+            raise _ConnectFailed(ErrorKind.TLS, "the server did not choose HTTP/2 in ALPN "
+                                 f"(it chose {chosen or 'nothing'}); "
+                                 "--http2-prior-knowledge does not fall back to HTTP/1.1")
+        self._h1_only.add(req.origin)
+        return conn
+
+
+class _Pending(asyncio.Protocol):
+    """Holds what arrives while the TLS handshake decides between HTTP/1.1 and HTTP/2,
+    then hands it to the connection chosen (:meth:`replay`)."""
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+        self.eof = False
+        self.lost: list[Exception | None] = []
+
+    def data_received(self, data: bytes) -> None:
+        self.data.append(data)
+
+    def eof_received(self) -> bool | None:
+        self.eof = True
+        return True  # keep the transport until the real protocol decides
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost.append(exc)
+
+    def replay(self, proto: asyncio.Protocol) -> None:
+        for data in self.data:
+            proto.data_received(data)
+        if self.eof:
+            proto.eof_received()
+        for exc in self.lost:
+            proto.connection_lost(exc)
+
+
+def _may_h2(req: PreparedRequest) -> bool:
+    """Whether a new connection for ``req`` may speak HTTP/2 (then concurrent requests of
+    the pool wait for it, to share it as streams)."""
+    http = req.options.http
+    if req.url.secure:
+        return http != "1.1"
+    return http in ("2", "2-prior") and not req.options.proxy
 
 
 def not_resendable(req: PreparedRequest) -> str:

@@ -104,6 +104,14 @@ class Response:
     def http_version(self) -> str:
         return parse_head(self.raw_head)[0] if self.raw_head else ""
 
+    @property
+    def protocol(self) -> str:
+        """``h2`` or ``http/1.1`` (as ALPN names them); "" before a response arrived."""
+        head = self.raw_head
+        if not head:
+            return ""
+        return "h2" if head.startswith(b"HTTP/2 ") else "http/1.1"
+
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), decoded as latin-1."""
         key = name.lower().encode("latin-1")
@@ -143,7 +151,7 @@ def parse_head(raw: bytes) -> tuple[str, list[tuple[bytes, bytes]]]:
             end = n
         lines = raw[pos:end].split(b"\r\n")
         status_line = lines[0]
-        code = status_line[9:12]
+        code = status_line[status_line.find(b" ") + 1:][:3]
         if code[:1] == b"1" and code != b"101" and end + 4 < n:
             pos = end + 4  # skip 100 Continue / 103 Early Hints
             continue
@@ -156,7 +164,7 @@ def parse_head(raw: bytes) -> tuple[str, list[tuple[bytes, bytes]]]:
             name, sep, value = line.partition(b":")
             if sep:
                 headers.append((name.strip(), value.strip()))
-        return status_line[5:8].decode("latin-1"), headers
+        return status_line[5:].split(b" ", 1)[0].decode("latin-1"), headers
 
 
 class Owner(Protocol):

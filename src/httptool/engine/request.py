@@ -205,8 +205,8 @@ def origin_key(url: URL, options: CurlOptions) -> tuple:
            if url.secure else None)
     where = (o.resolve, o.connect_to, o.ip_version, o.unix_socket)
     if where == _DIRECT:
-        return (url.scheme, url.host, url.port, o.proxy, tls)
-    return (url.scheme, url.host, url.port, o.proxy, tls, where)  # another place to connect
+        return (url.scheme, url.host, url.port, o.proxy, tls, o.http)
+    return (url.scheme, url.host, url.port, o.proxy, tls, o.http, where)  # another place
 
 
 _cache: dict[tuple, PreparedRequest] = {}

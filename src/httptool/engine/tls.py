@@ -3,7 +3,9 @@
 Verification is on by default (system trust store, host name checked, SNI sent);
 ``-k`` turns both checks off; ``--cacert`` (a file) or ``--capath`` (a directory)
 replace the trust store; ``--tlsv1.x``/``--tls-max`` bound the version; ``--cert``/``--key``
-present a client certificate. Contexts are cached: building one reads the trust store,
+present a client certificate. ALPN offers what the request's HTTP version allows (curl's
+rules: ``h2, http/1.1`` by default, ``http/1.1`` alone with ``--http1.1``, ``h2`` alone
+with ``--http2-prior-knowledge``). Contexts are cached: building one reads the trust store,
 which costs milliseconds.
 """
 
@@ -27,6 +29,7 @@ def client_context(
     capath: str | None = None,
     tls_min: str | None = None,
     tls_max: str | None = None,
+    alpn: tuple[str, ...] = ("http/1.1",),
 ) -> ssl.SSLContext:
     """The context for these options (raises ``OSError``/``ssl.SSLError`` on bad files).
     ``tls_min``/``tls_max`` are curl's ``--tlsv1.2``-style floor and ``--tls-max``."""
@@ -43,7 +46,7 @@ def client_context(
         ctx.verify_mode = ssl.CERT_NONE
     if cert:
         ctx.load_cert_chain(cert, key)
-    ctx.set_alpn_protocols(["http/1.1"])
+    ctx.set_alpn_protocols(list(alpn))
     return ctx
 
 
@@ -54,3 +57,12 @@ def describe_tls_error(exc: BaseException) -> str:
         return f"TLS certificate verification failed: {detail}"
     text = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
     return f"TLS handshake failed: {text}"
+
+
+def alpn_offer(http: str | None) -> tuple[str, ...]:
+    """The ALPN protocols an ``https://`` request offers for its ``http`` option."""
+    if http == "1.1":
+        return ("http/1.1",)
+    if http == "2-prior":
+        return ("h2",)
+    return ("h2", "http/1.1")

@@ -53,6 +53,7 @@ import itertools
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from time import perf_counter_ns
 from typing import Any, Protocol
 
@@ -309,6 +310,13 @@ def iteration_vars(variables: Sequence[VarDef]) -> tuple[VarDef, ...]:
 
 
 
+def _with_scenario_http(spec: RequestSpec, http: str | None) -> RequestSpec:
+    """The scenario's ``http =`` for a request whose curl command chose no version."""
+    if http is None or spec.options.http is not None:
+        return spec
+    return replace(spec, options=replace(spec.options, http=http))  # type: ignore[arg-type]
+
+
 class Runtime:
     """Everything one shard's VUs share. Numbers that must be unique run-wide (VU ids,
     ``${COUNTER}``, sequential data rows) are dealt round-robin: shard ``index`` of
@@ -351,7 +359,7 @@ class Runtime:
         # only the requests this flow can run: the summary lists what the scenario used
         used = set(flow_requests(scenario.flow))
         self.requests: dict[str, CompiledRequest] = {
-            r.name: CompiledRequest(r, recorder, self.url_map)
+            r.name: CompiledRequest(_with_scenario_http(r, scenario.http), recorder, self.url_map)
             for r in plan.requests if r.name in used}
         self.datasets = {d.name: d.rows for d in plan.data}
         self.think_time = scenario.think_time
@@ -684,10 +692,10 @@ class VU:
         st.ttfb.append(resp.ttfb_ns)
         st.bytes_sent += resp.bytes_sent
         st.bytes_received += resp.bytes_received
-        if resp.new_connection:  # a resent request always ends on a new connection
+        if resp.new_connection:
             st.conn.append(resp.connect_ns)
-            if resp.copies is not None:
-                self._resent(cr, req, resp.copies)
+        if resp.copies is not None:  # HTTP/2: the resent copy may share a new connection
+            self._resent(cr, req, resp.copies)
         status = resp.status
         reason = ""
         kind = ""

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from httptool.errors import HttptoolError
 from httptool.target.app import COUNTS_PATH, RESET_PATH, TargetState, create_app
+from httptool.target.h2gateway import start_h2_ports
 
 #: Seconds in-flight requests (a /delay, a long /bytes) get to finish on shutdown.
 SHUTDOWN_TIMEOUT = 1.0
@@ -62,6 +63,38 @@ def tls_context(cert: str, key: str | None = None) -> ssl.SSLContext:
     except (OSError, ssl.SSLError) as e:
         raise TargetStartError(f"cannot load TLS certificate/key ({cert}, {key}): {e}") from e
     return ctx
+
+
+@dataclass(frozen=True)
+class H2Ports:
+    """The HTTP/2 listeners to add (docs/http2.md): h2 over TLS (``tls`` is its context,
+    ALPN h2) and h2c (prior knowledge); None = not served. Both forward to the app."""
+
+    h2_port: int | None = None
+    h2c_port: int | None = None
+    tls: ssl.SSLContext | None = None
+
+
+async def _start_h2(host: str, bound: int, tls: bool, h2: H2Ports | None
+                    ) -> tuple[list[tuple[str, str]], Callable[[], Any]]:
+    """Start ``h2``'s listeners; their (label, url) pairs and an async closer."""
+    if h2 is None or (h2.h2_port is None and h2.h2c_port is None):
+        async def nothing() -> None:
+            return None
+        return [], nothing
+    local = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    try:
+        urls, servers, fw = await start_h2_ports(url_for(local, bound, tls), host, h2.h2_port,
+                                                 h2.h2c_port, h2.tls)
+    except OSError as e:
+        raise _bind_error(e, host, h2.h2_port or h2.h2c_port or 0) from e
+
+    async def close() -> None:
+        for server in servers:
+            server.close()
+        await fw.close()
+
+    return urls, close
 
 
 def _bind_error(e: OSError, host: str, port: int) -> TargetStartError:
@@ -104,8 +137,10 @@ def serve(
     ssl_context: ssl.SSLContext | None = None,
     on_listening: Callable[[str], None] | None = None,
     state: TargetState | None = None,
+    h2: H2Ports | None = None,
 ) -> TargetState:
     """Serve in the foreground until SIGINT or SIGTERM; returns the state (for a summary).
+    ``on_listening`` gets the URL, then each HTTP/2 listener's as ``URL (h2)``/``(h2c)``.
 
     Raises :class:`TargetStartError` when the address cannot be bound.
     """
@@ -113,6 +148,11 @@ def serve(
 
     async def main() -> None:
         runner, bound = await start_site(create_app(state), host, port, ssl_context)
+        try:
+            extra, close_h2 = await _start_h2(host, bound, ssl_context is not None, h2)
+        except TargetStartError:
+            await runner.cleanup()
+            raise
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -121,8 +161,11 @@ def serve(
         try:
             if on_listening is not None:
                 on_listening(url_for(host, bound, ssl_context is not None))
+                for label, url in extra:
+                    on_listening(f"{url} ({label})")
             await stop.wait()
         finally:
+            await close_h2()
             await runner.cleanup()
 
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
@@ -156,6 +199,9 @@ class ThreadTarget:
     port: int = 0
     ssl_context: ssl.SSLContext | None = None
     state: TargetState = field(default_factory=TargetState)
+    h2: H2Ports | None = None
+    #: label ("h2", "h2c") -> URL of each HTTP/2 listener, once started
+    h2_urls: dict[str, str] = field(default_factory=dict)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _stop: asyncio.Event | None = field(default=None, repr=False)
@@ -173,6 +219,9 @@ class ThreadTarget:
                 runner, self.port = await start_site(
                     create_app(self.state), self.host, self.port, self.ssl_context
                 )
+                extra, close_h2 = await _start_h2(self.host, self.port,
+                                                  self.ssl_context is not None, self.h2)
+                self.h2_urls = dict(extra)
             except BaseException as e:
                 error.append(e)
                 ready.set()
@@ -183,6 +232,7 @@ class ThreadTarget:
             try:
                 await self._stop.wait()
             finally:
+                await close_h2()
                 await runner.cleanup()
 
         def run() -> None:
@@ -268,6 +318,8 @@ class ProcessTarget:
     tls_key: str | None = None
     extra_args: list[str] = field(default_factory=list)
     url: str = ""
+    #: label ("h2", "h2c") -> URL, from the listening lines of ``--h2-port``/``--h2c-port``
+    h2_urls: dict[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def command(self) -> list[str]:
@@ -296,6 +348,12 @@ class ProcessTarget:
             raise TargetStartError(f"target did not start: {(line + err).strip()!r}")
         self.url = line[len(LISTENING_PREFIX):].strip()
         self.port = int(self.url.rsplit(":", 1)[1])
+        for _ in range(sum(a in ("--h2-port", "--h2c-port") for a in self.extra_args)):
+            # printed right after the first line (maybe already in the reader's buffer,
+            # which select() does not see): a blocking read, ended by EOF if the child dies
+            raw = self._proc.stdout.readline().decode(errors="replace")  # type: ignore[union-attr]
+            url, _, label = raw[len(LISTENING_PREFIX):].strip().partition(" ")
+            self.h2_urls[label.strip("()")] = url
         # Nothing else is written to stdout; stderr is drained so a chatty child never blocks.
         threading.Thread(target=self._drain, daemon=True).start()
         return self

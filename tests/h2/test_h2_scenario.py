@@ -1,0 +1,89 @@
+"""``scenario run`` over HTTP/2 against the built-in target's h2/h2c ports: the
+scenario's ``http =`` setting, ``--http1.1``/``--http2`` overriding it, parallel branches
+multiplexed on each VU's connection, and the tool's request count equal to the server's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from httptool.target.server import ProcessTarget
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture(scope="module")
+def h2target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcessTarget, str]]:
+    ca = str(tmp_path_factory.mktemp("h2") / "ca.pem")
+    server = ProcessTarget(extra_args=["--h2-port", "0", "--h2c-port", "0", "--ca-out", ca])
+    server.start()
+    try:
+        yield server, ca
+    finally:
+        server.stop()
+
+
+def _scenario(tmp_path: Path, https: str, plain: str, ca: str, http: str) -> Path:
+    text = f"""
+request get {{
+  curl {https}/get --cacert {ca}
+  assert status == 200
+}}
+request post {{
+  curl {plain}/post -d 'a=1'
+}}
+scenario main {{
+  http = {http}
+  load {{ vus = 3
+    iterations = 30 }}
+  run get
+  parallel {{
+    run post
+    run get
+  }}
+}}
+"""
+    path = tmp_path / "h2.httpx"
+    path.write_text(text)
+    return path
+
+
+def _run(path: Path, tmp_path: Path, *args: str) -> tuple[dict, list[dict]]:
+    summary, rows = tmp_path / "s.json", tmp_path / "rows.ndjson"
+    p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
+                        "--workers", "1", "--summary-json", str(summary),
+                        "--out", f"json={rows}", *args],
+                       capture_output=True, text=True, timeout=80)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return (json.loads(summary.read_text()),
+            [json.loads(line) for line in rows.read_text().splitlines()])
+
+
+def test_http2_setting_multiplexes_and_counts_match(
+        h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
+    server, ca = h2target
+    server.reset()
+    path = _scenario(tmp_path, server.h2_urls["h2"], server.h2_urls["h2c"], ca, "2")
+    summary, rows = _run(path, tmp_path)
+    counts = server.counts()
+    assert counts["total"] == 90 == len(rows)
+    assert counts["paths"] == {"/get": 60, "/post": 30}
+    assert all(r["ok"] for r in rows)
+    assert (summary["requests"], summary["failures"], summary["resent"]) == (90, 0, 0)
+
+
+def test_command_line_http11_overrides_the_file(
+        h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
+    server, ca = h2target
+    server.reset()
+    # the h2c port speaks only HTTP/2: forced to HTTP/1.1 every request to it fails, and
+    # the h2 port offers only h2 by ALPN, so --http1.1 cannot reach it either
+    path = _scenario(tmp_path, server.url, server.url, ca, "2")
+    _, rows = _run(path, tmp_path, "--http1.1")
+    assert len(rows) == 90 and all(r["ok"] for r in rows)
+    assert server.counts()["total"] == 90
