@@ -78,7 +78,7 @@ CASES: list[tuple[str, list[str]]] = \
   '  run a\n'
   '}\n',
   ["3:20: error: unknown load setting 'duraton' (expected vus, rps, duration, iterations, "
-   'ramp_up, max_vus, graceful_stop, stage)']),
+   'ramp_up, max_vus, graceful_stop, per, stage)']),
  ('request a {\n  curl http://h/a\n  retry { max_attempts = 0  backoff = random }\n}\n',
   ['3:26: error: max_attempts must be at least 1',
    '3:39: error: backoff must be constant, linear or exponential']),

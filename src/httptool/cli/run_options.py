@@ -81,7 +81,8 @@ def override_load(
     """The scenario's load with the command-line overrides applied (DSL.md: ``--vus``,
     ``--duration``, ``--rps``, ``--iterations`` replace the matching field).
 
-    ``--rps`` switches to the open model and ``--iterations`` to the iterations model;
+    ``--rps`` switches to the open model and ``--iterations`` to the iterations model
+    (an iterations load keeps its kind: per VU stays per VU);
     overriding the VU count, rate or duration of a staged load replaces the stages by a
     constant load at the stages' peak."""
     for flag, v in (("--vus", vus), ("--duration", duration), ("--rps", rps),
@@ -101,7 +102,8 @@ def override_load(
         else:
             ld = replace(ld, rps=ld.rps or peak, duration=total, stages=())
     if iterations is not None:
-        ld = replace(ld, model=ITERATIONS.name, iterations=iterations,
+        counted = not model_of(ld).timed  # an iterations load keeps its kind (per VU?)
+        ld = replace(ld, model=ld.model if counted else ITERATIONS.name, iterations=iterations,
                      vus=vus or (ld.vus if not model_of(ld).rate else None) or 1,
                      duration=duration, ramp_up=None)
     elif rps is not None:

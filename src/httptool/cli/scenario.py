@@ -179,7 +179,8 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--rps", type=float, metavar="R",
                      help="Open model: start R iterations per second."),
         click.option("--iterations", type=int, metavar="N",
-                     help="Run exactly N iterations in total (with --vus VUs)."),
+                     help="Run exactly N iterations in total (with --vus VUs; N per VU when the "
+                          "scenario's load says per vu)."),
         click.option("--max-vus", type=int, metavar="N",
                      help="Open model: most VUs the pool may grow to."),
         click.option("--graceful-stop", metavar="D",

@@ -60,7 +60,8 @@ BUILTINS = frozenset({"VU", "ITER", "TIME", "UUID", "COUNTER", "RANDOM", "env", 
 LATENCY_METRICS = ("p50", "p90", "p95", "p99", "avg", "min", "med", "max")
 RATE_METRICS = ("error_rate", "checks")
 METRICS = (*LATENCY_METRICS, *RATE_METRICS, "rps", "dropped")
-LOAD_KEYS = ("vus", "rps", "duration", "iterations", "ramp_up", "max_vus", "graceful_stop")
+LOAD_KEYS = ("vus", "rps", "duration", "iterations", "ramp_up", "max_vus", "graceful_stop",
+             "per")
 RETRY_KEYS = ("max_attempts", "backoff", "base_delay", "max_delay", "jitter", "on")
 _DASHED = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_-]*)+)")
 
@@ -553,6 +554,13 @@ class Compiler:
             v = f.value
             if f.key in ("duration", "ramp_up", "graceful_stop"):
                 kw[f.key] = self.seconds(v, f.key)
+            elif f.key == "per":
+                if v.kind in ("word", "str") and v.value in loadmodels.PER_VU:
+                    kw[f.key] = "vu"
+                else:
+                    self.err("per takes vu: each VU runs the iterations "
+                             f"({loadmodels.per_vu.EXAMPLE})", v.line, v.col)
+                    kw[f.key] = None
             elif f.key == "rps":
                 if v.kind != "num":
                     self.err("rps must be a number", v.line, v.col)
@@ -599,14 +607,17 @@ class Compiler:
                 self.err(f"impossible load: 0 {what}", v.line, v.col)
         self.check_zero_time(kw, pos, stages, first_stage_duration)
         has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
-        model.check(loadmodels.Settings(kw, {k: (f.value.line, f.value.col)
-                                             for k, f in pos.items()},
-                                        has_time, d.line, d.col), self.err)
+        settings = loadmodels.Settings(
+            kw, {k: (f.value.line, f.value.col) for k, f in pos.items()},
+            {k: (f.line, f.col) for k, f in pos.items()}, has_time, d.line, d.col)
+        model.check(settings, self.err)
         for key, value in model.defaults.items():
             if kw.get(key) is None and key not in pos:
                 kw[key] = value
         if kw.get("graceful_stop") is None:
             kw.pop("graceful_stop", None)
+        for key in model.marks:
+            kw.pop(key, None)
         return LoadSpec(model.name, stages=tuple(stages), line=d.line, col=d.col, **kw)
 
     def check_zero_time(self, kw: dict[str, Any], pos: dict[str, A.KV], stages: list[Stage],

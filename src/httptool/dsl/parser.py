@@ -888,16 +888,18 @@ class Parser:
                 load.fields.append(self.for_duration())
         elif unit.value in ("iterations", "iteration"):
             load.fields.append(A.KV("iterations", num, n.line, n.col))
+            self.per_vu(load)
             if self.accept("IDENT", "with"):
                 v = self.expect("NUM", None, "a number of VUs")
                 self.expect("IDENT", "vus", "'vus'")
                 load.fields.append(A.KV("vus", A.Lit("num", v.value, v.line, v.col),
                                         v.line, v.col))
+                self.per_vu(load)
         else:
             raise self.fail(f"expected vus, rps or iterations, found {_describe(unit)}", unit)
         # optional trailing settings: max_vus=50 ramp_up=30s ...
         while self.at("IDENT") or self.at("PUNCT", ","):
-            if self.accept("PUNCT", ","):
+            if self.accept("PUNCT", ",") or self.per_vu(load):
                 continue
             self.accept("IDENT", "with")
             k = self.ident("a load setting")
@@ -905,6 +907,18 @@ class Parser:
                 self.accept("PUNCT", ":")
             load.fields.append(A.KV(str(k.value), self.value(), k.line, k.col))
         return load
+
+    def per_vu(self, load: A.LoadDecl) -> bool:
+        """``per vu`` after ``N iterations``, ``with M vus`` or among the trailing settings:
+        the setting ``per = vu`` (the compiler says where it does not belong)."""
+        p = self.peek()
+        if not self.accept("IDENT", "per"):
+            return False
+        if not self.accept("OP", "="):
+            self.accept("PUNCT", ":")
+        u = self.ident("'vu'")
+        load.fields.append(A.KV("per", A.Lit("word", u.value, u.line, u.col), p.line, p.col))
+        return True
 
     def for_duration(self) -> A.KV:
         """The ``D`` of ``load 10 vus for D``: a bare ``30`` gets the unit hint."""

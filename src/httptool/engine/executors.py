@@ -9,7 +9,7 @@
   **dropped** (counted, never delayed). The scheduled time is handed to the VU so
   latency can be measured from it (coordinated omission).
 * iterations (``N iterations with M vus``): exactly this shard's share of N, each taken by
-  whichever VU is free.
+  whichever VU is free; ``per vu``: N for each of this shard's VUs.
 
 Global numbering makes shards interleave: VU rank ``r`` and iteration ``k`` belong to shard
 ``r % shards`` / ``k % shards``; VU ids are ``rank + 1`` so they are unique run-wide.
@@ -267,19 +267,25 @@ class Executor:
 
     # ------------------------------------------------------------------ iterations model
 
-    async def _iterations(self) -> None:
+    async def _per_vu_iterations(self) -> None:
+        await self._iterations(per_vu=True)
+
+    async def _iterations(self, per_vu: bool = False) -> None:
+        """Shared: this shard's share of N, each taken by whichever VU is free; per VU:
+        N for each of this shard's VUs (``todo`` keys the count by rank, or one for all)."""
         load = self.load
-        remaining = self.shard.share(int(load.iterations or 0))
+        n = int(load.iterations or 0)
         ranks = list(self.shard.ranks(int(load.vus or 1)))
+        todo = {r: n for r in ranks} if per_vu else {-1: self.shard.share(n)}
         deadline = load.duration  # optional upper bound on the run
 
         async def vu_loop(rank: int) -> None:
-            nonlocal remaining
             vu = self._vu(rank + 1)
-            while remaining > 0 and not self.stop.is_set():
+            key = rank if per_vu else -1
+            while todo.get(key, 0) > 0 and not self.stop.is_set():
                 if deadline is not None and self._elapsed() >= deadline:
                     return
-                remaining -= 1
+                todo[key] -= 1
                 await self._one(vu, None)
 
         tasks = [self._spawn(vu_loop(r)) for r in ranks]
@@ -299,7 +305,7 @@ class Executor:
         finally:
             stopper.cancel()
         if deadline is not None or self.stop.is_set():
-            remaining = 0  # no new iterations; in-flight ones get the grace period
+            todo.clear()  # no new iterations; in-flight ones get the grace period
 
     # ------------------------------------------------------------------ open model
 
@@ -407,4 +413,5 @@ RUNNERS: dict[str, Callable[[Executor], Coroutine[Any, Any, None]]] = {
     loadmodels.CLOSED.name: Executor._closed,
     loadmodels.OPEN.name: Executor._open,
     loadmodels.ITERATIONS.name: Executor._iterations,
+    loadmodels.PER_VU_ITERATIONS.name: Executor._per_vu_iterations,
 }

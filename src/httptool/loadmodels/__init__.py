@@ -15,10 +15,11 @@ from httptool.loadmodels.base import LoadModel, Report, Settings
 from httptool.loadmodels.closed import CLOSED
 from httptool.loadmodels.iterations import ITERATIONS
 from httptool.loadmodels.open import OPEN
+from httptool.loadmodels.per_vu import PER_VU, PER_VU_ITERATIONS
 from httptool.plan import LoadSpec
 
 #: every model, in the order :func:`choose` asks them (the closed model claims the rest)
-ORDER: tuple[LoadModel, ...] = (OPEN, ITERATIONS, CLOSED)
+ORDER: tuple[LoadModel, ...] = (PER_VU_ITERATIONS, OPEN, ITERATIONS, CLOSED)
 MODELS: dict[str, LoadModel] = {m.name: m for m in ORDER}
 
 
@@ -32,5 +33,5 @@ def choose(keys: frozenset[str], stage_kind: str | None) -> LoadModel:
     return next(m for m in ORDER if m.claims(keys, stage_kind))
 
 
-__all__ = ["CLOSED", "ITERATIONS", "MODELS", "OPEN", "ORDER", "LoadModel", "Report",
-           "Settings", "choose", "model_of"]
+__all__ = ["CLOSED", "ITERATIONS", "MODELS", "OPEN", "ORDER", "PER_VU", "PER_VU_ITERATIONS",
+           "LoadModel", "Report", "Settings", "choose", "model_of"]

@@ -23,11 +23,13 @@ Report = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """A ``load`` as written: parsed ``values`` by key, ``where`` each value stands
-    (line, col), whether it says how long it lasts, and where the ``load`` keyword is."""
+    """A ``load`` as written: parsed ``values`` by key, ``where`` each value stands and
+    ``keys`` where each setting's name does (line, col), whether it says how long it
+    lasts, and where the ``load`` keyword is."""
 
     values: Mapping[str, Any]
     where: Mapping[str, tuple[int, int]]
+    keys: Mapping[str, tuple[int, int]]
     has_time: bool
     line: int
     col: int
@@ -35,6 +37,10 @@ class Settings:
     def at(self, key: str) -> tuple[int, int]:
         """Where ``key``'s value stands, else the ``load`` keyword."""
         return self.where.get(key, (self.line, self.col))
+
+    def key_at(self, key: str) -> tuple[int, int]:
+        """Where the setting ``key`` is named, else the ``load`` keyword."""
+        return self.keys.get(key, (self.line, self.col))
 
 
 class LoadModel:
@@ -50,6 +56,8 @@ class LoadModel:
     timed: ClassVar[bool] = True
     #: settings filled in when the load leaves them out
     defaults: ClassVar[Mapping[str, Any]] = {}
+    #: settings that only choose this model (``per vu``): not fields of the LoadSpec
+    marks: ClassVar[frozenset[str]] = frozenset()
 
     def claims(self, keys: frozenset[str], stage_kind: str | None) -> bool:
         """Whether a ``load`` with these settings (and stages of this kind) is this model."""
