@@ -23,6 +23,7 @@ lint: venv
 test: venv
 	@bash scripts/ensure-chromium.sh
 	@bash scripts/ensure-curl.sh
+	@bash scripts/ensure-prometheus.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -134,7 +134,7 @@ def test_parse_out_option(text: str, spec: OutSpec) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("out.json", "expected KIND=PATH"),
-    ("xml=out.xml", "unknown output kind 'xml' (use json or csv)"),
+    ("xml=out.xml", "unknown output kind 'xml' (use json, csv or prometheus)"),
     ("json=", "missing the file path"),
     ("=x", "unknown output kind ''"),
 ])

@@ -22,7 +22,9 @@ import click
 from httptool.metrics import RunResult
 from httptool.plan import Plan, ScenarioPlan, Threshold
 from httptool.report.info import RunInfo
+from httptool.report.listen import exposure_warning, parse_listen
 from httptool.report.listener import RunReporter
+from httptool.report.live import LiveOutputs, LiveServerError
 from httptool.report.outputs import (
     EventWriter,
     OutSpec,
@@ -94,6 +96,29 @@ def parse_outs(outs: Sequence[str]) -> tuple[list[OutSpec], bool]:
     except ValueError as e:
         _fail_usage(str(e))
         raise  # unreachable: _fail_usage exits
+
+
+def open_live(specs: Sequence[OutSpec], scenario: str) -> LiveOutputs:
+    """Bind every ``--out prometheus=HOST:PORT`` before the run (exit 2 if one cannot);
+    each URL is said on stderr, with a warning for a bind beyond loopback."""
+    live = LiveOutputs()
+    try:
+        for spec in specs:
+            if spec.kind != "prometheus":
+                continue
+            addr = parse_listen(spec.path, f"--out prometheus={spec.path}")
+            _warn_stderr(exposure_warning(addr, "--out prometheus"))
+            exp = live.add_prometheus(addr, scenario)
+            click.echo(f"httptool: Prometheus metrics at {exp.url}", err=True)
+    except (ValueError, LiveServerError) as e:
+        live.close()
+        _fail_usage(str(e))
+    return live
+
+
+def _warn_stderr(message: str | None) -> None:
+    if message:
+        click.echo(f"httptool: warning: {message}", err=True)
 
 
 def open_writers(specs: Sequence[OutSpec]) -> list[EventWriter]:
@@ -174,6 +199,7 @@ def run_command(
     cluster: str | None = None,
     shards: int | None = None,
     end_warnings: Sequence[str] = (),
+    linger: bool = False,
 ) -> int:
     """Run and report; returns the exit code. (Just over 80 lines: one straight sequence
     of open outputs, run, close, report, write files, choose the exit code; several
@@ -190,18 +216,24 @@ def run_command(
     if cluster is not None:
         # the Dask path (issue 9): same listener, same outcome, shards on the cluster
         runner = cluster_runner(cluster, shards)
-    writers = open_writers(specs)
+    live = open_live(specs, sc.name)
+    try:
+        writers = open_writers([s for s in specs if s.kind != "prometheus"])
+    except SystemExit:
+        live.close()
+        raise
     options = replace(options, events=bool(verbose or writers))
     count = shard_count(sc.load, workers)
     info = RunInfo.from_plan(file, sc, load_text, count, time.time())
     color = color_enabled(out, no_color)
     reporter = CliReporter.for_console(out, info, progress=progress and not quiet,
                                        verbose=verbose and not quiet, writers=writers,
-                                       color=color)
+                                       color=color, sinks=[live] if live.active else ())
     try:
         outcome = runner(plan, sc.name, workers, options, reporter)
     except BaseException:
         reporter.close()
+        live.close()
         raise
     result = outcome.result
     info.interrupted = outcome.interrupted
@@ -235,6 +267,11 @@ def run_command(
         click.echo(f"httptool: warning: {w}", err=True)
     for e in errors:
         click.echo(f"httptool: error: {e}", err=True)
+    try:
+        live.finish(result, info, outcomes)
+        live.hold(linger, lambda text: click.echo(f"httptool: {text}", err=True))
+    finally:
+        live.close()
     if outcome.interrupted:
         return EXIT_INTERRUPTED
     if errors:

@@ -205,8 +205,9 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--summary-json", metavar="PATH",
                      help="Write the whole merged result as JSON."),
         click.option("--out", "outs", multiple=True, metavar="KIND=PATH",
-                     help="Stream one line per request: json=PATH (NDJSON) or csv=PATH; "
-                          "PATH - is stdout (the console then goes to stderr)."),
+                     help="Stream one line per request: json=PATH (NDJSON) or csv=PATH "
+                          "(PATH - is stdout; the console then goes to stderr); or serve "
+                          "live metrics: prometheus=HOST:PORT (/metrics)."),
         click.option("--junit", metavar="PATH",
                      help="Write a JUnit XML report (a test case per check and threshold)."),
         click.option("--report", "report_html", metavar="PATH",

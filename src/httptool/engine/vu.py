@@ -128,6 +128,7 @@ class StatsSink(Protocol):
     ttfb: list[int]
     conn: list[int]
     svc: list[int]
+    code: list[int]  # HTTP status of each response
     bytes_sent: int
     bytes_received: int
 
@@ -690,6 +691,7 @@ class VU:
         st.end.append(end)
         st.vu.append(vu)
         st.ttfb.append(resp.ttfb_ns)
+        st.code.append(resp.status)
         st.bytes_sent += resp.bytes_sent
         st.bytes_received += resp.bytes_received
         if resp.new_connection:

@@ -8,6 +8,7 @@ holds a :class:`RequestStats` and, for a request that got a response, does only:
     st.end.append(end_ns)       # time.monotonic_ns() when the response completed
     st.vu.append(vu_id)
     st.ttfb.append(ttfb_ns)
+    st.code.append(status)      # the response's HTTP status
     st.bytes_sent += n_sent
     st.bytes_received += n_received
     # only when they apply:
@@ -73,9 +74,10 @@ class RequestStats:
     """Buffers and folded totals of one request name (see the module docstring)."""
 
     __slots__ = (
-        "_rec", "bytes_received", "bytes_sent", "conn", "connect_hist", "end", "err_end",
+        "_rec", "bytes_received", "bytes_sent", "code", "conn", "connect_hist", "end", "err_end",
         "err_vu", "errors", "fail_end", "fail_vu", "failures", "lat", "latency", "name",
-        "res_end", "res_vu", "resent", "responses", "service", "svc", "ttfb", "ttfb_hist", "vu",
+        "res_end", "res_vu", "resent", "responses", "service", "statuses", "svc", "ttfb",
+        "ttfb_hist", "vu",
     )
 
     def __init__(self, name: str, recorder: Recorder) -> None:
@@ -88,6 +90,7 @@ class RequestStats:
         self.ttfb: list[int] = []
         self.conn: list[int] = []
         self.svc: list[int] = []
+        self.code: list[int] = []
         self.fail_end: list[int] = []
         self.fail_vu: list[int] = []
         self.err_end: list[int] = []
@@ -102,6 +105,8 @@ class RequestStats:
         self.responses = 0
         self.errors = 0
         self.resent = 0
+        #: responses by HTTP status (folded from ``code``; for ``--out prometheus``)
+        self.statuses: dict[int, int] = {}
         self.latency = Histogram()
         self.ttfb_hist = Histogram()
         self.connect_hist = Histogram()
@@ -129,12 +134,14 @@ class RequestStats:
 
     def record(self, vu: int, latency_ns: int, end_ns: int, ttfb_ns: int, sent: int = 0,
                received: int = 0, connect_ns: int | None = None,
-               service_ns: int | None = None) -> None:
+               service_ns: int | None = None, status: int | None = None) -> None:
         """A response, as one call: for tests and non-hot callers (the engine inlines it)."""
         self.lat.append(latency_ns)
         self.end.append(end_ns)
         self.vu.append(vu)
         self.ttfb.append(ttfb_ns)
+        if status is not None:
+            self.code.append(status)
         self.bytes_sent += sent
         self.bytes_received += received
         if connect_ns is not None:
@@ -200,6 +207,11 @@ class RequestStats:
             self.fail_vu.clear()
             series.add_failures(series.second_of(ends))
             np.add.at(rec.vu_columns(int(vus.max()))[_FAIL], vus, 1)
+        if self.code:
+            codes, counts = np.unique(as_int64(self.code), return_counts=True)
+            self.code.clear()
+            for c, n in zip(codes.tolist(), counts.tolist(), strict=True):
+                self.statuses[c] = self.statuses.get(c, 0) + n
         if self.ttfb:
             self.ttfb_hist.record_many(self.ttfb)
             self.ttfb.clear()
@@ -220,7 +232,7 @@ class RequestStats:
             bytes_received=self.bytes_received, latency=self.latency.copy(),
             ttfb=self.ttfb_hist.copy(), connect=self.connect_hist.copy(),
             service=None if self.service is None else self.service.copy(),
-            resent=self.resent,
+            resent=self.resent, statuses=dict(self.statuses),
         )
 
 

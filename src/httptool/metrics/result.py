@@ -87,6 +87,8 @@ class RequestResult:
     connect_hist: Histogram = field(default_factory=Histogram)
     service_hist: Histogram | None = None
     resent: int = 0
+    #: responses by HTTP status (``--out prometheus``; not in ``to_dict``)
+    statuses: dict[int, int] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -126,6 +128,8 @@ class RequestResult:
             lat, ttfb, conn, svc = r.latency_hist, r.ttfb_hist, r.connect_hist, r.service_hist
             kinds = r.failures_by_kind
         self.responses += r.responses
+        for code, n in r.statuses.items():
+            self.statuses[code] = self.statuses.get(code, 0) + n
         self.errors += r.errors
         self.resent += r.resent
         for k, n in kinds.items():

@@ -39,7 +39,8 @@ class RequestSnapshot:
     requests by kind (transport kinds, ``status``, ``assertion``, ``extraction``,
     ``variable``, or any other string), each failed request once. ``service`` holds service
     time (from the actual send) in the open model, where ``latency`` is measured from the
-    scheduled start; it is None when nothing was recorded into it.
+    scheduled start; it is None when nothing was recorded into it. ``statuses`` counts
+    responses by HTTP status (responses recorded without one are in no status).
     """
 
     name: str
@@ -53,6 +54,7 @@ class RequestSnapshot:
     connect: Histogram = field(default_factory=Histogram)
     service: Histogram | None = None
     resent: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -66,6 +68,7 @@ class RequestSnapshot:
             "ttfb": self.ttfb.to_dict(), "connect": self.connect.to_dict(),
             "service": None if self.service is None else self.service.to_dict(),
             "resent": self.resent,
+            "statuses": {str(k): v for k, v in self.statuses.items()},
         }
 
     @classmethod
@@ -74,7 +77,8 @@ class RequestSnapshot:
         return cls(d["name"], d["responses"], d["errors"], dict(d["failures"]),
                    d["bytes_sent"], d["bytes_received"], Histogram.from_dict(d["latency"]),
                    Histogram.from_dict(d["ttfb"]), Histogram.from_dict(d["connect"]),
-                   None if svc is None else Histogram.from_dict(svc), d.get("resent", 0))
+                   None if svc is None else Histogram.from_dict(svc), d.get("resent", 0),
+                   {int(k): v for k, v in d.get("statuses", {}).items()})
 
 
 #: Columns of the per-VU table, in order.

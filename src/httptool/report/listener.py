@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from httptool.events import Event
 from httptool.metrics.result import RunResult
@@ -20,14 +20,23 @@ from httptool.report.progress import LiveProgress, PlainProgress, make_progress
 from httptool.report.verbose import VerbosePrinter
 
 
+class LiveSink(Protocol):
+    """A reader of the merged results during the run (the dashboard, the Prometheus
+    endpoint): ``update`` must be quick, it runs on the coordinator's thread."""
+
+    def update(self, result: RunResult) -> None: ...
+
+
 class RunReporter:
     """Progress (optional), verbose log (optional) and streaming files, fed during a run;
     :meth:`close` at the end (also after Ctrl-C or an error) finishes each of them."""
 
     def __init__(self, progress: PlainProgress | LiveProgress | None = None,
                  verbose: VerbosePrinter | None = None, writers: Sequence[EventWriter] = (),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 live: Sequence[LiveSink] = ()) -> None:
         self.progress = progress
+        self.live = list(live)
         self.verbose = verbose
         self.writers = list(writers)
         self.clock = clock
@@ -37,14 +46,14 @@ class RunReporter:
     @classmethod
     def for_console(cls, stream: TextIO, info: RunInfo, *, progress: bool, verbose: bool,
                     writers: Sequence[EventWriter] = (), live: bool | None = None,
-                    color: bool = True) -> RunReporter:
+                    color: bool = True, sinks: Sequence[LiveSink] = ()) -> RunReporter:
         """The usual wiring for ``scenario run``: ``--progress`` picks the plain line or
         the live panel (``live`` None: by ``stream.isatty()``); ``--verbose`` writes to
         the same console, above the panel when there is one."""
         prog = make_progress(stream, info, live=live, color=color) if progress else None
         printer = VerbosePrinter(prog.stream if prog is not None else stream) \
             if verbose else None
-        return cls(prog, printer, writers)
+        return cls(prog, printer, writers, live=sinks)
 
     def on_phase(self, phase: str) -> None:
         """Nothing to show per phase (the summary reports the run)."""
@@ -59,6 +68,8 @@ class RunReporter:
         self.last = result
         if self.progress is not None:
             self.progress.update(result, self.clock())
+        for sink in self.live:
+            sink.update(result)
 
     def on_signal(self, count: int) -> None:
         """Nothing here: the CLI says what a Ctrl-C does."""

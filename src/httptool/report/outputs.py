@@ -1,4 +1,7 @@
-"""``--out KIND=PATH``: parsing the option and opening the streaming writer it names."""
+"""``--out KIND=PATH``: parsing the option and opening the streaming writer it names.
+
+``prometheus=HOST:PORT`` is parsed here too (its "path" is the address), but it is no
+event writer: :mod:`httptool.report.live` opens it."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from httptool.report.csv_out import CsvWriter
 from httptool.report.ndjson import NdjsonWriter
 
 #: Accepted kinds -> canonical kind (``ndjson`` is an alias of ``json``).
-KINDS = {"json": "json", "ndjson": "json", "csv": "csv"}
+KINDS = {"json": "json", "ndjson": "json", "csv": "csv", "prometheus": "prometheus"}
 
 
 class EventWriter(Protocol):
@@ -25,7 +28,7 @@ class EventWriter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OutSpec:
-    kind: str  # "json" (NDJSON) or "csv"
+    kind: str  # "json" (NDJSON), "csv" or "prometheus" (path: HOST:PORT)
     path: str
 
 
@@ -39,9 +42,10 @@ def parse_out_option(text: str) -> OutSpec:
                          "or csv=results.csv")
     if kind not in KINDS:
         raise ValueError(f"invalid --out {text!r}: unknown output kind {kind!r} "
-                         "(use json or csv)")
+                         "(use json, csv or prometheus)")
     if not path.strip():
-        raise ValueError(f"invalid --out {text!r}: missing the file path after '='")
+        what = "address (HOST:PORT)" if KINDS[kind] == "prometheus" else "file path"
+        raise ValueError(f"invalid --out {text!r}: missing the {what} after '='")
     return OutSpec(KINDS[kind], path)
 
 
