@@ -12,13 +12,15 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
 from httptool.report.listen import ListenAddress
-from httptool.report.prometheus import PrometheusExporter
 from httptool.report.thresholds import ThresholdOutcome
+
+if TYPE_CHECKING:  # prometheus_client costs ~60 ms to import: only runs that use it pay
+    from httptool.report.prometheus import PrometheusExporter
 
 
 class LiveServerError(Exception):
@@ -57,6 +59,8 @@ class LiveOutputs:
         return bool(self.exporters) or self.dashboard is not None
 
     def add_prometheus(self, addr: ListenAddress, scenario: str) -> PrometheusExporter:
+        from httptool.report.prometheus import PrometheusExporter
+
         try:
             exp = PrometheusExporter(addr, scenario)
         except OSError as e:
