@@ -98,6 +98,9 @@ class H2Connection(asyncio.Protocol):
         self.lost = False
         self.goaway = False  # no new streams (GOAWAY received or sent)
         self.heard = False  # the server sent something: it speaks HTTP/2 or said otherwise
+        #: the server's SETTINGS arrived: until then one stream is open, so a limit below
+        #: the protocol's default (unlimited) is never exceeded before it is known
+        self.settled = False
         self.uses = 0
 
     @property
@@ -112,7 +115,7 @@ class H2Connection(asyncio.Protocol):
         if not self.usable:
             self._unprocessed(st, "connection closed before the request was sent")
             return
-        if len(self.streams) >= self.h2.remote_settings.max_concurrent_streams:
+        if len(self.streams) >= self._limit():
             self.queue.append(st)
             return
         self._open(st)
@@ -223,7 +226,10 @@ class H2Connection(asyncio.Protocol):
                     else:
                         self._finish(st, ErrorKind.RESET,
                                      f"stream reset by the server (RST_STREAM {code})")
-            elif isinstance(ev, WindowUpdated | RemoteSettingsChanged):
+            elif isinstance(ev, RemoteSettingsChanged):
+                self.settled = True
+                self._resume()
+            elif isinstance(ev, WindowUpdated):
                 self._resume()
             elif isinstance(ev, ConnectionTerminated):
                 self._goaway(ev)
@@ -357,9 +363,12 @@ class H2Connection(asyncio.Protocol):
         queue = self.queue
         if not queue or not self.usable:
             return
-        limit = self.h2.remote_settings.max_concurrent_streams
+        limit = self._limit()
         while queue and len(self.streams) < limit:
             self._open(queue.popleft())
+
+    def _limit(self) -> int:
+        return self.h2.remote_settings.max_concurrent_streams if self.settled else 1
 
     def _flush(self) -> None:
         data = self.h2.data_to_send()
