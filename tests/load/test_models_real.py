@@ -87,6 +87,15 @@ def check_counts(out: RunOutcome, counts: dict[str, Any], workers: int) -> RunRe
     return res
 
 
+def run_counted(target: Any, load: str | Plan, workers: int) -> tuple[RunResult, Collect]:
+    """Run ``load`` (a load line, or a whole plan) with events kept, check the invariants
+    every model keeps, and return the result with the events."""
+    lis = Collect()
+    out = run(target, plan(load) if isinstance(load, str) else load, workers, events=True,
+              listener=lis)
+    return check_counts(out, target.counts(), workers), lis
+
+
 def vu_iter_pairs_unique(lis: Collect) -> list[int]:
     """Every ``(VU, ITER)`` pair of the iteration events is unique; returns the VU ids."""
     pairs = [(e[2], e[3]) for e in lis.of(ITERATION)]
@@ -99,9 +108,7 @@ def vu_iter_pairs_unique(lis: Collect) -> list[int]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_closed_vus_for_duration(target: Any, workers: int) -> None:
-    lis = Collect()
-    out = run(target, plan("3 vus for 1s"), workers, events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, "3 vus for 1s", workers)
     assert [v.vu for v in res.vus] == [1, 2, 3]
     assert vu_iter_pairs_unique(lis) == [1, 2, 3]
     assert len(lis.of(REQUEST)) == res.total_requests
@@ -112,10 +119,7 @@ def test_closed_vus_for_duration(target: Any, workers: int) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_closed_ramp_up_starts_vus_evenly(target: Any, workers: int) -> None:
     """``ramp_up = 1s`` with 4 VUs: VU r (0-based) starts at r × 0.25 s."""
-    lis = Collect()
-    out = run(target, plan("{ vus = 4  duration = 1.5s  ramp_up = 1s }"), workers,
-              events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, "{ vus = 4  duration = 1.5s  ramp_up = 1s }", workers)
     assert [v.vu for v in res.vus] == [1, 2, 3, 4]
     assert vu_iter_pairs_unique(lis) == [1, 2, 3, 4]
     started = {e[2]: e[1] for e in lis.of(VU_START)}
@@ -132,9 +136,7 @@ def test_closed_vu_stages_active_vus_follow(target: Any, workers: int) -> None:
     """0 -> 2 VUs over the first second, 2 -> 6 over the next: the target is rounded up,
     so VU r starts once the ramp passes r - 1 and all six run before the end."""
     load = "{ stage { duration = 1s, vus = 2 } stage { duration = 1s, vus = 6 } }"
-    lis = Collect()
-    out = run(target, plan(load), workers, events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, load, workers)
     n = len(res.vus)
     assert n == 6, res.vus  # VU 6 starts at 1.75 s
     assert [v.vu for v in res.vus] == list(range(1, n + 1))
@@ -155,9 +157,7 @@ def test_closed_vu_stages_down_parks_vus(target: Any, workers: int) -> None:
     VU 1 goes on to the end."""
     load = ("{ stage { duration = 0.5s, vus = 4 } stage { duration = 0.5s, vus = 4 }"
             "  stage { duration = 0s, vus = 1 } stage { duration = 1s, vus = 1 } }")
-    lis = Collect()
-    out = run(target, plan(load), workers, events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, load, workers)
     assert [v.vu for v in res.vus] == [1, 2, 3, 4]
     assert vu_iter_pairs_unique(lis) == [1, 2, 3, 4]
     started = {e[2]: e[1] for e in lis.of(VU_START)}
@@ -176,10 +176,8 @@ def test_closed_vu_stages_down_parks_vus(target: Any, workers: int) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_open_rps_for_duration(target: Any, workers: int) -> None:
     """200 iterations/s for 1 s: exactly 200 scheduled, each started or counted dropped."""
-    lis = Collect()
-    out = run(target, plan("{ rps = 200  duration = 1s  graceful_stop = 0.5s }"), workers,
-              events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, "{ rps = 200  duration = 1s  graceful_stop = 0.5s }",
+                           workers)
     assert res.completed + res.dropped + res.interrupted == 200
     assert res.dropped == 0  # the default pool (up to 1000 VUs) never runs out here
     ids = vu_iter_pairs_unique(lis)
@@ -193,9 +191,7 @@ def test_open_rate_stages_change_the_rate(target: Any, workers: int) -> None:
     scheduled, and the per-second counts follow the stages."""
     load = ("{ stage { duration = 1s, rps = 50 } stage { duration = 1s, rps = 150 }"
             "  graceful_stop = 0.5s }")
-    lis = Collect()
-    out = run(target, plan(load), workers, events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, load, workers)
     assert res.completed + res.dropped + res.interrupted == 125
     assert res.dropped == 0
     per = {s.second: s.requests for s in res.series}
@@ -227,12 +223,19 @@ def test_open_too_few_vus_drops_and_never_delays(target: Any, workers: int) -> N
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_iterations_exact(target: Any, workers: int) -> None:
-    lis = Collect()
-    out = run(target, plan("101 iterations with 3 vus"), workers, events=True, listener=lis)
-    res = check_counts(out, target.counts(), workers)
+    res, lis = run_counted(target, "101 iterations with 3 vus", workers)
     assert res.total_requests == res.completed == 101
     assert res.dropped == 0
     assert vu_iter_pairs_unique(lis) == [1, 2, 3] == [v.vu for v in res.vus]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_per_vu_iterations_exact(target: Any, workers: int) -> None:
+    """``per vu``: 7 iterations for each of 3 VUs, 21 in all, 7 from every VU."""
+    res, lis = run_counted(target, "7 iterations with 3 vus per vu", workers)
+    assert res.total_requests == res.completed == 21
+    assert [(v.vu, v.iterations) for v in res.vus] == [(1, 7), (2, 7), (3, 7)]
+    assert vu_iter_pairs_unique(lis) == [1, 2, 3]
 
 
 # --------------------------------------------------------------------------- ${COUNTER}, ${VU}
@@ -254,10 +257,7 @@ def test_counter_and_vu_unique_across_processes(target: Any, load: str) -> None:
     """Two shard processes: every ``${COUNTER}`` value sent is unique (shard i of 2 deals
     i + 1, i + 3, ... without gaps, so each residue class is 1..n consecutive); every
     ``(${VU}, ${ITER})`` pair is unique; the URL's VU is the VU that sent it."""
-    lis = Collect()
-    p = plan_from(COUNTER_SCENARIO.format(base=BASE, load=load))
-    out = run(target, p, 2, events=True, listener=lis)
-    res = check_counts(out, target.counts(), 2)
+    res, lis = run_counted(target, plan_from(COUNTER_SCENARIO.format(base=BASE, load=load)), 2)
     reqs = lis.of(REQUEST)
     assert len(reqs) == res.total_requests
     counters, pairs = [], []

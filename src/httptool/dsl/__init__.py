@@ -23,6 +23,7 @@ from httptool.dsl.diagnostics import Diagnostic, Diagnostics
 from httptool.dsl.lexer import Lexer
 from httptool.dsl.parser import parse
 from httptool.errors import HttptoolError
+from httptool.inputs import read_input
 from httptool.plan import Plan
 
 __all__ = ["Diagnostic", "Diagnostics", "ScenarioFileError", "compile_source", "load_plan"]
@@ -55,15 +56,7 @@ def compile_source(
 
 def load_plan(path: str, scenario: str | None = None) -> tuple[Plan | None, Diagnostics, str]:
     """Read, parse and compile a scenario file; returns (plan or None, diagnostics, text)."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise ScenarioFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ScenarioFileError(f"{path}: is a directory, not a scenario file") from None
-    except OSError as e:
-        raise ScenarioFileError(f"{path}: cannot read: {e.strerror or e}") from None
+    raw = read_input(path, "scenario file", ScenarioFileError)
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # as text mode reads it

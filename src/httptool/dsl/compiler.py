@@ -14,7 +14,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -179,25 +179,26 @@ class Compiler:
                 self.data_names.add(it.name)
             elif isinstance(it, A.SharedDecl):
                 self.pools.add(it.name)
+        def add(out: list[Any], kind: str, it: Any, make: Callable[[Any], Any]) -> None:
+            """Compile the declaration ``it`` into ``out`` unless its name is taken (or
+            compiling it failed, which reported why)."""
+            if unique(kind, it.name, it.line, it.col):
+                made = make(it)
+                if made is not None:
+                    out.append(made)
+
         for it in f.items:
             if isinstance(it, A.VarDecl):
-                if unique("variable", it.name, it.line, it.col):
-                    variables.append(VarDef(it.name, self.var_value(it.value), it.line, it.col))
+                add(variables, "variable", it,
+                    lambda v: VarDef(v.name, self.var_value(v.value), v.line, v.col))
             elif isinstance(it, A.DataDecl):
-                if unique("data set", it.name, it.line, it.col):
-                    ds = self.dataset(it)
-                    if ds is not None:
-                        data.append(ds)
+                add(data, "data set", it, self.dataset)
             elif isinstance(it, A.SharedDecl):
                 unique("shared pool", it.name, it.line, it.col)
             elif isinstance(it, A.RequestDecl):
-                if unique("request", it.name, it.line, it.col):
-                    r = self.request(it)
-                    if r is not None:
-                        requests.append(r)
+                add(requests, "request", it, self.request)
             elif isinstance(it, A.ScenarioDecl):
-                if unique("scenario", it.name, it.line, it.col):
-                    scenarios.append(self.scenario(it))
+                add(scenarios, "scenario", it, self.scenario)
             elif isinstance(it, A.FlowDecl) and unique(it.kind, it.kind, it.line, it.col):
                 (setup if it.kind == "setup" else teardown).extend(self.steps(it.flow))
         if scenario is not None and all(s.name != scenario for s in scenarios):

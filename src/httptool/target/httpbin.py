@@ -133,35 +133,35 @@ def _hops(request: web.Request) -> int | None:
     return n if n is not None and 1 <= n <= MAX_REDIRECTS else None
 
 
-async def redirect(request: web.Request) -> web.Response:
-    """/redirect/{n}: 302 to /redirect/{n-1} ... /get (absolute URLs with ?absolute=true)."""
+def _chain(request: web.Request, prefix: str, absolute: bool) -> web.Response:
+    """One hop of an n-hop redirect chain: 302 to ``{prefix}/{n-1}``, to /get at the end;
+    ``absolute``: the Location has scheme and host."""
     n = _hops(request)
     if n is None:
         return _bad(f"redirect count must be 1..{MAX_REDIRECTS}")
-    target = "/get" if n == 1 else f"/redirect/{n - 1}"
-    if request.query.get("absolute", "").lower() == "true":
-        target = f"{request.scheme}://{request.host}{target}"
-        if n > 1:
-            target += "?absolute=true"
-    return web.Response(status=302, headers={"Location": target})
+    path = "/get" if n == 1 else f"{prefix}/{n - 1}"
+    if absolute:
+        path = f"{request.scheme}://{request.host}{path}"
+    return web.Response(status=302, headers={"Location": path})
+
+
+async def redirect(request: web.Request) -> web.Response:
+    """/redirect/{n}: 302 to /redirect/{n-1} ... /get (absolute URLs with ?absolute=true)."""
+    absolute = request.query.get("absolute", "").lower() == "true"
+    resp = _chain(request, "/redirect", absolute)
+    if absolute and resp.status == 302 and _hops(request) != 1:
+        resp.headers["Location"] += "?absolute=true"  # the next hop stays absolute
+    return resp
 
 
 async def relative_redirect(request: web.Request) -> web.Response:
     """/relative-redirect/{n}: relative Location headers, ending at /get."""
-    n = _hops(request)
-    if n is None:
-        return _bad(f"redirect count must be 1..{MAX_REDIRECTS}")
-    target = "/get" if n == 1 else f"/relative-redirect/{n - 1}"
-    return web.Response(status=302, headers={"Location": target})
+    return _chain(request, "/relative-redirect", False)
 
 
 async def absolute_redirect(request: web.Request) -> web.Response:
     """/absolute-redirect/{n}: absolute Location headers, ending at /get."""
-    n = _hops(request)
-    if n is None:
-        return _bad(f"redirect count must be 1..{MAX_REDIRECTS}")
-    path = "/get" if n == 1 else f"/absolute-redirect/{n - 1}"
-    return web.Response(status=302, headers={"Location": f"{request.scheme}://{request.host}{path}"})
+    return _chain(request, "/absolute-redirect", True)
 
 
 async def redirect_to(request: web.Request) -> web.Response:

@@ -1,0 +1,20 @@
+"""Reading a file the user named, with the one-line messages every command gives for it
+(``PATH: no such file``, ``PATH: is a directory, not a scenario file``, ``PATH: cannot
+read: Permission denied``), so a scenario and a summary file fail alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def read_input(path: str, what: str, error: Callable[[str], Exception]) -> bytes:
+    """The bytes of ``path`` (a ``what``: "scenario file"), or ``error(message)`` raised."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory, not a {what}") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read: {e.strerror or e}") from None
