@@ -17,6 +17,7 @@ from aiohttp.typedefs import Middleware
 from httptool.target import data, httpbin
 from httptool.target.counts import Counts
 from httptool.target.echo import json_response
+from httptool.target.forms import FormsRoutes, FormsState
 from httptool.target.placeholder import PlaceholderRoutes
 from httptool.target.session import SessionRoutes, Sessions
 
@@ -36,6 +37,7 @@ class TargetState:
     sessions: Sessions = field(default_factory=Sessions)
     #: ``--delay``: seconds added before every answer (a slower build, for compare tests)
     delay: float = 0.0
+    forms: FormsState = field(default_factory=FormsState)
 
 
 STATE_KEY = web.AppKey("httptool_target_state", TargetState)
@@ -92,5 +94,6 @@ def create_app(state: TargetState | None = None) -> web.Application:
     app.router.add_post(RESET_PATH, reset_counts)
     httpbin.add_routes(app.router)
     SessionRoutes(state.sessions).add_routes(app.router)
+    FormsRoutes(state.forms).add_routes(app.router)
     PlaceholderRoutes(data.build()).add_routes(app.router)
     return app
