@@ -82,8 +82,9 @@ def _emit(build: Callable[[], Imported], output: str | None) -> None:
 
 @click.group("import")
 def import_command() -> None:
-    """Write a .httpx scenario from traffic you already have: a HAR recording (har).
-    See docs/importing.md."""
+    """Write a .httpx scenario from a HAR recording (har).
+
+    Start from traffic you already have; see docs/importing.md."""
 
 
 @import_command.command("har")
