@@ -194,7 +194,7 @@ _SHELL_OP = re.compile(r"(?:\|\|?|\|&|&&?|;;?|[0-9]*(?:>>?|<)|&>>?)(?:&[0-9-])?|
 _IN_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
 _RESOLVE = re.compile(r"\+?([^:\s]+):([0-9]{1,5}):(\S+)")
 _CONNECT_TO = re.compile(r"(\[[^\]]*\]|[^:\[\]]*):([0-9]{0,5}):(\[[^\]]*\]|[^:\[\]]*):([0-9]{0,5})")
-_RANGE = re.compile(r"[0-9]*-[0-9]*(?:,[0-9]*-[0-9]*)*")
+_RANGE = re.compile(r"[0-9]*-[0-9]*(?:,[0-9]*-[0-9]*)*|[0-9]+")
 #: ``$NAME`` outside single quotes: a shell variable the pasted command relied on.
 _SHELL_VAR = re.compile(r"'[^']*'|\$'(?:[^'\\]|\\.)*'|\\.|\$([A-Za-z_][A-Za-z0-9_]*)", re.DOTALL)
 
@@ -1109,8 +1109,9 @@ class _CurlParser:
             self.arg_err(a, f"'{a.flag}' expects a byte range such as 0-499, 500- or -500, "
                             f"got '{a.text}'")
             return
+        text = a.text + "-" if a.text.isdigit() else a.text  # curl: '600' means '600-'
         self.st.custom.insert(0, ("Range", self.template(a.word, a.off, None, "raw",
-                                                          text="bytes=" + a.text)))
+                                                          text="bytes=" + text)))
 
     def opt_retry(self, a: _Arg) -> None:
         v = self._number(a, "the number of retries", integer=True)

@@ -288,7 +288,7 @@ def _encode(
             raise InvalidRequest(f"bad value for header {name!r}")
         if name.lower() == "cookie":
             has_cookie = True
-        lines.append(f"{name}: {value}")
+        lines.append(f"{name}: {value}" if value else f"{name}:")  # curl's 'Name;' is 'Name:'
     if auth is not None and "authorization" not in given:
         token = base64.b64encode(to_wire(f"{auth[0]}:{auth[1]}")).decode("ascii")
         lines.append(f"Authorization: Basic {token}")

@@ -1,0 +1,14 @@
+curl 'http://localhost:28139/api/orders' \
+  -H 'Accept: application/json' \
+  -H 'Accept-Language: en-GB,en;q=0.9,de;q=0.8' \
+  -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl' \
+  -H 'Connection: keep-alive' \
+  -H 'Content-Type: application/json' \
+  -H 'Origin: http://localhost:28139' \
+  -H 'Referer: http://localhost:28139/checkout' \
+  -H 'Sec-Fetch-Dest: empty' \
+  -H 'Sec-Fetch-Mode: cors' \
+  -H 'Sec-Fetch-Site: same-origin' \
+  -H 'User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36' \
+  --data-raw '{"items":[{"sku":"A-1","qty":2}],"note":"leave at door"}' \
+  --compressed

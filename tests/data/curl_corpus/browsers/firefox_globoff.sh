@@ -1,0 +1,1 @@
+curl --globoff 'http://localhost:28139/api/list?fields[]=id&fields[]=name&range={0,10}' -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' -H 'Accept: */*' -H 'Accept-Language: en-US,en;q=0.5' -H 'Accept-Encoding: gzip, deflate, br, zstd' -H 'Connection: keep-alive' -H 'Priority: u=4'

@@ -1,0 +1,1 @@
+curl 'http://localhost:28139/api/profile' -X PUT -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0' -H 'Accept: */*' -H 'Content-Type: application/x-www-form-urlencoded; charset=UTF-8' -H 'X-Requested-With: XMLHttpRequest' -H 'Origin: http://localhost:28139' -H 'Connection: keep-alive' --data-raw 'name=J%C3%BCrgen&bio=likes+curl'
