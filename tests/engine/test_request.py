@@ -32,7 +32,7 @@ def test_caller_headers_replace_or_remove_defaults():
     req = build_request("GET", "http://h/", [("User-Agent", "me"), ("Accept", None),
                                              ("Host", "other"), ("X-Empty", "")])
     assert req.wire == (b"GET / HTTP/1.1\r\nUser-Agent: me\r\nHost: other\r\n"
-                        b"X-Empty: \r\n\r\n")
+                        b"X-Empty:\r\n\r\n")  # curl sends an empty header as "Name:"
 
 
 def test_static_request_is_encoded_once():
