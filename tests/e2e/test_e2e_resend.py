@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from e2ecli import CliRun, httptool_run, send_sigint, write_scenario
 
+from support.backlog import FullBacklog
 from support.faultserver import FaultServer
 
 pytestmark = pytest.mark.timeout(120)
@@ -215,3 +216,46 @@ def test_the_issue_16_repro_against_the_built_in_target(tmp_path, fresh_target):
     assert counts["paths"] == {"/get": 7, "/reset-conn": 14}
     assert (doc["requests"], doc["resent"], doc["failures"]) == (21, 7, 7)
     _check_identity(r, doc, rows, counts["total"])
+
+
+_HANGING = """\
+request r {{
+  curl {base}/r
+}}
+scenario s {{
+  load {load}
+  run r
+}}
+"""
+
+
+@pytest.mark.parametrize(("workers", "ctrl_c"), [(1, False), (2, False), (2, True)],
+                         ids=["end-of-duration-1-worker", "end-of-duration-2-workers",
+                              "ctrl-c-2-workers"])
+def test_a_request_cancelled_while_connecting_is_not_counted(tmp_path, workers, ctrl_c):
+    """A listener with a full backlog: 2 of 6 VUs connect (the kernel queues them) and
+    write their GET, the other 4 stay connecting. At the end (of D plus the grace period,
+    or at Ctrl-C) every VU is cancelled: the 2 written GETs count as interrupted requests,
+    the 4 never written count nothing, so the tool's total is what the server received."""
+    srv = FullBacklog(backlog=1)  # Linux queues backlog + 1 = 2 connections
+
+    def on_line(t: float, line: str, proc: subprocess.Popen[bytes]) -> None:
+        if ctrl_c and t > 1.0 and not sent:
+            sent.append(line)
+            send_sigint(proc)
+
+    sent: list[str] = []
+    load = "6 vus for 30s" if ctrl_c else "6 vus for 1s"
+    try:
+        r, doc, rows = _run(tmp_path, _HANGING.format(base=srv.base, load=load),
+                            "--workers", str(workers), "--graceful-stop", "0.3s",
+                            on_line=on_line)
+    finally:
+        connections, heads = srv.drain()
+    assert (connections, heads) == (2, 2)
+    assert doc["total"]["failures_by_kind"] == {"interrupted": 2}, doc["total"]
+    assert doc["iterations"]["interrupted"] == 6  # the unsent requests' iterations too
+    assert [row["reason"] for row in rows] == ["interrupted: the run ended before the "
+                                               "response"] * 2
+    assert r.returncode == (130 if ctrl_c else 0), r.stderr
+    _check_identity(r, doc, rows, heads)

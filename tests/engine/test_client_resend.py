@@ -10,14 +10,16 @@ got. Connections the server closed or said it would close are never reused.
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 from netutil import arun
 
 from httptool.engine.client import ConnectionPool, not_resendable
-from httptool.engine.errors import ErrorKind
+from httptool.engine.errors import ErrorKind, cancelled_unsent
 from httptool.engine.request import build_request
 from httptool.plan import CurlOptions
+from support.backlog import FullBacklog
 from support.faultserver import FaultServer
 
 pytestmark = pytest.mark.timeout(30)
@@ -165,5 +167,36 @@ def test_close_after_every_nth_response_with_connection_close():
             assert all(r.error is None and not r.resent for r in rs)
             assert [r.new_connection for r in rs] == [True, False, False] * 3
             assert srv.total == 9 and srv.connections == 3
+
+    arun(main())
+
+
+async def _cancelled(pool: ConnectionPool, url: str, after: float) -> asyncio.CancelledError:
+    task = asyncio.ensure_future(_send(pool, "GET", url))
+    await asyncio.sleep(after)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError as e:
+        return e
+    raise AssertionError("the send finished before it was cancelled")
+
+
+def test_a_send_cancelled_while_connecting_says_nothing_was_written():
+    """The VU counts a cancelled request only when its bytes were written: a cancel while
+    the connection is still being opened carries NOT_SENT; one after the write does not."""
+    async def main() -> None:
+        srv = FullBacklog(backlog=0)  # the kernel queues 1 connection, then drops SYNs
+        filler = socket.create_connection(("127.0.0.1", int(srv.base.rsplit(":", 1)[1])))
+        try:
+            e = await _cancelled(ConnectionPool(), srv.base + "/", 0.3)
+            assert cancelled_unsent(e)
+        finally:
+            filler.close()
+            assert srv.drain() == (1, 0)
+        async with FaultServer() as fs:
+            e = await _cancelled(ConnectionPool(), fs.url("/slow-headers?ms=3000"), 0.3)
+            assert not cancelled_unsent(e)
+            assert fs.counts["/slow-headers"] == 1
 
     arun(main())

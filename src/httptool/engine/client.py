@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from httptool.engine.compress import DecodeError, decode
 from httptool.engine.dns import Address, DnsCache, DnsError, connect_to, lookup
-from httptool.engine.errors import ErrorKind
+from httptool.engine.errors import NOT_SENT, ErrorKind
 from httptool.engine.h2conn import H2Connection, H2Stream
 from httptool.engine.h2wire import request_headers
 from httptool.engine.http import HttpConnection, Response
@@ -258,7 +258,8 @@ class ConnectionPool:
         if conn is not None and conn.lost:
             conn = self._take_idle(req.origin)
         if conn is None:
-            resp = await self._fresh(loop, req, wire, keep_body, deadline, cookies)
+            resp = await self._fresh(loop, req, wire, keep_body, deadline, cookies,
+                                     first=True)
         else:
             resp = Response(req.method, req.url_text, start)
             fut: asyncio.Future[Response] = loop.create_future()
@@ -313,8 +314,12 @@ class ConnectionPool:
         deadline: int,
         cookies: str | None = None,
         tries: int = 0,
+        first: bool = False,
     ) -> Response:
-        """One request on a newly opened connection, or on the origin's HTTP/2 one."""
+        """One request on a newly opened connection, or on the origin's HTTP/2 one.
+        ``first``: no copy of it was written before (not a resend, not a redirect hop), so
+        a cancel while connecting means the server got nothing: the CancelledError carries
+        ``NOT_SENT`` (the VU then counts no request)."""
         origin = req.origin
         if self._h2 or self._connecting:
             h2 = await self._h2_for(origin)
@@ -330,6 +335,10 @@ class ConnectionPool:
             resp.error, resp.reason = e.kind, e.reason
             resp.end_ns = perf_counter_ns()
             return resp
+        except asyncio.CancelledError as e:
+            if first:
+                e.add_note(NOT_SENT)
+            raise
         finally:
             if pending is not None:
                 del self._connecting[origin]

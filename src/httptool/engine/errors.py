@@ -29,3 +29,14 @@ class ErrorKind(StrEnum):
 
 #: Kinds a ``retry { on timeout }`` clause means.
 TIMEOUT_KINDS = frozenset({ErrorKind.TIMEOUT, ErrorKind.CONNECT_TIMEOUT})
+
+
+#: The note (PEP 678) on the CancelledError of a request cancelled before any of its bytes
+#: were written (still connecting, resolving or in the TLS handshake): the server cannot
+#: have received it, so it is not counted. A request counts once its bytes were written.
+NOT_SENT = "httptool: cancelled before the request was written"
+
+
+def cancelled_unsent(e: BaseException) -> bool:
+    """Whether ``e`` (a CancelledError out of a send) carries :data:`NOT_SENT`."""
+    return NOT_SENT in getattr(e, "__notes__", ())

@@ -70,7 +70,7 @@ from httptool.engine.checks import (
 )
 from httptool.engine.client import ClientContext, ConnectionPool
 from httptool.engine.cookies import CookieMode, jar_factory
-from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind
+from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind, cancelled_unsent
 from httptool.engine.http import Response
 from httptool.engine.interpolate import (
     ESCAPERS,
@@ -659,9 +659,12 @@ class VU:
         try:
             resp: Response = await self.client.send(req, keep_body=cr.keep_body,
                                                     cookies=cookies)
-        except asyncio.CancelledError:
-            # cut at the end of the grace period (or a second Ctrl-C): the request was
-            # sent, so it is counted — a request with no response, of kind interrupted
+        except asyncio.CancelledError as e:
+            # cut at the end of the grace period (or a second Ctrl-C). Written, the request
+            # counts — one with no response, of kind interrupted; cut while its connection
+            # was still being opened, the server got nothing and neither does the count
+            if cancelled_unsent(e):
+                raise
             st.error(INTERRUPTED, vu, perf_counter_ns())
             if emit is not None:
                 emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
