@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from httptool.target.proc import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the scripts write their JSON results (outside the checkout).
 RESULTS_DIR = Path(os.environ.get("HTTPTOOL_BENCH_OUT", "/tmp/httptool-bench"))
@@ -161,12 +163,7 @@ def nginx(locations: Sequence[str] = (STATIC_LOCATION,), connections: int = 4096
                 raise SystemExit("nginx exited: " + (tmp / "error.log").read_text())
             yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            stop_process(proc)
 
 
 def run_child(cmd: list[str], timeout: float) -> tuple[str, float, float]:

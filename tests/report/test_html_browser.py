@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from httptool.target.proc import stop_process
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     pytest.skip("chromium is not on PATH (scripts/ensure-chromium.sh installs it: apt-get "
@@ -230,12 +232,7 @@ async def chromium_tab(profile: Path) -> AsyncIterator[tuple[CDP, str]]:
                                       {"targetId": target["targetId"], "flatten": True})
             yield cdp, attached["sessionId"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 async def open_report(report: Path, shots: Path) -> dict[str, Any]:

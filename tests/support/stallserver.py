@@ -33,8 +33,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
+
+from httptool.target.proc import parent_death_signal, stop_process
 
 LISTENING = "LISTENING "
 COUNTS_PATH = "/__counts"
@@ -137,24 +138,6 @@ class StallServer:
             writer.close()
 
 
-def _parent_death_hook() -> Callable[[], None] | None:
-    """Linux: SIGTERM the child if the test process dies without stopping it."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    term = int(signal.SIGTERM)
-
-    def hook() -> None:  # pragma: no cover - runs in the child before exec
-        prctl(1, term)  # PR_SET_PDEATHSIG
-
-    return hook
-
-
 class StallProcess:
     """A :class:`StallServer` in a child process; a context manager (stops it on exit)."""
 
@@ -171,7 +154,7 @@ class StallProcess:
             [sys.executable, __file__, "--host", self.host,
              "--stall-from", repr(self.stall_from), "--stall-to", repr(self.stall_to)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
-            preexec_fn=_parent_death_hook())
+            preexec_fn=parent_death_signal())
         assert self._proc.stdout is not None
         deadline = time.monotonic() + timeout
         line = ""
@@ -196,16 +179,8 @@ class StallProcess:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            stop_process(proc, 5)
 
     def __enter__(self) -> StallProcess:
         return self.start()

@@ -27,6 +27,7 @@ from aiohttp import web
 from httptool.errors import HttptoolError
 from httptool.target.app import COUNTS_PATH, RESET_PATH, TargetState, create_app
 from httptool.target.h2gateway import start_h2_ports
+from httptool.target.proc import parent_death_signal, stop_process
 
 #: Seconds in-flight requests (a /delay, a long /bytes) get to finish on shutdown.
 SHUTDOWN_TIMEOUT = 1.0
@@ -285,26 +286,6 @@ class ThreadTarget:
         self.stop()
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """Linux: a pre-exec hook that SIGTERMs the child if the test process dies without
-    stopping it. ctypes is loaded here, in the parent: after fork only the C call runs."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-    term = int(signal.SIGTERM)
-
-    def hook() -> None:  # pragma: no cover - runs in the child before exec
-        prctl(pr_set_pdeathsig, term)
-
-    return hook
-
-
 @dataclass
 class ProcessTarget:
     """``httptool target`` in a child process (own interpreter, own core, own GIL).
@@ -339,7 +320,7 @@ class ProcessTarget:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
-            preexec_fn=_parent_death_signal(),
+            preexec_fn=parent_death_signal(),
         )
         line = self._read_line(timeout)
         if not line.startswith(LISTENING_PREFIX):
@@ -398,19 +379,7 @@ class ProcessTarget:
 
     def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
-        proc = self._proc
-        if proc is None:
-            return None
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
-        if proc.stdout is not None:
-            proc.stdout.close()
-        return proc.returncode
+        return None if self._proc is None else stop_process(self._proc, timeout)
 
     def __enter__(self) -> ProcessTarget:
         return self.start()
