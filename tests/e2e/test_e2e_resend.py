@@ -130,11 +130,12 @@ def test_every_copy_is_counted_and_only_a_get_is_resent(tmp_path, workers):
     assert r.returncode == 0  # no threshold: failures alone do not fail the run
 
 
-def test_the_open_model_counts_every_copy(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_open_model_counts_every_copy(tmp_path, workers):
     srv = FaultServer().start_in_thread()
     try:
         text = _OK_THEN_RESET.format(base=srv.base, load="20 rps for 1s")
-        r, doc, rows = _run(tmp_path, text, "--workers", "2")
+        r, doc, rows = _run(tmp_path, text, "--workers", str(workers))
     finally:
         srv.stop_thread()
     assert doc["iterations"]["completed"] > 0
@@ -153,7 +154,7 @@ request h {{
   curl {base}/http10
 }}
 scenario s {{
-  load 3 iterations with 1 vus
+  load {load}
   {think}
   run a -> a -> c -> a -> h -> a
 }}
@@ -169,14 +170,19 @@ scenario s {{
     # go out before the FIN arrives; it is resent (a GET), the server never read it
     ({"close_every": 3, "close_silently": True}, "", True),
 ], ids=["timeout-close-every-connection-close-http10", "silent-close-every-3"])
-def test_connections_the_server_closes_are_not_reused(tmp_path, server, think, silent):
+@pytest.mark.parametrize("load", ["3 iterations with 1 vus", "3 rps for 1s"],
+                         ids=["iterations", "open"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_connections_the_server_closes_are_not_reused(tmp_path, server, think, silent, load,
+                                                      workers):
     srv = FaultServer(**server).start_in_thread()
     try:
-        r, doc, rows = _run(tmp_path, _FLOW.format(base=srv.base, think=think),
-                            "--workers", "1")
+        r, doc, rows = _run(tmp_path, _FLOW.format(base=srv.base, think=think, load=load),
+                            "--workers", str(workers))
     finally:
         srv.stop_thread()
     assert doc["failures"] == 0, r.stdout
+    assert doc["iterations"]["completed"] == 3, doc["iterations"]
     assert srv.dropped == 0 and srv.total == 18
     if silent:  # copies the server's HTTP layer never read are counted, as resent
         assert doc["requests"] == 18 + doc["resent"]
@@ -185,7 +191,8 @@ def test_connections_the_server_closes_are_not_reused(tmp_path, server, think, s
         _check_identity(r, doc, rows, srv.total)
 
 
-def test_ctrl_c_mid_run_partial_totals_equal_the_servers(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_mid_run_partial_totals_equal_the_servers(tmp_path, workers):
     srv = FaultServer().start_in_thread()
     seen: list[str] = []
 
@@ -198,7 +205,8 @@ def test_ctrl_c_mid_run_partial_totals_equal_the_servers(tmp_path):
     try:
         text = _OK_THEN_RESET.format(base=srv.base, curl="", load="2 vus for 30s")
         text = text.replace("run ok -> gone", "run ok -> gone\n  think 10ms")
-        r, doc, rows = _run(tmp_path, text, "--workers", "2", "--verbose", on_line=on_line)
+        r, doc, rows = _run(tmp_path, text, "--workers", str(workers), "--verbose",
+                            on_line=on_line)
     finally:
         srv.stop_thread()
     assert r.returncode == 130, r.stderr
@@ -207,14 +215,23 @@ def test_ctrl_c_mid_run_partial_totals_equal_the_servers(tmp_path):
     _check_identity(r, doc, rows, srv.total)
 
 
-def test_the_issue_16_repro_against_the_built_in_target(tmp_path, fresh_target):
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_issue_16_repro_against_the_built_in_target(tmp_path, fresh_target, method,
+                                                        workers):
     """7 iterations of ``GET /get -> GET /reset-conn``: the target read 21 requests
-    (``/reset-conn`` 14 times); the tool said 14 before, it says 21 now, 7 of them resent."""
+    (``/reset-conn`` 14 times); the tool said 14 before, it says 21 now, 7 of them resent.
+    With ``POST /reset-conn`` the POST reaches the target exactly once per iteration."""
     text = _OK_THEN_RESET.format(base=fresh_target.url, load="7 iterations with 1 vus")
-    r, doc, rows = _run(tmp_path, text.replace("/ok", "/get"), "--workers", "1")
+    text = text.replace("/ok", "/get")
+    if method == "POST":
+        text = text.replace(f"curl {fresh_target.url}/reset-conn",
+                            f"curl -X POST {fresh_target.url}/reset-conn -d 'order=7'")
+    r, doc, rows = _run(tmp_path, text, "--workers", str(workers))
     counts = fresh_target.counts()
-    assert counts["paths"] == {"/get": 7, "/reset-conn": 14}
-    assert (doc["requests"], doc["resent"], doc["failures"]) == (21, 7, 7)
+    gone = 14 if method == "GET" else 7
+    assert counts["paths"] == {"/get": 7, "/reset-conn": gone}
+    assert (doc["requests"], doc["resent"], doc["failures"]) == (7 + gone, gone - 7, 7)
     _check_identity(r, doc, rows, counts["total"])
 
 
