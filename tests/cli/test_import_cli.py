@@ -105,6 +105,17 @@ def test_ten_thousand_entries(tmp_path: Path) -> None:
 def test_help_lists_the_importers() -> None:
     r = httptool("import", "--help")
     assert r.returncode == 0
-    for name in ("har",):
+    for name in ("har", "postman"):
         assert name in r.stdout
     assert "import" in httptool("--help").stdout
+
+
+def test_postman_bad_input(tmp_path: Path) -> None:
+    v1 = tmp_path / "v1.json"
+    v1.write_text(json.dumps({"name": "old", "requests": [{"url": "http://h.test/"}]}))
+    assert "a Postman collection v1" in _fails(["postman", str(v1)], tmp_path / "o.httpx")
+    good = Path(__file__).resolve().parents[1] / "data" / "postman" / "sample-collection.json"
+    env = tmp_path / "env.json"
+    env.write_text(json.dumps({"values": [{"value": "x"}]}))
+    err = _fails(["postman", str(good), "--environment", str(env)], tmp_path / "o.httpx")
+    assert f"{env}: missing required field /values/0/key" in err

@@ -82,7 +82,7 @@ def _emit(build: Callable[[], Imported], output: str | None) -> None:
 
 @click.group("import")
 def import_command() -> None:
-    """Write a .httpx scenario from a HAR recording (har).
+    """Write a .httpx scenario from a HAR recording or a Postman collection.
 
     Start from traffic you already have; see docs/importing.md."""
 
@@ -109,3 +109,18 @@ def har_command(file: str, output: str | None, base_url_var: str, include_static
     _emit(lambda: import_har(file, opts), output)
 
 
+
+
+@import_command.command("postman")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_out_option
+@click.option("--environment", "-e", "environment", type=click.Path(dir_okay=False),
+              default=None, help="A Postman environment file: its values become vars too.")
+def postman_command(file: str, output: str | None, base_url_var: str,
+                    environment: str | None) -> None:
+    """A Postman collection v2.0/v2.1: folders as sections, {{var}} as ${var}, auth and
+    bodies as curl flags; scripts kept as comments (never run)."""
+    from httptool.importers.postman import PostmanOptions, import_postman
+
+    opts = PostmanOptions(environment=environment, base_var=_base_var(base_url_var))
+    _emit(lambda: import_postman(file, opts), output)

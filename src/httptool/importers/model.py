@@ -15,7 +15,8 @@ class ImportFailure(HttptoolError):
 @dataclass(slots=True)
 class Body:
     """A request body: ``kind`` is ``raw`` (``--data-raw`` text), ``form`` (``-F`` parts,
-    each ``name=value`` or ``name=@path``) or ``file`` (``--data-binary @path``)."""
+    each ``name=value`` or ``name=@path``), ``urlencode`` (``--data-urlencode`` parts) or
+    ``file`` (``--data-binary @path``)."""
 
     kind: str
     text: str = ""

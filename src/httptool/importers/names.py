@@ -15,9 +15,10 @@ _RESERVED = frozenset({"request", "scenario", "var", "data", "setup", "teardown"
                        "end", "if", "else", "foreach", "repeat", "parallel", "think", "use"})
 
 
-def identifier(text: str, fallback: str = "x") -> str:
-    """``text`` as a lower-case identifier (``[a-z_][a-z0-9_]*``)."""
-    name = _NON_WORD.sub("_", text).strip("_").lower()[:MAX_NAME].rstrip("_")
+def identifier(text: str, fallback: str = "x", lower: bool = True) -> str:
+    """``text`` as an identifier (``[A-Za-z_][A-Za-z0-9_]*``), lower-case by default."""
+    name = _NON_WORD.sub("_", text).strip("_")
+    name = (name.lower() if lower else name)[:MAX_NAME].rstrip("_")
     if not name:
         name = fallback
     if name[0].isdigit():

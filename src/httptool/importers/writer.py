@@ -10,6 +10,7 @@ from pathlib import Path
 
 from httptool.importers.model import Body, Imported, Request
 
+_TEMPLATE_REF = re.compile(r"(?<!\$)\$\{[^}]*\}")
 _SAFE_ARG = re.compile(r"^[A-Za-z0-9_@%+=:,./{}$-]+$")
 
 
@@ -36,6 +37,8 @@ def _body_args(body: Body) -> list[str]:
         return ["--data-raw", body.text]
     if body.kind == "file":
         return ["--data-binary", "@" + body.text]
+    if body.kind == "urlencode":
+        return [a for name, value in body.parts for a in ("--data-urlencode", f"{name}={value}")]
     args: list[str] = []
     for name, value in body.parts:
         args += ["-F", f"{name}={value}"]
@@ -50,6 +53,8 @@ def curl_args(req: Request) -> list[list[str]]:
         first.append("-I")
     elif req.method != implied:
         first += ["-X", req.method]
+    if any(c in _TEMPLATE_REF.sub("", req.url) for c in "[]{}"):
+        first.append("-g")  # curl would expand [..] and {..} as a URL glob
     first.append(req.url)
     groups = [first]
     groups += [["-H", f"{k}: {v}"] for k, v in req.headers]
