@@ -225,7 +225,7 @@ class _Collection:
         req.headers = [(self.template(k, name), self.template(v, name))
                        for k, v in _kv(spec.get("header"))]
         self.body(spec.get("body"), req)
-        self.auth(spec["auth"] if "auth" in spec else auth, req)
+        self.auth(spec.get("auth", auth), req)
         self.scripts(item.get("event"), req)
         return req
 
@@ -241,7 +241,7 @@ class _Collection:
                 name = str(item.get("name") or f"folder {n + 1}")
                 self.scripts_of_folder(item.get("event"), name)
                 self.walk(item["item"], where + "/item", [*prefix, name],
-                          item["auth"] if "auth" in item else auth,
+                          item.get("auth", auth),
                           " / ".join([*prefix, name]), events)
             elif "request" in item:
                 req = self.request(item, where, prefix, auth)
