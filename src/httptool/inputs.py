@@ -18,3 +18,13 @@ def read_input(path: str, what: str, error: Callable[[str], Exception]) -> bytes
         raise error(f"{path}: is a directory, not a {what}") from None
     except OSError as e:
         raise error(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def read_json_text(path: str, what: str, error: Callable[[str], Exception]) -> str:
+    """``path`` as text for ``json.loads`` (UTF-8, newlines as text mode reads them), or
+    ``error(message)`` raised: the summary files ``report`` and ``compare`` read."""
+    raw = read_input(path, what, error)
+    try:
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        raise error(f"{path}: not JSON (not UTF-8 text)") from None

@@ -24,6 +24,8 @@ from e2ecli import (
     write_scenario,
 )
 
+from support.journeys import LOGIN_ME
+
 pytestmark = pytest.mark.timeout(120)
 
 ESC = "\x1b"
@@ -32,16 +34,7 @@ ESC = "\x1b"
 # ~140 requests/s with 4 VUs, so the 7 s run stays light on a shared machine.
 JOURNEY = """\
 var base = "{base}"
-request login {{
-  curl -X POST ${{base}}/login -H 'Content-Type: application/json' \\
-    -d '{{"username":"user-${{VU}}","password":"secret"}}'
-  extract {{ token = $.token }}
-  assert {{ status == 200 }}
-}}
-request me {{
-  curl ${{base}}/me -H "Authorization: Bearer ${{token}}"
-  assert {{ status == 200 }}
-}}
+""" + LOGIN_ME + """\
 request broken {{
   curl ${{base}}/status/500
   assert {{ status == 200 }}

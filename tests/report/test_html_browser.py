@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from httptool.target.proc import stop_process
+from support.journeys import LOGIN_ME
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
@@ -42,16 +43,7 @@ VIEW_W, VIEW_H = 1280, 900
 
 SCENARIO = """\
 var base = "{url}"
-request login {{
-  curl -X POST ${{base}}/login -H 'Content-Type: application/json' \\
-    -d '{{"username":"user-${{VU}}","password":"secret"}}'
-  extract {{ token = $.token }}
-  assert {{ status == 200 }}
-}}
-request me {{
-  curl ${{base}}/me -H "Authorization: Bearer ${{token}}"
-  assert {{ status == 200 }}
-}}
+""" + LOGIN_ME + """\
 request slow {{ curl ${{base}}/delay/15 }}
 request flaky {{ curl ${{base}}/status/200,200,200,503 }}
 scenario journey {{

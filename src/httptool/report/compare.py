@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from httptool.errors import HttptoolError
+from httptool.inputs import read_json_text
 from httptool.metrics.histogram import Histogram
 from httptool.report import stats
 from httptool.report.html import ReportInputError, validate_summary
@@ -147,17 +148,7 @@ class Comparison:
 
 
 def _read(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise CompareInputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CompareInputError(f"{path}: is a directory, not a summary file") from None
-    except UnicodeDecodeError:
-        raise CompareInputError(f"{path}: not JSON (not UTF-8 text)") from None
-    except OSError as e:
-        raise CompareInputError(f"{path}: cannot read: {e.strerror or e}") from None
+    text = read_json_text(path, "summary file", CompareInputError)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:

@@ -26,7 +26,7 @@ from importlib import resources
 from typing import Any
 
 from httptool.errors import HttptoolError
-from httptool.inputs import read_input
+from httptool.inputs import read_json_text
 from httptool.metrics.result import SCHEMA, SCHEMA_VERSION, RunResult
 from httptool.report.info import RunInfo, partial_status
 from httptool.report.json_summary import summary_dict
@@ -212,11 +212,7 @@ def validate_summary(doc: Any, where: str = "input") -> dict[str, Any]:
 def load_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a ``--summary-json`` file (ReportInputError with one line if bad)."""
     where = os.fspath(path)
-    raw = read_input(where, "summary file", ReportInputError)
-    try:  # as text mode reads it: UTF-8, universal newlines (JSON error lines stay right)
-        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError:
-        raise ReportInputError(f"{where}: not JSON (not UTF-8 text)") from None
+    text = read_json_text(where, "summary file", ReportInputError)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
