@@ -207,3 +207,17 @@ def test_retry_becomes_the_requests_retry_block(tmp_path: Path):
                             "-q"], capture_output=True, text=True, timeout=40)
         assert len(cap.take()) == 3, p.stdout + p.stderr  # 1 + 2 retries, as curl sends
         assert "3 requests, 3 failed" in p.stdout  # each attempt counted
+
+
+def test_validate_warns_of_shell_variables_and_locates_a_missing_cookie_file(tmp_path: Path):
+    f = tmp_path / "v.httpx"
+    f.write_text("request get {\n"
+                 "  curl -H \"Authorization: Bearer $API_TOKEN\" -b nope.txt http://127.0.0.1:9/\n"
+                 "}\nscenario main {\n  load 1 iterations with 1 vus\n  run get\n}\n",
+                 encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "validate", str(f)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert f"{f}:2:34: warning: '$API_TOKEN' is a shell variable" in p.stderr
+    assert "write ${env.API_TOKEN}" in p.stderr
+    assert f"{f}:2:49: error: cannot read cookie file 'nope.txt'" in p.stderr

@@ -115,3 +115,14 @@ def test_a_transport_error_is_quiet_with_s_and_said_with_S():
         assert out == b"000 1"
     finally:
         s.close()
+
+
+def test_retry_repeats_as_curl_does():
+    busy = b"HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy"
+    with CaptureServer(idle=0.5, reply=busy) as cap:
+        cmd = f"curl -s --retry 1 --retry-delay 1 -w '%{{http_code}}' {cap.url('/r')}"
+        want = _curl(cmd)
+        n_curl = len(cap.take())
+        got = _tool(cmd)
+        assert (got[0], got[1]) == (want[0], want[1]) == (0, b"busybusy503")  # each attempt
+        assert len(cap.take()) == n_curl == 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -25,11 +26,12 @@ from httptool.dsl.curl import CurlRequest, parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.engine.client import send
 from httptool.engine.cookies import CookieJar
+from httptool.engine.errors import TIMEOUT_KINDS
 from httptool.engine.http import Response
 from httptool.engine.interpolate import RenderError, Scope, render
 from httptool.engine.loop import run
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
-from httptool.plan import MultipartBody, Ref, Template, TextBody
+from httptool.plan import MultipartBody, Ref, RetrySpec, Template, TextBody
 from httptool.report.units import plural
 from httptool.secrets import mask_header_line
 from httptool.wiretext import to_wire
@@ -53,7 +55,7 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
       httptool exec 'curl -sf -o out.json -w "%{http_code} %{time_total}\\n" URL'
 
     Prints what curl prints for -i, -I, -D, -o, -f, --fail-with-body, -w, -s, -S
-    and -v. Exit codes:
+    and -v; --retry N retries as curl does. Exit codes:
     0 a response, 22 with -f on a status of 400 or more, 1 a transport error, 2 a bad
     command. Only ${env.NAME} references can be used (there is no scenario to define
     others).
@@ -68,6 +70,8 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
             click.echo(f"> {mask_header_line(line)}", err=True)
         click.echo(">", err=True)
     resp = run(send(req, keep_body=True, cookies=cookies, jar=CookieJar()))
+    if cr.retry is not None:
+        resp = _retried(cr.retry, resp, req, cookies, out)
     if resp.error is not None:
         if out.errors:
             click.echo(f"httptool: {resp.error.value}: {resp.reason}", err=True)
@@ -79,16 +83,7 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
         for line in head.decode("latin-1").split("\r\n")[:-2]:
             click.echo(f"< {mask_header_line(line)}", err=True)
         click.echo("<", err=True)
-    failed = out.fail and resp.status >= 400
-    if out.dump_header is not None:
-        _write(out.dump_header, head, append=False)
-    dest = out.output or "-"
-    first = True
-    if out.include or out.head_only:
-        _write(dest, head, append=False)
-        first = False
-    if not out.head_only and not (failed and not out.fail_with_body):
-        _write(dest, resp.body or b"", append=not first)
+    failed = _emit(out, resp, head)
     code, msg = (22, f"The requested URL returned error: {resp.status}") if failed else (0, "")
     if failed and out.errors:
         click.echo(f"httptool: (22) {msg}", err=True)
@@ -168,6 +163,49 @@ def _write(dest: str, data: bytes, append: bool) -> None:
     except OSError as e:
         click.echo(f"httptool: (23) cannot write {dest}: {e.strerror}", err=True)
         sys.exit(23)  # curl's "write error"
+
+
+def _emit(out: Outputs, resp: Response, head: bytes) -> bool:
+    """Write the response where the output options say; True when ``-f`` fails it."""
+    failed = out.fail and resp.status >= 400
+    if out.dump_header is not None:
+        _write(out.dump_header, head, append=False)
+    dest = out.output or "-"
+    first = True
+    if out.include or out.head_only:
+        _write(dest, head, append=False)
+        first = False
+    if not out.head_only and not (failed and not out.fail_with_body):
+        _write(dest, resp.body or b"", append=not first)
+    return failed
+
+
+def _retried(spec: RetrySpec, resp: Response, req: PreparedRequest, cookies: str | None,
+             out: Outputs) -> Response:
+    """curl's ``--retry N``: up to N more attempts while the failure is one it retries
+    (the ``on`` list of the retry block it maps to; any failure for ``--retry-all-errors``),
+    waiting as curl does between them."""
+    attempt = 1
+    while attempt < spec.max_attempts:
+        timeout = resp.error in TIMEOUT_KINDS
+        if spec.on:
+            again = resp.status in spec.on or (timeout and "timeout" in spec.on) or (
+                resp.error is not None and "error" in spec.on)
+        else:
+            again = resp.error is not None or resp.status >= 400
+        if not again:
+            break
+        if resp.error is None:  # curl has written this attempt's output already
+            _emit(out, resp, _head_bytes(resp.raw_head))
+        delay = spec.base_delay if spec.backoff == "constant" else min(
+            spec.max_delay, spec.base_delay * 2 ** (attempt - 1))
+        if out.errors:
+            left = spec.max_attempts - attempt
+            click.echo(f"httptool: will retry in {delay:g} s, {left} left", err=True)
+        time.sleep(delay)
+        resp = run(send(req, keep_body=True, cookies=cookies, jar=CookieJar()))
+        attempt += 1
+    return resp
 
 
 def _request_head(req: PreparedRequest, cookies: str | None) -> bytes:
