@@ -7,15 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def read_input(path: str, what: str, error: Callable[[str], Exception]) -> bytes:
-    """The bytes of ``path`` (a ``what``: "scenario file"), or ``error(message)`` raised."""
+def read_input(path: str, what: str | None, error: Callable[[str], Exception],
+               limit: int = -1) -> bytes:
+    """The bytes of ``path`` (a ``what``: "scenario file"; at most ``limit`` of them), or
+    ``error(message)`` raised."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return f.read(limit)
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise error(f"{path}: is a directory, not a {what}") from None
+        raise error(f"{path}: is a directory" + (f", not a {what}" if what else "")) from None
     except OSError as e:
         raise error(f"{path}: cannot read: {e.strerror or e}") from None
 

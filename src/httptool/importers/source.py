@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from httptool.importers.model import ImportFailure
+from httptool.inputs import read_input
 
 #: Inputs larger than this are refused before parsing (a HAR of 10 000 entries is ~30 MB).
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -29,15 +30,7 @@ def _located(file: str, text: str, line: int, col: int, message: str) -> str:
 
 def read_text(file: str) -> str:
     """The file as text; not UTF-8 is an error naming the line and column of the bad byte."""
-    try:
-        with open(file, "rb") as f:
-            raw = f.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError:
-        raise ImportFailure(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise ImportFailure(f"{file}: is a directory") from None
-    except OSError as e:
-        raise ImportFailure(f"{file}: cannot read: {e.strerror or e}") from None
+    raw = read_input(file, None, ImportFailure, MAX_INPUT_BYTES + 1)
     if len(raw) > MAX_INPUT_BYTES:
         raise ImportFailure(f"{file}: larger than {MAX_INPUT_BYTES // 2**20} MiB")
     if raw.startswith(b"\xef\xbb\xbf"):

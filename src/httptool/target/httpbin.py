@@ -244,13 +244,23 @@ async def _stream_random(
     return resp
 
 
-async def bytes_(request: web.Request) -> web.StreamResponse:
-    """/bytes/{n}: n seeded random bytes (?seed=, default 0), Content-Length, streamed."""
+def _size_and_seed(request: web.Request) -> tuple[int, int] | web.Response:
+    """``{n}`` and ``?seed=`` of the random-bytes endpoints, or the 400 that says which
+    is wrong."""
     n, seed = _size(request), _seed(request)
     if n is None:
         return _bad(f"byte count must be 0..{MAX_BYTES}")
     if seed is None:
         return _bad("seed must be a non-negative integer")
+    return n, seed
+
+
+async def bytes_(request: web.Request) -> web.StreamResponse:
+    """/bytes/{n}: n seeded random bytes (?seed=, default 0), Content-Length, streamed."""
+    got = _size_and_seed(request)
+    if isinstance(got, web.Response):
+        return got
+    n, seed = got
     if n <= BLOCK:
         return web.Response(body=_first_block(seed)[:n], content_type="application/octet-stream")
     return await _stream_random(request, n, seed, None)
@@ -258,11 +268,10 @@ async def bytes_(request: web.Request) -> web.StreamResponse:
 
 async def stream_bytes(request: web.Request) -> web.StreamResponse:
     """/stream-bytes/{n}: the same bytes as /bytes, chunked (?chunk_size=, default 10240)."""
-    n, seed = _size(request), _seed(request)
-    if n is None:
-        return _bad(f"byte count must be 0..{MAX_BYTES}")
-    if seed is None:
-        return _bad("seed must be a non-negative integer")
+    got = _size_and_seed(request)
+    if isinstance(got, web.Response):
+        return got
+    n, seed = got
     try:
         chunk = int(request.query.get("chunk_size", "10240"))
     except ValueError:
