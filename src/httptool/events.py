@@ -12,9 +12,10 @@ Shapes (``t`` is wall-clock Unix seconds as float):
 
 * ``("vu_start", t, vu)``
 * ``("iter", t, vu, iteration)``
-* ``("req", t, vu, iteration, name, method, url, status, latency_ms, ok, reason)`` —
-  ``status`` is 0 on a transport error; ``reason`` is "" when ok; ``url`` is the URL as
-  sent, masked by :func:`httptool.secrets.mask_url`
+* ``("req", t, vu, iteration, name, method, url, status, latency_ms, ok, reason[,
+  protocol])`` — ``status`` is 0 on a transport error; ``reason`` is "" when ok; ``url``
+  is the URL as sent, masked by :func:`httptool.secrets.mask_url`; ``protocol`` (``h2``,
+  ``http/1.1``) is there when a response came (readers take the first 11 items)
 * ``("resent", t, vu, iteration, name, method, url, 0, latency_ms, False, reason)`` — a
   copy of a request that reached the wire and got no answer, so the client sent it again
   (the ``req`` event of the same request follows); a request of its own in every count

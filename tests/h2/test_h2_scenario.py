@@ -53,7 +53,7 @@ scenario main {{
     return path
 
 
-def _run(path: Path, tmp_path: Path, *args: str) -> tuple[dict, list[dict]]:
+def _run(path: Path, tmp_path: Path, *args: str) -> tuple[dict, list[dict], str]:
     summary, rows = tmp_path / "s.json", tmp_path / "rows.ndjson"
     p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
                         "--workers", "1", "--summary-json", str(summary),
@@ -61,7 +61,7 @@ def _run(path: Path, tmp_path: Path, *args: str) -> tuple[dict, list[dict]]:
                        capture_output=True, text=True, timeout=80)
     assert p.returncode == 0, p.stdout + p.stderr
     return (json.loads(summary.read_text()),
-            [json.loads(line) for line in rows.read_text().splitlines()])
+            [json.loads(line) for line in rows.read_text().splitlines()], p.stdout)
 
 
 def test_http2_setting_multiplexes_and_counts_match(
@@ -69,12 +69,16 @@ def test_http2_setting_multiplexes_and_counts_match(
     server, ca = h2target
     server.reset()
     path = _scenario(tmp_path, server.h2_urls["h2"], server.h2_urls["h2c"], ca, "2")
-    summary, rows = _run(path, tmp_path)
+    summary, rows, console = _run(path, tmp_path)
     counts = server.counts()
     assert counts["total"] == 90 == len(rows)
     assert counts["paths"] == {"/get": 60, "/post": 30}
-    assert all(r["ok"] for r in rows)
+    assert all(r["ok"] and r["protocol"] == "h2" for r in rows)
     assert (summary["requests"], summary["failures"], summary["resent"]) == (90, 0, 0)
+    # 3 VUs x 2 origins; the parallel branches were streams on those connections
+    assert summary["total"]["protocols"] == {"http/1.1": 0, "h2": 90}
+    assert summary["total"]["connections_opened"] == 6
+    assert "  protocols ......: h2 100% of responses; 6 connections opened" in console
 
 
 def test_command_line_http11_overrides_the_file(
@@ -84,6 +88,8 @@ def test_command_line_http11_overrides_the_file(
     # the h2c port speaks only HTTP/2: forced to HTTP/1.1 every request to it fails, and
     # the h2 port offers only h2 by ALPN, so --http1.1 cannot reach it either
     path = _scenario(tmp_path, server.url, server.url, ca, "2")
-    _, rows = _run(path, tmp_path, "--http1.1")
-    assert len(rows) == 90 and all(r["ok"] for r in rows)
+    summary, rows, console = _run(path, tmp_path, "--http1.1")
+    assert len(rows) == 90 and all(r["ok"] and r["protocol"] == "http/1.1" for r in rows)
     assert server.counts()["total"] == 90
+    assert summary["total"]["protocols"] == {"http/1.1": 90, "h2": 0}
+    assert "protocols" not in console  # an HTTP/1.1 run's summary is as it was

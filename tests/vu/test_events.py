@@ -26,9 +26,9 @@ scenario s { load 4 iterations with 2 vus
         iters = [e[3] for e in mine if e[0] == "iter"]
         assert iters == [1, 2]
     for e in reqs(out, "ok"):
-        _, _, vu, it, _name, method, url, status, latency, ok, reason = e
+        _, _, vu, it, _name, method, url, status, latency, ok, reason, protocol = e
         assert url == f"{target.url}/anything/{vu}?i={it}"
-        assert (method, status, ok, reason) == ("GET", 200, True, "")
+        assert (method, status, ok, reason, protocol) == ("GET", 200, True, "", "http/1.1")
         assert 0 < latency < 1000
     for e in reqs(out, "bad"):
         assert (e[7], e[9], e[10]) == (401, False, "assert status == 200 failed: got 401")

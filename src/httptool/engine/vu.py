@@ -131,6 +131,7 @@ class StatsSink(Protocol):
     code: list[int]  # HTTP status of each response
     bytes_sent: int
     bytes_received: int
+    h2: int  # responses over HTTP/2
 
     def fail(self, kind: str, vu: int, end_ns: int) -> None: ...
 
@@ -697,6 +698,8 @@ class VU:
         st.code.append(resp.status)
         st.bytes_sent += resp.bytes_sent
         st.bytes_received += resp.bytes_received
+        if resp.raw_head.startswith(b"HTTP/2 "):  # the protocol mix of the summary
+            st.h2 += 1
         if resp.new_connection:
             st.conn.append(resp.connect_ns)
         if resp.copies is not None:  # HTTP/2: the resent copy may share a new connection
@@ -744,7 +747,8 @@ class VU:
             st.fail(kind, vu, end)
         if emit is not None:
             emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
-                  mask_url(req.url_text), status, service / 1e6, not kind, reason))
+                  mask_url(req.url_text), status, service / 1e6, not kind, reason,
+                  resp.protocol))
         return not kind, status, ErrorKind.INVALID if kind == "variable" else None
 
     def _resent(self, cr: CompiledRequest, req: PreparedRequest,

@@ -75,7 +75,7 @@ class RequestStats:
 
     __slots__ = (
         "_rec", "bytes_received", "bytes_sent", "code", "conn", "connect_hist", "end", "err_end",
-        "err_vu", "errors", "fail_end", "fail_vu", "failures", "lat", "latency", "name",
+        "err_vu", "errors", "fail_end", "fail_vu", "failures", "h2", "lat", "latency", "name",
         "res_end", "res_vu", "resent", "responses", "service", "statuses", "svc", "ttfb",
         "ttfb_hist", "vu",
     )
@@ -107,6 +107,8 @@ class RequestStats:
         self.resent = 0
         #: responses by HTTP status (folded from ``code``; for ``--out prometheus``)
         self.statuses: dict[int, int] = {}
+        #: responses that came over HTTP/2 (the others over HTTP/1.1); exact at any moment
+        self.h2 = 0
         self.latency = Histogram()
         self.ttfb_hist = Histogram()
         self.connect_hist = Histogram()
@@ -232,7 +234,7 @@ class RequestStats:
             bytes_received=self.bytes_received, latency=self.latency.copy(),
             ttfb=self.ttfb_hist.copy(), connect=self.connect_hist.copy(),
             service=None if self.service is None else self.service.copy(),
-            resent=self.resent, statuses=dict(self.statuses),
+            resent=self.resent, statuses=dict(self.statuses), h2=self.h2,
         )
 
 

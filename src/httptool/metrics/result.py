@@ -89,6 +89,8 @@ class RequestResult:
     resent: int = 0
     #: responses by HTTP status (``--out prometheus``; not in ``to_dict``)
     statuses: dict[int, int] = field(default_factory=dict)
+    #: responses over HTTP/2; the other responses came over HTTP/1.1
+    h2: int = 0
 
     @property
     def requests(self) -> int:
@@ -132,6 +134,7 @@ class RequestResult:
             self.statuses[code] = self.statuses.get(code, 0) + n
         self.errors += r.errors
         self.resent += r.resent
+        self.h2 += r.h2
         for k, n in kinds.items():
             self.failures_by_kind[k] = self.failures_by_kind.get(k, 0) + n
         self.bytes_sent += r.bytes_sent
@@ -155,7 +158,13 @@ class RequestResult:
             "bytes_received": self.bytes_received, "latency": self.latency.to_dict(),
             "service": None if svc is None else svc.to_dict(),
             "ttfb": self.ttfb.to_dict(), "connect": self.connect.to_dict(),
+            "protocols": self.protocols, "connections_opened": self.connect_hist.count,
         }
+
+    @property
+    def protocols(self) -> dict[str, int]:
+        """Responses by protocol, as ALPN names them."""
+        return {"http/1.1": self.responses - self.h2, "h2": self.h2}
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,8 @@ class RequestSnapshot:
     ``variable``, or any other string), each failed request once. ``service`` holds service
     time (from the actual send) in the open model, where ``latency`` is measured from the
     scheduled start; it is None when nothing was recorded into it. ``statuses`` counts
-    responses by HTTP status (responses recorded without one are in no status).
+    responses by HTTP status (responses recorded without one are in no status); ``h2``
+    the responses that came over HTTP/2 (the others over HTTP/1.1).
     """
 
     name: str
@@ -55,6 +56,7 @@ class RequestSnapshot:
     service: Histogram | None = None
     resent: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    h2: int = 0
 
     @property
     def requests(self) -> int:
@@ -69,6 +71,7 @@ class RequestSnapshot:
             "service": None if self.service is None else self.service.to_dict(),
             "resent": self.resent,
             "statuses": {str(k): v for k, v in self.statuses.items()},
+            "h2": self.h2,
         }
 
     @classmethod
@@ -78,7 +81,7 @@ class RequestSnapshot:
                    d["bytes_sent"], d["bytes_received"], Histogram.from_dict(d["latency"]),
                    Histogram.from_dict(d["ttfb"]), Histogram.from_dict(d["connect"]),
                    None if svc is None else Histogram.from_dict(svc), d.get("resent", 0),
-                   {int(k): v for k, v in d.get("statuses", {}).items()})
+                   {int(k): v for k, v in d.get("statuses", {}).items()}, d.get("h2", 0))
 
 
 #: Columns of the per-VU table, in order.

@@ -37,7 +37,7 @@ class CsvWriter:
         n = 0
         for row in request_rows(events):
             self._csv.writerow((*row[:8], "true" if row[8] else "false", row[9],
-                                "true" if row[10] else "false"))
+                                "true" if row[10] else "false", row[11]))
             n += 1
         if n:
             self._flush_buf()

@@ -47,7 +47,7 @@ def verbose_lines(ev: Event) -> list[str]:
     kind = ev[0]
     ts = clock(ev[1])
     if kind == REQUEST:
-        _, _, vu, _it, _name, method, url, status, latency_ms, ok, reason = ev
+        _, _, vu, _it, _name, method, url, status, latency_ms, ok, reason = ev[:11]
         mark = "✓" if ok else "✗"
         shown = str(status) if status else "ERR"
         line = f"{ts} VU {vu} {mark} {method} {url} - {shown} ({fmt_ms(latency_ms)})"
@@ -55,7 +55,7 @@ def verbose_lines(ev: Event) -> list[str]:
             return [line]
         return [line, f"{ts} VU {vu}   ↳ {reason}"]
     if kind == RESENT:
-        _, _, vu, _it, _name, method, url, _status, latency_ms, _ok, reason = ev
+        _, _, vu, _it, _name, method, url, _status, latency_ms, _ok, reason = ev[:11]
         return [f"{ts} VU {vu} ↻ {method} {url} - no response, resent ({fmt_ms(latency_ms)})",
                 f"{ts} VU {vu}   ↳ {reason}"]
     if kind == ITERATION:

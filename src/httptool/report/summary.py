@@ -160,7 +160,17 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
                                  f"({rate(res.total.bytes_sent)})"))
     rows.append((0, "data received", f"{fmt_bytes(res.total.bytes_received)} "
                                      f"({rate(res.total.bytes_received)})"))
+    if res.total.h2:  # an HTTP/1.1-only run keeps its summary as it was
+        rows.append((0, "protocols", protocols_text(res)))
     return rows
+
+
+def protocols_text(res: RunResult) -> str:
+    """``h2 100%`` or ``h2 60%, http/1.1 40%``, then the connections opened."""
+    t = res.total
+    mix = sorted(((n, p) for p, n in t.protocols.items() if n), reverse=True)
+    shares = ", ".join(f"{p} {round(100 * n / t.responses)}%" for n, p in mix)
+    return f"{shares} of responses; {t.connect_hist.count} connections opened"
 
 
 def _checks_table(res: RunResult, style: Style) -> list[str]:
