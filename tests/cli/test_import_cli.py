@@ -105,7 +105,7 @@ def test_ten_thousand_entries(tmp_path: Path) -> None:
 def test_help_lists_the_importers() -> None:
     r = httptool("import", "--help")
     assert r.returncode == 0
-    for name in ("har", "postman"):
+    for name in ("har", "postman", "openapi"):
         assert name in r.stdout
     assert "import" in httptool("--help").stdout
 
@@ -119,3 +119,10 @@ def test_postman_bad_input(tmp_path: Path) -> None:
     env.write_text(json.dumps({"values": [{"value": "x"}]}))
     err = _fails(["postman", str(good), "--environment", str(env)], tmp_path / "o.httpx")
     assert f"{env}: missing required field /values/0/key" in err
+
+
+def test_openapi_yaml_error_is_located(tmp_path: Path) -> None:
+    bad = tmp_path / "api.yaml"
+    bad.write_text("openapi: 3.0.0\npaths:\n  /a:\n    get: {responses: [}\n")
+    err = _fails(["openapi", str(bad)], tmp_path / "o.httpx")
+    assert f"{bad}:4:" in err and "neither JSON nor valid YAML" in err and "^" in err

@@ -25,7 +25,7 @@ COMMANDS = {
     "exec": ("httptool.cli.exec_cmd:exec_command",
              "Run one curl command once and print the response and its timing."),
     "import": ("httptool.cli.import_cmd:import_command",
-               "Write a .httpx scenario from a HAR recording or a Postman collection."),
+               "Write a .httpx scenario from a HAR, Postman or OpenAPI file."),
     "report": ("httptool.cli.report_cmd:report_command",
                "Build the HTML report from a --summary-json file of an earlier run."),
     # k6's `k6 run FILE`: the scenario run command object itself, so the flags can't drift

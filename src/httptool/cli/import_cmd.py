@@ -82,7 +82,7 @@ def _emit(build: Callable[[], Imported], output: str | None) -> None:
 
 @click.group("import")
 def import_command() -> None:
-    """Write a .httpx scenario from a HAR recording or a Postman collection.
+    """Write a .httpx scenario from a HAR, Postman or OpenAPI file.
 
     Start from traffic you already have; see docs/importing.md."""
 
@@ -124,3 +124,17 @@ def postman_command(file: str, output: str | None, base_url_var: str,
 
     opts = PostmanOptions(environment=environment, base_var=_base_var(base_url_var))
     _emit(lambda: import_postman(file, opts), output)
+
+
+@import_command.command("openapi")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_out_option
+@click.option("--no-assert", is_flag=True,
+              help="No 'assert status == <first 2xx of the operation>' lines.")
+def openapi_command(file: str, output: str | None, base_url_var: str, no_assert: bool) -> None:
+    """An OpenAPI 3.0/3.1 document (JSON or YAML) or Swagger 2.0: a request per operation
+    with generated values; the scenario runs every GET once."""
+    from httptool.importers.openapi import OpenApiOptions, import_openapi
+
+    opts = OpenApiOptions(base_var=_base_var(base_url_var), asserts=not no_assert)
+    _emit(lambda: import_openapi(file, opts), output)

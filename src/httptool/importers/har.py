@@ -217,6 +217,10 @@ def import_har(file: str, opts: HarOptions) -> Imported:
         kept.append((Exchange(req, url, resp_headers, mime, _response_text(rs)),
                      _started(entry), float(entry.get("time") or 0)))
         conv.jar |= _set_cookie_names(rs)
+    if not kept:
+        why = ", ".join(f"{n} {w}" for w, n in sorted(dropped.items())) or "no entries"
+        raise ImportFailure(f"{file}: nothing to import: {why}" + (
+            "; --include-static keeps static assets" if dropped.get("static asset") else ""))
     _finish(imp, kept, opts, dropped, len(entries))
     return imp
 

@@ -6,6 +6,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 #: a path segment that is an id, not a word: digits, a UUID, or a long mixed token
 _ID_SEGMENT = re.compile(
     r"^(\d+|[0-9a-f-]{32,36}|(?=.*\d)[A-Za-z0-9_-]{16,}|\{[^}]*\}|\$\{[^}]*\}|:\w+)$", re.I)
@@ -17,6 +18,8 @@ _RESERVED = frozenset({"request", "scenario", "var", "data", "setup", "teardown"
 
 def identifier(text: str, fallback: str = "x", lower: bool = True) -> str:
     """``text`` as an identifier (``[A-Za-z_][A-Za-z0-9_]*``), lower-case by default."""
+    if lower:  # camelCase words apart: findPetById -> find_pet_by_id
+        text = _CAMEL.sub("_", text)
     name = _NON_WORD.sub("_", text).strip("_")
     name = (name.lower() if lower else name)[:MAX_NAME].rstrip("_")
     if not name:

@@ -306,6 +306,8 @@ def import_postman(file: str, opts: PostmanOptions) -> Imported:
     if any(isinstance(e, dict) and e.get("script") for e in doc.get("event") or []):
         imp.warnings.append("the collection's scripts are not run")
     col.walk(items, "/item", [], doc.get("auth"), None, [])
+    if not imp.requests:
+        raise ImportFailure(f"{file}: the collection has no request: nothing to write")
     _base(imp, opts.base_var)
     for name, value in values.items():
         imp.variables.append((col.var(name), col.template(value, f"variable {name}")))

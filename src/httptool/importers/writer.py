@@ -121,8 +121,6 @@ def render(imp: Imported) -> str:
         step = by_name.get(name)
         if step is not None and step.think_after_ms and name != names[-1]:
             out.append(f"  think {_think(step.think_after_ms)}")
-    if not names:
-        out.append("  # nothing to run: every request was dropped")
     out.append("}")
     return "\n".join(out) + "\n"
 
