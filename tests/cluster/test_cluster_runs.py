@@ -24,6 +24,13 @@ def scenario(tmp_path: Path, load: str, path: str, url: str) -> Path:
     return f
 
 
+def ok(r: Any) -> dict[str, Any]:
+    """The summary of a run that must have succeeded."""
+    assert r.returncode == 0, r.stderr
+    assert r.summary is not None
+    return dict(r.summary)
+
+
 def check_per_vu(summary: dict[str, Any], target: Any, vus: set[int] | None = None) -> None:
     """Every VU's requests equal what the target received on its own path."""
     mine = per_vu(summary)
@@ -38,9 +45,8 @@ def test_closed_load_splits_vus_and_streams_events(cluster: LocalCluster, fresh_
                                                    tmp_path: Path) -> None:
     f = scenario(tmp_path, "4 vus for 1500ms", "/anything/vu${VU}", fresh_target.url)
     r = run_cli(f, cluster.address, tmp_path / "s.json", "--verbose")
-    assert r.returncode == 0, r.stderr
-    s = r.summary
-    assert s is not None and s["final"] is True and s["run"]["workers"] == 2
+    s = ok(r)
+    assert s["final"] is True and s["run"]["workers"] == 2
     assert s["requests"] > 0 and s["failures"] == 0
     check_per_vu(s, fresh_target, {1, 2, 3, 4})
     assert all(n > 0 for n in per_vu(s).values())  # both shards (VUs 1,3 and 2,4) ran
@@ -54,10 +60,7 @@ def test_open_load_splits_the_rate_exactly(cluster: LocalCluster, fresh_target: 
                                            tmp_path: Path) -> None:
     f = scenario(tmp_path, "{ rps = 100  duration = 2s }", "/anything/vu${VU}",
                  fresh_target.url)
-    r = run_cli(f, cluster.address, tmp_path / "s.json")
-    assert r.returncode == 0, r.stderr
-    s = r.summary
-    assert s is not None
+    s = ok(run_cli(f, cluster.address, tmp_path / "s.json"))
     it = s["iterations"]
     assert it["completed"] + it["dropped"] + it["interrupted"] == 200  # 100/s for 2 s
     assert it["completed"] >= 190
@@ -68,10 +71,7 @@ def test_iterations_load_counts_once_across_shards(cluster: LocalCluster, fresh_
                                                    tmp_path: Path) -> None:
     f = scenario(tmp_path, "41 iterations with 4 vus", "/anything/c${COUNTER}",
                  fresh_target.url)
-    r = run_cli(f, cluster.address, tmp_path / "s.json")
-    assert r.returncode == 0, r.stderr
-    s = r.summary
-    assert s is not None
+    s = ok(run_cli(f, cluster.address, tmp_path / "s.json"))
     assert s["iterations"] == {"completed": 41, "dropped": 0, "dropped_saturated": 0,
                                "interrupted": 0}
     # ${COUNTER} 1..41, each value once, however the shards interleaved
@@ -80,6 +80,17 @@ def test_iterations_load_counts_once_across_shards(cluster: LocalCluster, fresh_
     vus = per_vu(s)
     assert set(vus) == {1, 2, 3, 4} and sum(vus.values()) == 41 == s["requests"]
     assert fresh_target.counts()["total"] == 41
+
+
+def test_per_vu_iterations_run_each_vus_own_count_across_shards(
+        cluster: LocalCluster, fresh_target: Any, tmp_path: Path) -> None:
+    """``per vu``: 5 iterations for each of 3 VUs dealt to 2 Dask workers, 15 in all."""
+    f = scenario(tmp_path, "5 iterations with 3 vus per vu", "/anything/vu${VU}",
+                 fresh_target.url)
+    s = ok(run_cli(f, cluster.address, tmp_path / "s.json"))
+    assert s["run"]["workers"] == 2 and s["iterations"]["completed"] == 15
+    check_per_vu(s, fresh_target, {1, 2, 3})
+    assert set(per_vu(s).values()) == {5}
 
 
 def test_shards_option_one_shard_and_too_many(cluster: LocalCluster, fresh_target: Any,

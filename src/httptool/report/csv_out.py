@@ -12,17 +12,15 @@ import os
 from collections.abc import Sequence
 
 from httptool.events import Event
-from httptool.report.linefile import LineFile
+from httptool.report.linefile import RowFile
 from httptool.report.request_rows import FIELDS, request_rows
 
 
-class CsvWriter:
+class CsvWriter(RowFile):
     """Writes the header at once, then the request rows of each batch."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._file = LineFile(path)
-        self.path = self._file.path
-        self.rows = 0
+        super().__init__(path)
         self._buf = io.StringIO()
         self._csv = csv.writer(self._buf)
         self._csv.writerow(FIELDS)
@@ -42,12 +40,3 @@ class CsvWriter:
         if n:
             self._flush_buf()
             self.rows += n
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> CsvWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -9,6 +9,7 @@ file back to the end of the last complete block, so the last line is always comp
 from __future__ import annotations
 
 import os
+from typing import Self
 
 
 class LineFile:
@@ -54,3 +55,22 @@ class LineFile:
                     self._f.truncate(self._good)
         finally:
             self._f.close()
+
+
+class RowFile:
+    """What every one-row-per-request output shares: its :class:`LineFile`, its path, how
+    many rows it wrote, and closing (also as a context manager)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._file = LineFile(path)
+        self.path = self._file.path
+        self.rows = 0
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
