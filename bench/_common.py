@@ -238,7 +238,8 @@ def run_scenario(text: str, timeout: float, prefix: Sequence[str] = (),
     to CPU 1; ``prefix`` goes before ``taskset`` (a profiler, which then runs unpinned).
     ``knobs`` are experiments that need no engine change: ``gc=off`` / ``gc=freeze``
     (``gc.disable()`` / ``gc.freeze()`` just before ``run_shard``), ``cookies=off|vu|shared``
-    (``RunOptions.cookies``). Returns the child's measurements (see :func:`shard_child`)."""
+    (``RunOptions.cookies``), ``src=PATH`` (import httptool from PATH instead of this
+    checkout's src/). Returns the child's measurements (see :func:`shard_child`)."""
     with tempfile.TemporaryDirectory(prefix="httptool-shard-") as d:
         spec = Path(d) / "spec.json"
         spec.write_text(json.dumps({"text": text, "nofile": nofile, "knobs": knobs or {}}))
@@ -369,7 +370,10 @@ def shard_child(spec_path: str) -> dict[str, Any]:
         want = min(int(spec["nofile"]), hard)
         if want > soft:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-    sys.path.insert(0, str(ROOT / "src"))
+    knobs = spec.get("knobs") or {}
+    # ``src=PATH``: another tree's sources (e.g. ``git archive`` of an older commit), to
+    # measure a change against the code before it in the same run
+    sys.path.insert(0, knobs.get("src") or str(ROOT / "src"))
     from httptool.dsl import compile_source
     from httptool.engine.executors import ShardSpec
     from httptool.metrics.result import Merger
@@ -394,7 +398,6 @@ def shard_child(spec_path: str) -> dict[str, Any]:
             elif msg[0] == "error":
                 errors.append(msg[2])
 
-    knobs = spec.get("knobs") or {}
     name = plan.scenarios[0].name
     config = ShardConfig(plan, name, ShardSpec(0, 1), time.time_ns(),
                          RunOptions(cookies=knobs.get("cookies")))
