@@ -6,7 +6,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
 #: a path segment that is an id, not a word: digits, a UUID, or a long mixed token
 _ID_SEGMENT = re.compile(
     r"^(\d+|[0-9a-f-]{32,36}|(?=.*\d)[A-Za-z0-9_-]{16,}|\{[^}]*\}|\$\{[^}]*\}|:\w+)$", re.I)
