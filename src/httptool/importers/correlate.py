@@ -253,8 +253,8 @@ class _Correlator:
                 if not trivial(value):
                     self.sent.add(value)
             elif p.ambiguous:
-                self.rejected.setdefault(value, (
-                    f"{value[:12]}… used by {req.name}: ambiguous in "
+                self.rejected.setdefault(value, (  # never the value itself: it may be a secret
+                    f"a {len(value)}-character value used by {req.name}: ambiguous in "
                     f"{self.ex[p.index].req.name} ({p.ambiguous}); left literal"))
             else:
                 if p.var is None:
