@@ -525,6 +525,15 @@ def write_json(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
+def save_results(name: str, m: dict[str, Any], args: argparse.Namespace,
+                 **data: Any) -> Path:
+    """``RESULTS_DIR/NAME.json`` with the machine and arguments beside ``data``; says
+    where on stderr (stdout keeps the table)."""
+    path = write_json(name, {"machine": m, "args": vars(args), **data})
+    print(f"JSON: {path}", file=sys.stderr)
+    return path
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1) -> str:
     """A markdown table; columns from ``right_from`` on are right-aligned."""
     align = ["---" if i < right_from else "---:" for i in range(len(header))]

@@ -41,10 +41,10 @@ from _common import (
     machine_line,
     nginx,
     run_child,
+    save_results,
     scenario_block,
     scenario_text,
     table,
-    write_json,
 )
 
 LAYERS = ("send", "send+jar", "vu", "executor", "run_shard")
@@ -210,9 +210,7 @@ def main() -> None:
                 "added by the layer"], rows)
     print(f"\n{machine_line(m)} · {args.duration:g}s × {args.rounds} rounds (medians)\n")
     print(md)
-    path = write_json("engine_layers", {"machine": m, "args": vars(args), "runs": results,
-                                        "table": md})
-    print(f"JSON: {path}", file=sys.stderr)
+    save_results("engine_layers", m, args, runs=results, table=md)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, ensure_tools, machine, machine_line, nginx, table, write_json
+from _common import ROOT, ensure_tools, machine, machine_line, nginx, save_results, table
 
 SCENARIO = """
 request get {{
@@ -238,9 +238,7 @@ def main() -> None:
     print(f"\n{machine_line(m)} · {args.rate}/s for {args.duration}s per mode, {how}, "
           f"sample every {args.interval:g}s\n")
     print(md)
-    path = write_json("soak", {"machine": m, "args": vars(args), "results": results,
-                               "table": md})
-    print(f"JSON: {path}", file=sys.stderr)
+    save_results("soak", m, args, results=results, table=md)
 
 
 if __name__ == "__main__":

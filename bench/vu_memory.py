@@ -25,9 +25,9 @@ from _common import (
     median,
     nginx,
     run_scenario,
+    save_results,
     scenario_text,
     table,
-    write_json,
 )
 
 
@@ -82,10 +82,7 @@ def main() -> None:
     md = summary_table(runs)
     print(f"\n{machine_line(m)} · {args.duration}s × {args.rounds} rounds\n")
     print(md)
-    path = write_json("vu_memory", {"machine": m, "args": vars(args),
-                                    "runs": {str(k): v for k, v in runs.items()},
-                                    "table": md})
-    print(f"JSON: {path}", file=sys.stderr)
+    save_results("vu_memory", m, args, runs={str(k): v for k, v in runs.items()}, table=md)
 
 
 if __name__ == "__main__":

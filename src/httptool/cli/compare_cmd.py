@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from httptool.cli.textout import print_or_write
+
 if TYPE_CHECKING:
     from httptool.report.compare import Comparison
     from httptool.report.gates import GateOutcome
@@ -90,16 +92,7 @@ def compare_command(baseline: str, current: str, fail_on: tuple[str, ...], min_c
         click.echo(f"httptool: warning: {w}", err=True)
     color = output is None and fmt == "console" and color_enabled(sys.stdout, no_color)
     text = render(cmp, outcomes, fmt, color)
-    if output is None:
-        click.echo(text)
-    else:
-        try:
-            with open(output, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
-        except OSError as e:
-            click.echo(f"httptool: cannot write {output}: {e.strerror or e}", err=True)
-            sys.exit(EXIT_RUNTIME)
-        click.echo(f"comparison written to {output}", err=True)
+    print_or_write(output, text, f"comparison written to {output}", EXIT_RUNTIME)
     if not all_passed(outcomes):
         sys.exit(EXIT_GATE)
 

@@ -27,6 +27,7 @@ from httptool.cli.run_options import (
     ramp_cut_short,
     shared_state,
 )
+from httptool.cli.textout import print_or_write
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics, Severity
 from httptool.dsl.envrefs import env_for_run, missing_env
@@ -140,16 +141,7 @@ def convert(file: str, output: str | None) -> None:
     """
     plan, _, _ = _load(file)
     text = json.dumps(to_jsonable(plan), indent=2, ensure_ascii=False)
-    if output is None:
-        click.echo(text)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    except OSError as e:
-        click.echo(f"httptool: cannot write {output}: {e.strerror or e}", err=True)
-        sys.exit(EXIT_INVALID)
-    click.echo(f"Wrote {output}", err=True)
+    print_or_write(output, text, f"Wrote {output}", EXIT_INVALID)
 
 
 # --------------------------------------------------------------------------- run
