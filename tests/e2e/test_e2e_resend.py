@@ -58,13 +58,17 @@ def _check_identity(r: CliRun, doc: dict[str, Any], rows: list[dict[str, Any]],
     assert c.stray == [], c.stray
 
 
-_OK_THEN_RESET = """\
+#: /ok, then a GET whose connection the server resets
+_OK_GONE = """\
 request ok {{
   curl {base}/ok
 }}
 request gone {{
   curl {base}/reset-conn
 }}
+"""
+
+_OK_THEN_RESET = _OK_GONE + """\
 scenario s {{
   load {load}
   run ok -> gone
@@ -73,13 +77,7 @@ scenario s {{
 
 #: each fault on a reused connection (an /ok first): a GET the server drops (resent once,
 #: dropped again), a POST it drops (never resent), a GET with ``resend = off``
-_THREE_DROPS = """\
-request ok {{
-  curl {base}/ok
-}}
-request gone {{
-  curl {base}/reset-conn
-}}
+_THREE_DROPS = _OK_GONE + """\
 request pay {{
   curl -X POST {base}/close-no-response -d 'order=7'
 }}
