@@ -24,6 +24,8 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Any, Protocol
 
+import hpack.hpack
+import hpack.table
 from h2.config import H2Configuration
 from h2.connection import ConnectionState
 from h2.connection import H2Connection as _Machine
@@ -48,6 +50,22 @@ from httptool.engine.http import MAX_HEADER_BYTES, Response
 #: body is not paced by WINDOW_UPDATE round trips.
 RECEIVE_WINDOW = 1 << 24
 OnDone = Callable[[Response], Any]
+#: Our own headers are built lower-case and validated (engine/request.py, h2wire.py), so
+#: h2 does not check and normalise them again: that is a third of its CPU per request
+#: (bench/h2_vs_h2load.py). What the server sends is still validated.
+_CONFIG = H2Configuration(client_side=True, header_encoding=None,
+                          validate_outbound_headers=False, normalize_outbound_headers=False)
+
+
+class _Quiet:
+    """hpack logs every integer it codes at DEBUG (~28 calls per request, each a method
+    call even when DEBUG is off): a logger that does nothing, for its two modules."""
+
+    def debug(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+hpack.hpack.log = hpack.table.log = _Quiet()  # type: ignore[assignment]
 
 
 class Owner(Protocol):
@@ -90,7 +108,7 @@ class H2Connection(asyncio.Protocol):
         self.owner = owner
         self.origin = origin
         self.busy_set = busy_set
-        self.h2 = _Machine(H2Configuration(client_side=True, header_encoding=None))
+        self.h2 = _Machine(_CONFIG)
         self.transport: asyncio.Transport | None = None
         self.streams: dict[int, H2Stream] = {}
         self.queue: deque[H2Stream] = deque()
