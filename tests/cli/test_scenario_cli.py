@@ -43,6 +43,13 @@ def httptool_process(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=50, cwd=REPO)
 
 
+def refused(r: Result | subprocess.CompletedProcess[str]) -> list[str]:
+    """A command refused as bad input: exit 2, nothing on stdout; its stderr lines."""
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    return r.stderr.splitlines()
+
+
 def corpus_files() -> list[Path]:
     if not CORPUS.is_dir():
         return []
@@ -116,9 +123,7 @@ def test_invalid_file_exit_2_with_diagnostics(tmp_path: Path) -> None:
     f = tmp_path / "bad.httpx"
     f.write_text("request a {\n  curl http://h/a --nope\n}\nscenario s {\n  run b\n}\n")
     r = httptool_process("scenario", "validate", str(f))
-    assert r.returncode == 2
-    assert r.stdout == ""
-    lines = r.stderr.splitlines()
+    lines = refused(r)
     assert lines[0] == f"{f}:2:19: error: unknown curl option '--nope'"
     assert lines[1] == "    curl http://h/a --nope"
     assert lines[2] == "  " + " " * 18 + "^"
@@ -233,9 +238,7 @@ def test_zero_duration_is_an_impossible_load_at_the_0s(cmd: str, load: str,
     f = tmp_path / "z.httpx"
     f.write_text(f"request a {{ curl http://h/a }}\nscenario s {{ {load}\n run a }}\n")
     r = httptool("scenario", cmd, str(f), *(["--dry-run"] if cmd == "run" else []))
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert r.stderr.splitlines() == [
+    assert refused(r) == [
         f"{f}:2:29: error: impossible load: a duration of 0s runs nothing",
         f"  scenario s {{ {load}",
         "  " + " " * 28 + "^",
@@ -274,9 +277,7 @@ def test_cli_duration_needs_a_unit(flag: str, value: str, hint: str, tmp_path: P
     f = tmp_path / "s.httpx"
     f.write_text(TWO_LOADS)
     r = httptool("scenario", "run", str(f), "--dry-run", flag, value)
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert r.stderr.splitlines()[-1] == \
+    assert refused(r)[-1] == \
         f"Error: Invalid value for {flag}: a duration needs a unit: {hint}"
 
 
@@ -296,9 +297,7 @@ def test_not_utf8_is_a_located_error_with_line_and_caret(cmd: str, tmp_path: Pat
                   b"scenario s { run a }\n"
                   b'var x = "caf\xe9 \xff"\n')
     r = httptool_process("scenario", cmd, str(f))
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert r.stderr.splitlines() == [
+    assert refused(r) == [
         f"{f}:3:13: error: not UTF-8 text (invalid continuation byte 0xe9); "
         "save the file as UTF-8",
         '  var x = "caf\ufffd \ufffd"',
@@ -324,18 +323,14 @@ def test_empty_file_has_no_scenario_exit_2(cmd: str, tmp_path: Path) -> None:
     f = tmp_path / "empty.httpx"
     f.write_text("")
     r = httptool("scenario", cmd, str(f))
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert r.stderr.splitlines() == [f"{f}:1:1: {NO_SCENARIO}", "  ", "  ^", "1 error"]
+    assert refused(r) == [f"{f}:1:1: {NO_SCENARIO}", "  ", "  ^", "1 error"]
 
 
 def test_requests_without_a_scenario_point_at_the_end(tmp_path: Path) -> None:
     f = tmp_path / "lib.httpx"
     f.write_text("request a { curl http://h/a }\n\n# more to come\n\n")
     r = httptool("scenario", "validate", str(f))
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert r.stderr.splitlines() == [f"{f}:3:15: {NO_SCENARIO}", "  # more to come",
+    assert refused(r) == [f"{f}:3:15: {NO_SCENARIO}", "  # more to come",
                                      "  " + " " * 14 + "^", "1 error"]
 
 
