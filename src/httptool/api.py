@@ -127,8 +127,7 @@ def _with_load(plan: Plan, scenario: str | None, **overrides: Any) -> ScenarioPl
 
 def _run(plan: Plan, sc: ScenarioPlan, file: str, workers: int,
          base_url_map: dict[str, str]) -> Result:
-    import httptool.cli.app  # noqa: F401 (cli.scenario is importable only after the app)
-    from httptool.cli.scenario import describe_load
+    from httptool.loadmodels import model_of
     from httptool.report.info import RunInfo
     from httptool.report.json_summary import summary_dict
     from httptool.report.thresholds import evaluate_thresholds
@@ -137,7 +136,7 @@ def _run(plan: Plan, sc: ScenarioPlan, file: str, workers: int,
 
     pairs = tuple(sorted(base_url_map.items(), key=lambda kv: -len(kv[0])))
     count = shard_count(sc.load, workers)
-    info = RunInfo.from_plan(file, sc, describe_load(sc.load), count, time.time())
+    info = RunInfo.from_plan(file, sc, model_of(sc.load).describe(sc.load), count, time.time())
     outcome = run_scenario(plan, sc.name, workers, RunOptions(base_url_map=pairs),
                            handle_signals=False)
     if outcome.errors:

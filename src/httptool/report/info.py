@@ -18,9 +18,10 @@ from httptool.plan import ScenarioPlan
 class RunInfo:
     """The run's identity and plan, for headers and outputs.
 
-    ``load`` is the human description of the load shape (``cli.scenario.describe_load``);
+    ``load`` is the human description of the load shape (its load model's
+    ``describe``, ``httptool.loadmodels``);
     ``started_at`` is wall-clock Unix seconds; ``planned_duration`` (seconds) and
-    ``planned_iterations`` drive the live panel's progress bar (iterations model: by
+    ``planned_iterations`` drive the live panel's progress bar (iterations models: by
     iterations; otherwise by duration); either may be None when the plan has none.
     """
 
