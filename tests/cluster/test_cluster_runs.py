@@ -73,6 +73,7 @@ def test_iterations_load_counts_once_across_shards(cluster: LocalCluster, fresh_
                  fresh_target.url)
     s = ok(run_cli(f, cluster.address, tmp_path / "s.json"))
     assert s["iterations"] == {"completed": 41, "dropped": 0, "dropped_saturated": 0,
+                               "dropped_connecting": 0, "dropped_late": 0,
                                "interrupted": 0}
     # ${COUNTER} 1..41, each value once, however the shards interleaved
     assert path_counts(fresh_target, "/anything/c") == {

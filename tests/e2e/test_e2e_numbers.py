@@ -69,6 +69,7 @@ def test_every_count_agrees_in_a_run_with_failures(
     assert [row["ok"] for row in out.csv] == [
         "true" if row["ok"] else "false" for row in out.ndjson]
     assert s["iterations"] == {"completed": 40, "dropped": 0, "dropped_saturated": 0,
+                               "dropped_connecting": 0, "dropped_late": 0,
                                "interrupted": 0}
     assert s["run"]["workers"] == workers and s["final"] is True
     assert s["total"]["failures_by_kind"] == {"assertion": 40, "status": 40, "refused": 40}

@@ -137,5 +137,8 @@ def test_saturated_generator_drops_instead_of_growing_the_pool(
     ex_off, sent_off = _overloaded_run(target.url + "/get")
     assert ex_off.saturation is not None and ex_off.saturation.windows_saturated == 0
     assert ex_off.state.vus > 2 * st.vus, (ex_off.state.vus, st.vus)  # measured: 108 vs 17
-    assert ex_off.state.dropped == ex_off.state.dropped_saturated == 0
+    assert ex_off.state.dropped_saturated == ex_off.state.dropped_connecting == 0
+    # what it did drop fell due before the end, but the late loop reached it after: the
+    # run still ends on time (issue 23 item 9)
+    assert ex_off.state.dropped == ex_off.state.dropped_late
     assert sent_off == target.counts()["total"]

@@ -29,6 +29,7 @@ from time import perf_counter_ns
 from typing import Any, Protocol
 
 from httptool.engine.compress import DecodeError, decode
+from httptool.engine.connecting import CONNECTING
 from httptool.engine.dns import Address, DnsCache, DnsError, connect_to, lookup
 from httptool.engine.errors import NOT_SENT, ErrorKind
 from httptool.engine.h2conn import H2Connection, H2Stream
@@ -519,6 +520,7 @@ class ConnectionPool:
         connect_bound = False
         if opts.connect_timeout is not None and opts.connect_timeout < remaining:
             limit, connect_bound = opts.connect_timeout, True
+        CONNECTING.n += 1  # the load models start no new VU while many are pending
         try:
             async with asyncio.timeout(max(limit, 0.0)):
                 return await self._connect_now(loop, req, resp)
@@ -527,6 +529,8 @@ class ConnectionPool:
                 raise _ConnectFailed(ErrorKind.CONNECT_TIMEOUT,
                                      f"connect timed out after {opts.connect_timeout:g}s")
             raise _ConnectFailed(ErrorKind.TIMEOUT, "timed out while connecting")
+        finally:
+            CONNECTING.n -= 1
 
     async def _connect_now(
         self, loop: asyncio.AbstractEventLoop, req: PreparedRequest, resp: Response

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from httptool import loadmodels
+from httptool.engine.connecting import CONNECTING
 from httptool.engine.saturation import LoopSaturation
 from httptool.engine.schedule import ArrivalSchedule, VUTarget
 from httptool.plan import LoadSpec
@@ -40,6 +41,14 @@ SHORT_SLEEP = 0.06
 CONTROLLER_TICK = 0.05
 #: Open model default pool bound: enough VUs for this many seconds of latency at peak rate.
 DEFAULT_MAX_VUS_SECONDS = 5.0
+#: Most VUs a load loop starts in one pass before it yields to the running ones: started
+#: in one burst, 15,000 VUs held the loop for seconds while the first ones waited.
+START_BATCH = 256
+#: No VU is started while this many connects are pending in the process
+#: (engine/connecting.py): the server is not accepting, a new VU would only queue.
+CONNECT_LIMIT = 256
+#: Open model: iterations the pacer reaches this long after the end are dropped (late).
+LATE_SLACK = 0.1
 #: Open model default pre-allocated pool: VUs for this many seconds of peak rate (more
 #: are made on demand). Kept small: every pre-made VU is free, and a late pacer hands
 #: free VUs a burst of iterations at once, so a large pool turned a slow patch into
@@ -81,6 +90,10 @@ class LoadState:
     dropped: int = 0
     #: of ``dropped``: those a new VU was refused because the loop was saturated
     dropped_saturated: int = 0
+    #: of ``dropped``: those a new VU was refused because CONNECT_LIMIT connects were
+    #: pending, or that fell due before the end but the pacer reached only after it
+    dropped_connecting: int = 0
+    dropped_late: int = 0
     interrupted: int = 0
     active: int = 0  # VUs inside an iteration right now
     vus: int = 0  # VUs created so far
@@ -252,17 +265,28 @@ class Executor:
                 finally:
                     st.active -= 1
 
+        connecting = CONNECTING
         while not self.stop.is_set():
             t = self._elapsed()
             if t >= duration:
                 break
             want = target.at(t)
+            started = 0
+            held = False  # VUs are due but were not started in this pass
             for rank in ranks:
                 if rank >= want:
                     break
                 task = running.get(rank)
                 if task is None or task.done():
+                    if started >= START_BATCH or connecting.n >= CONNECT_LIMIT:
+                        held = True
+                        break
                     running[rank] = self._spawn(vu_loop(rank))
+                    started += 1
+            if held:
+                # let the started VUs run (and their connects end) before starting more
+                await asyncio.sleep(0 if started >= START_BATCH else PACER_TICK)
+                continue
             await self._sleep_or_stop(min(CONTROLLER_TICK, duration - t))
 
     # ------------------------------------------------------------------ iterations model
@@ -366,10 +390,20 @@ class Executor:
 
         #: a saturated loop does not grow the pool (engine/saturation.py says why)
         self.saturation = sat = LoopSaturation(time.monotonic_ns())
+        connecting = CONNECTING
+        end = sched.duration + LATE_SLACK
         while k < total and not self.stop.is_set():
             now = time.monotonic_ns()
             sat.update(now)
             elapsed = (now - start) / 1e9
+            if elapsed >= end:
+                # due before the end, reached only after it: never started, so the run
+                # ends on time even when the loop fell behind (counted, never delayed)
+                late = len(range(k, total, n))
+                st.dropped += late
+                st.dropped_late += late
+                k = total
+                break
             due = sched.time_of(k)
             while k < total and due <= elapsed:
                 due_ns = start + int(due * 1e9)
@@ -382,6 +416,9 @@ class Executor:
                 elif sat.saturated:
                     st.dropped += 1
                     st.dropped_saturated += 1
+                elif connecting.n >= CONNECT_LIMIT:
+                    st.dropped += 1
+                    st.dropped_connecting += 1
                 else:
                     add_worker()
                     # the new worker parks on its first run; hand it the work right after

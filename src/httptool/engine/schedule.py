@@ -128,3 +128,22 @@ class VUTarget:
     def next_change(self, t: float) -> float:
         """A time after ``t`` worth re-checking the target (bounded polling interval)."""
         return t + 0.05
+
+
+#: :func:`vus_due` counts the VUs the schedule wants this long before the end: a VU
+#: that ramp_up or a stage starts in the run's last instant may rightly never run.
+DUE_MARGIN = 0.25
+
+
+def vus_due(load: LoadSpec) -> int:
+    """How many VUs a closed load should have had running at once: the highest target
+    up to :data:`DUE_MARGIN` before its end (all N without ramp-up or stages). The
+    summary compares the VUs reached with it."""
+    target = VUTarget(load)
+    end = target.duration - DUE_MARGIN
+    if not (load.stages or load.ramp_up) or end <= 0:
+        return target.at(0.0) if end > 0 else 0
+    times = [i * 0.05 for i in range(int(end / 0.05) + 1)]
+    times += [s.start + s.duration - 1e-6 for s in target._segs
+              if 0 < s.start + s.duration - 1e-6 <= end]
+    return max((target.at(t) for t in times), default=0)

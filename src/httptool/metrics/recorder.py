@@ -255,6 +255,8 @@ class Recorder:
         self.completed = 0
         self.dropped = 0
         self.dropped_saturated = 0
+        self.dropped_connecting = 0
+        self.dropped_late = 0
         self.interrupted = 0
         #: steps skipped because their parent failed, by request name (not requests)
         self.skipped: dict[str, int] = {}
@@ -342,7 +344,9 @@ class Recorder:
             requests={n: st.snapshot() for n, st in self.requests.items()},
             checks={n: (c.passed, c.failed) for n, c in self.checks.items()},
             vu_table=table, completed=self.completed, dropped=self.dropped,
-            dropped_saturated=self.dropped_saturated, interrupted=self.interrupted,
+            dropped_saturated=self.dropped_saturated,
+            dropped_connecting=self.dropped_connecting, dropped_late=self.dropped_late,
+            interrupted=self.interrupted,
             vus=self.vus, vus_max=self.vus_max,
             active=self.active, series_from=series.sealed, series=series.window(series.sealed),
             skipped=dict(self.skipped),

@@ -228,8 +228,10 @@ class RunResult:
     ``series`` by second (gaps are seconds with no request and no active VU). ``final`` is True when
     every shard's last snapshot was final. Iterations: ``completed`` (finished),
     ``dropped`` (open model: no free VU; ``dropped_saturated`` of them while the
-    generator's loop was saturated), ``interrupted`` (cut at the end of the grace
-    period). ``vus_max`` sums the shards' maxima (an upper bound of the run's maximum).
+    generator's loop was saturated, ``dropped_connecting`` while too many connects were
+    pending, ``dropped_late`` reached by the pacer only after the end), ``interrupted``
+    (cut at the end of the grace period). ``vus_max`` sums the shards' maxima (an upper
+    bound of the run's maximum).
     """
 
     duration_s: float = 0.0
@@ -242,6 +244,8 @@ class RunResult:
     completed: int = 0
     dropped: int = 0
     dropped_saturated: int = 0
+    dropped_connecting: int = 0
+    dropped_late: int = 0
     interrupted: int = 0
     vus_created: int = 0
     vus_max: int = 0
@@ -352,6 +356,8 @@ class RunResult:
             "rps": self.rps(),
             "iterations": {"completed": self.completed, "dropped": self.dropped,
                            "dropped_saturated": self.dropped_saturated,
+                           "dropped_connecting": self.dropped_connecting,
+                           "dropped_late": self.dropped_late,
                            "interrupted": self.interrupted},
             "vus": {"created": self.vus_created, "max": self.vus_max},
             "skipped": dict(self.skipped),
@@ -438,6 +444,8 @@ class Merger:
             res.completed += s.completed
             res.dropped += s.dropped
             res.dropped_saturated += s.dropped_saturated
+            res.dropped_connecting += s.dropped_connecting
+            res.dropped_late += s.dropped_late
             res.interrupted += s.interrupted
             for name, n in s.skipped.items():
                 res.skipped[name] = res.skipped.get(name, 0) + n

@@ -126,8 +126,9 @@ class Snapshot:
     ``checks`` maps a check name to ``(passed, failed)``. Iteration counts: ``completed``
     (finished, whatever their requests' outcome), ``dropped`` (open model: no free VU at
     the scheduled time; ``dropped_saturated`` of them because the shard's loop was
-    saturated, so the pool did not grow), ``interrupted`` (cancelled at the end of the
-    grace period).
+    saturated, so the pool did not grow; ``dropped_connecting`` because too many connects
+    were pending; ``dropped_late`` because the pacer reached them only after the end),
+    ``interrupted`` (cancelled at the end of the grace period).
     ``vus`` is the number of VUs created, ``vus_max`` the most active at once, ``active``
     the number inside an iteration at snapshot time.
     """
@@ -142,6 +143,8 @@ class Snapshot:
     completed: int = 0
     dropped: int = 0
     dropped_saturated: int = 0
+    dropped_connecting: int = 0
+    dropped_late: int = 0
     interrupted: int = 0
     vus: int = 0
     vus_max: int = 0
@@ -167,7 +170,9 @@ class Snapshot:
             "checks": {k: list(v) for k, v in self.checks.items()},
             "vu_table": self.vu_table.to_dict(),
             "completed": self.completed, "dropped": self.dropped,
-            "dropped_saturated": self.dropped_saturated, "interrupted": self.interrupted,
+            "dropped_saturated": self.dropped_saturated,
+            "dropped_connecting": self.dropped_connecting, "dropped_late": self.dropped_late,
+            "interrupted": self.interrupted,
             "vus": self.vus, "vus_max": self.vus_max,
             "active": self.active, "series_from": self.series_from,
             "skipped": dict(self.skipped),
@@ -183,7 +188,9 @@ class Snapshot:
             checks={k: (int(v[0]), int(v[1])) for k, v in d["checks"].items()},
             vu_table=VUTable.from_dict(d["vu_table"]),
             completed=d["completed"], dropped=d["dropped"],
-            dropped_saturated=d.get("dropped_saturated", 0), interrupted=d["interrupted"],
+            dropped_saturated=d.get("dropped_saturated", 0),
+            dropped_connecting=d.get("dropped_connecting", 0),
+            dropped_late=d.get("dropped_late", 0), interrupted=d["interrupted"],
             vus=d["vus"], vus_max=d["vus_max"], active=d["active"],
             series_from=d["series_from"], skipped=dict(d.get("skipped", {})),
             series={int(k): Second.from_dict(v) for k, v in d["series"]},

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from httptool.engine.schedule import vus_due
 from httptool.loadmodels import model_of
 from httptool.plan import ScenarioPlan
 
@@ -32,6 +33,9 @@ class RunInfo:
     started_at: float = 0.0
     planned_duration: float | None = None
     planned_iterations: int | None = None
+    #: closed model: the VUs the schedule should have had running at once (the summary
+    #: says so when fewer ever ran: the generator could not start them in time)
+    planned_vus: int | None = None
     interrupted: bool = False
     stopped_by: str = ""  # "Ctrl-C" or "SIGTERM" (shown in the summary's status line)
     #: first lines of the tool's own failures (a worker lost, setup failed): partial results
@@ -43,7 +47,8 @@ class RunInfo:
         """Fill the planned duration/iterations from the scenario's load spec."""
         ld = scenario.load
         return cls(file, scenario.name, load, workers, started_at, ld.total_duration,
-                   model_of(ld).planned_iterations(ld))
+                   model_of(ld).planned_iterations(ld),
+                   vus_due(ld) if ld.model == "vus" else None)
 
     def partial_status(self) -> str | None:
         """See :func:`partial_status`."""

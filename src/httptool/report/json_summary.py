@@ -77,6 +77,11 @@ def summary_dict(result: RunResult, info: RunInfo,
            "thresholds": {"passed": all_passed(outcomes),
                           "outcomes": [o.to_dict() for o in outcomes]}}
     doc.update(body)
+    # added without a version bump, as the keys below: what the closed load asked for
+    # and whether that many VUs were ever running at once
+    want = info.planned_vus
+    doc["vus"] = {**doc["vus"], "requested": want,
+                  "all_started": None if want is None else result.vus_max >= want}
     doc["tool_version"] = __version__
     doc["percentile_curve"] = percentile_curve(result)
     doc["latency_histograms"] = latency_histograms(result)

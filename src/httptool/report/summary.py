@@ -123,9 +123,23 @@ def _header_rows(info: RunInfo, res: RunResult, style: Style) -> list[tuple[int,
     return rows
 
 
-def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
+def vus_short(res: RunResult, info: RunInfo | None) -> str | None:
+    """Why fewer VUs ran than the closed load asked for, or None: the generator could not
+    start them before the end (issue 23 item 9: 6,581 of 30,000 ran, silently)."""
+    want = info.planned_vus if info is not None else None
+    if not want or info is None or info.interrupted or res.vus_max >= want:
+        return None
+    return (f"reached {res.vus_max:,} of {want:,}: the generator could not start them in "
+            "time — use ramp_up or --workers")
+
+
+def _count_rows(res: RunResult, style: Style,
+                info: RunInfo | None = None) -> list[tuple[int, str, str]]:
     d = res.duration_s
     rows = [(0, "vus", f"{res.vus_max} max, {res.vus_created} created")]
+    short = vus_short(res, info)
+    if short:
+        rows.append((1, "not reached", style.paint(short, "yellow")))
     rows.append((0, "iterations",
                  f"{res.completed} completed ({fmt_rate(res.completed / d if d > 0 else 0)}), "
                  f"{res.dropped} dropped, {res.interrupted} interrupted"))
@@ -133,6 +147,15 @@ def _count_rows(res: RunResult, style: Style) -> list[tuple[int, str, str]]:
         rows.append((1, "saturated", style.paint(
             f"{res.dropped_saturated} of the dropped: httptool's own CPU was saturated "
             "(add --workers or machines)", "yellow")))
+    if res.dropped_connecting:
+        rows.append((1, "connecting", style.paint(
+            f"{res.dropped_connecting} of the dropped: no free VU, and a new one would have "
+            "queued behind hundreds of pending connects (the server is not accepting)",
+            "yellow")))
+    if res.dropped_late:
+        rows.append((1, "late", style.paint(
+            f"{res.dropped_late} of the dropped: due before the end, reached only after "
+            "it (the generator fell behind; add --workers)", "yellow")))
     rows.append((0, "requests", f"{res.total_requests} ({fmt_rate(res.rps())})"))
     if res.total.resent:
         rows.append((1, "resent", style.paint(
@@ -261,7 +284,7 @@ def render_summary(result: RunResult, info: RunInfo,
                    outcomes: Sequence[ThresholdOutcome] = (), color: bool = False) -> str:
     """The whole summary as text (no trailing newline); ``color`` adds ANSI SGR codes."""
     style = Style(color)
-    head, counts = _header_rows(info, result, style), _count_rows(result, style)
+    head, counts = _header_rows(info, result, style), _count_rows(result, style, info)
     width = _kv_width(head, counts)
     sections = [_kv_lines(head, style, width), _kv_lines(counts, style, width)]
     if result.checks:

@@ -87,6 +87,8 @@ def _recorder_state(rec: Recorder, st: LoadState) -> None:
     """Copy the executor's counters into the recorder before a snapshot."""
     rec.dropped = st.dropped
     rec.dropped_saturated = st.dropped_saturated
+    rec.dropped_connecting = st.dropped_connecting
+    rec.dropped_late = st.dropped_late
     rec.interrupted = st.interrupted
     rec.vus = st.vus
     rec.vus_max = max(rec.vus_max, st.vus_max)
