@@ -1,7 +1,8 @@
 """The command line: a thin layer that parses flags and calls the layers below.
 
-Exit codes (DESIGN.md): 0 ok, 99 a threshold failed, 2 bad command line or invalid
-scenario, 1 runtime failure of the tool itself, 130 interrupted.
+Exit codes (DESIGN.md): 0 ok, 99 a threshold (or a ``--fail-on`` gate) failed, 98 an
+invalid run with ``--fail-on-invalid``, 2 bad command line or invalid scenario, 1 runtime
+failure of the tool itself, 130 interrupted.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from httptool.implementation import hot_path
 EPILOG = """\b
 Exit codes:
   0    finished, every threshold held
-  99   a threshold failed
+  99   a threshold failed, or a --fail-on gate against the --baseline
+  98   --fail-on-invalid: the run itself was not valid (its numbers are suspect)
   2    bad command line or invalid scenario file (nothing was run)
   1    runtime failure of httptool itself, or a shard failed or was lost
   130  interrupted (Ctrl-C); partial results were still printed and written

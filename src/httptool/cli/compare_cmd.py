@@ -9,7 +9,7 @@ an older schema, other scenario or requests without ``--allow-mismatch``), 1 the
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -124,3 +124,59 @@ def gate_outcomes(cmp: Comparison, fail_on: tuple[str, ...]) -> list[GateOutcome
             click.echo(f"httptool: {e}", err=True)
             sys.exit(EXIT_USAGE)
     return evaluate_gates(gates, cmp)
+
+
+class BaselineCheck:
+    """``scenario run --baseline FILE [--fail-on ...]``: the baseline is read and the
+    gates parsed before the run (a bad file or gate is exit 2 with nothing sent); after
+    it, :meth:`report` prints the comparison under the summary and says whether every
+    gate held."""
+
+    def __init__(self, baseline: str | None, fail_on: tuple[str, ...], min_change: str,
+                 allow_mismatch: bool, request_names: list[str]) -> None:
+        from httptool.report.compare import CompareInputError, load_run
+        from httptool.report.gates import parse_gate
+
+        if fail_on and baseline is None:
+            click.echo("httptool: --fail-on needs --baseline FILE (a --summary-json file of "
+                       "an earlier run)", err=True)
+            sys.exit(EXIT_USAGE)
+        self.floor = parse_min_change(min_change)
+        self.allow_mismatch = allow_mismatch
+        self.gates = []
+        for text in fail_on:
+            try:
+                self.gates.append(parse_gate(text, request_names))
+            except ValueError as e:
+                click.echo(f"httptool: {e}", err=True)
+                sys.exit(EXIT_USAGE)
+        self.base = None
+        if baseline is not None:
+            try:
+                self.base = load_run(baseline)
+            except CompareInputError as e:
+                click.echo(f"httptool: --baseline: {e}", err=True)
+                sys.exit(EXIT_USAGE)
+
+    def report(self, doc: dict[str, object], where: str, color: bool,
+               out: TextIO | None = None) -> bool:
+        """Compare the finished run's summary document with the baseline and print it;
+        False when a gate failed or the runs cannot be compared (then it says why)."""
+        if self.base is None:
+            return True
+        from httptool.report.compare import CompareInputError, compare, run_of
+        from httptool.report.compare_out import render_console
+        from httptool.report.gates import all_passed, evaluate_gates
+
+        try:
+            cmp = compare(self.base, run_of(dict(doc), where), min_change=self.floor,
+                          allow_mismatch=self.allow_mismatch)
+        except CompareInputError as e:
+            click.echo(f"httptool: --baseline: {e}", err=True)
+            return False
+        outcomes = evaluate_gates(self.gates, cmp)
+        for w in cmp.warnings:
+            click.echo(f"httptool: warning: {w}", err=True)
+        click.echo("", file=out)
+        click.echo(render_console(cmp, outcomes, color), file=out)
+        return all_passed(outcomes)

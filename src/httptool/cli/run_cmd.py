@@ -5,7 +5,9 @@ outputs (before anything is sent, so a bad path costs nothing), run the scenario
 :func:`httptool.run.orchestrator.run_scenario` with a listener that feeds the progress
 line, the verbose log and the streamed outputs, then print the summary, write the
 summary JSON and JUnit files and exit with DESIGN.md's code: 130 interrupted, 1 the tool
-failed, 99 a threshold failed, 0 otherwise.
+failed, 98 the run was not valid (with ``--fail-on-invalid``), 99 a threshold or a
+``--fail-on`` gate against ``--baseline`` failed, 0 otherwise. Under the summary: the
+validity line (report/validity.py) and, with ``--baseline``, the comparison.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from httptool.metrics import RunResult
 from httptool.plan import Plan, ScenarioPlan, Threshold
 from httptool.report.info import RunInfo
+from httptool.report.json_summary import summary_dict
 from httptool.report.listen import exposure_warning, parse_listen
 from httptool.report.listener import RunReporter
 from httptool.report.live import LiveOutputs, LiveServerError
@@ -32,7 +35,7 @@ from httptool.report.outputs import (
     parse_out_option,
     stdout_spec,
 )
-from httptool.report.style import color_enabled
+from httptool.report.style import Style, color_enabled
 from httptool.report.summary import render_quiet, render_summary
 from httptool.report.thresholds import (
     ThresholdOutcome,
@@ -40,13 +43,18 @@ from httptool.report.thresholds import (
     evaluate_thresholds,
     parse_threshold_option,
 )
+from httptool.report.validity import assess, planned_iterations
 from httptool.run.orchestrator import run_scenario, shard_count
 from httptool.run.shard import RunOptions
+
+if TYPE_CHECKING:
+    from httptool.cli.compare_cmd import BaselineCheck
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 EXIT_THRESHOLD = 99
+EXIT_INVALID_RUN = 98
 EXIT_INTERRUPTED = 130
 
 
@@ -200,6 +208,8 @@ def run_command(
     shards: int | None = None,
     end_warnings: Sequence[str] = (),
     linger: bool = False,
+    baseline: BaselineCheck | None = None,
+    fail_on_invalid: bool = False,
 ) -> int:
     """Run and report; returns the exit code. (Just over 80 lines: one straight sequence
     of open outputs, run, close, report, write files, choose the exit code; several
@@ -244,21 +254,26 @@ def run_command(
     info.errors = [e.splitlines()[0] for e in errors if e.strip()]
     outcomes: list[ThresholdOutcome] = evaluate_thresholds(
         thresholds, result, [r.name for r in plan.requests])
+    validity = assess(result, info, planned_iterations(sc.load))
     if quiet:
         click.echo(render_quiet(outcomes, color, result), file=out)
+        if not validity.valid:  # -q stays short, but never hides made-up numbers
+            click.echo(validity.line(Style(color)), file=out)
     else:
         click.echo("", file=out)
-        click.echo(render_summary(result, info, outcomes, color), file=out)
+        click.echo(render_summary(result, info, outcomes, color, validity), file=out)
+    gates_ok = baseline is None or baseline.report(
+        summary_dict(result, info, outcomes, validity), "this run", color, out)
     if summary_json:
         from httptool.report.json_summary import write_summary_json
 
         write_final(summary_json, lambda: write_summary_json(summary_json, result, info,
-                                                             outcomes), errors)
+                                                             outcomes, validity), errors)
     if report_html:
         from httptool.report.html import write_html_report
 
         write_final(report_html, lambda: write_html_report(report_html, result, info,
-                                                           outcomes), errors)
+                                                           outcomes, validity), errors)
     if junit:
         from httptool.report.junit import write_junit
 
@@ -276,6 +291,8 @@ def run_command(
         return EXIT_INTERRUPTED
     if errors:
         return EXIT_RUNTIME
-    if not all_passed(outcomes):
+    if fail_on_invalid and not validity.valid:
+        return EXIT_INVALID_RUN
+    if not all_passed(outcomes) or not gates_ok:
         return EXIT_THRESHOLD
     return EXIT_OK

@@ -194,6 +194,19 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Cookie jar per VU (default), one shared by all VUs, or none."),
         click.option("--threshold", "thresholds", multiple=True, metavar="EXPR",
                      help="Add a pass/fail threshold, e.g. 'p95<500ms' (repeatable)."),
+        click.option("--baseline", metavar="FILE",
+                     help="Compare with this --summary-json of an earlier run; the comparison "
+                          "is printed under the summary (see httptool compare)."),
+        click.option("--fail-on", "fail_on", multiple=True, metavar="GATE",
+                     help="With --baseline: exit 99 when the change crosses GATE, e.g. "
+                          "'p95 > +10%' (repeatable)."),
+        click.option("--min-change", default="10%", show_default=True, metavar="PCT",
+                     help="With --baseline: smallest change a verdict calls better or worse."),
+        click.option("--allow-mismatch", is_flag=True,
+                     help="With --baseline: compare even if the requests differ."),
+        click.option("--fail-on-invalid", is_flag=True,
+                     help="Exit 98 when the run itself is not valid (the generator saturated, "
+                          "iterations dropped, a worker lost...)."),
         click.option("--summary-json", metavar="PATH",
                      help="Write the whole merged result as JSON."),
         click.option("--out", "outs", multiple=True, metavar="KIND=PATH",
@@ -262,7 +275,8 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         progress=kw["progress"], verbose=kw["verbose"], quiet=kw["quiet"],
         no_color=kw["no_color"], summary_json=kw["summary_json"], outs=kw["outs"],
         junit=kw["junit"], report_html=kw["report_html"], cluster=kw["cluster"],
-        shards=kw["shards"], end_warnings=unmapped)
+        shards=kw["shards"], end_warnings=unmapped, baseline=baseline_check(plan, kw),
+        fail_on_invalid=kw["fail_on_invalid"])
     sys.exit(code)
 
 
@@ -276,6 +290,14 @@ def unmatched_map_warnings(plan: Plan, sc: ScenarioPlan, pairs: tuple[tuple[str,
 
     return [f"--base-url-map {frm}={to} matched no request: no URL of this run starts "
             f"with {frm}" for frm, to in unmatched_maps(plan, sc, pairs, env)]
+
+
+def baseline_check(plan: Plan, kw: dict[str, Any]) -> Any:
+    """``--baseline``/``--fail-on``: read and parsed now, before anything is sent."""
+    from httptool.cli.compare_cmd import BaselineCheck
+
+    return BaselineCheck(kw["baseline"], kw["fail_on"], kw["min_change"],
+                         kw["allow_mismatch"], [r.name for r in plan.requests])
 
 
 def _warn(message: str | None) -> None:

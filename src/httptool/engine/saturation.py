@@ -37,7 +37,7 @@ class LoopSaturation:
     """Updated by the pacer on each pass (cheap: one clock read per window); the pool may
     grow while :attr:`saturated` is False."""
 
-    __slots__ = ("_cpu0", "_t0", "saturated", "windows_saturated")
+    __slots__ = ("_cpu0", "_t0", "saturated", "saturated_ns", "windows_saturated")
 
     def __init__(self, now_ns: int) -> None:
         self._t0 = now_ns
@@ -45,6 +45,8 @@ class LoopSaturation:
         self.saturated = False
         #: windows that ended saturated (for tests and diagnostics)
         self.windows_saturated = 0
+        #: wall time of those windows (the run's validity verdict: how long, which shard)
+        self.saturated_ns = 0
 
     def update(self, now_ns: int) -> None:
         """Close the window if ``now_ns`` (monotonic) is past its end."""
@@ -55,4 +57,5 @@ class LoopSaturation:
         self.saturated = cpu - self._cpu0 >= CPU_SHARE * wall
         if self.saturated:
             self.windows_saturated += 1
+            self.saturated_ns += wall
         self._t0, self._cpu0 = now_ns, cpu

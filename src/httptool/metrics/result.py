@@ -253,6 +253,8 @@ class RunResult:
     series: list[SecondResult] = field(default_factory=list)
     #: steps not run (their parent request failed, or their foreach list was missing)
     skipped: dict[str, int] = field(default_factory=dict)
+    #: per shard: seconds its event loop was CPU-saturated (the generator was the limit)
+    saturated_s: dict[int, float] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ helpers
 
@@ -452,6 +454,8 @@ class Merger:
             res.vus_created += s.vus
             res.vus_max += s.vus_max
             res.active += s.active
+            if s.saturated_ns:
+                res.saturated_s[s.shard] = s.saturated_ns / 1e9
         res.vus = _merge_vus(snaps)
         series = {**self._sealed, **_reduce_seconds(self._open)}
         res.series = [series[k] for k in sorted(series)]

@@ -129,6 +129,8 @@ class Snapshot:
     saturated, so the pool did not grow; ``dropped_connecting`` because too many connects
     were pending; ``dropped_late`` because the pacer reached them only after the end),
     ``interrupted`` (cancelled at the end of the grace period).
+    ``saturated_ns``: wall time the shard's event loop thread spent saturated (its CPU
+    time at least 95 % of the wall time, engine/saturation.py).
     ``vus`` is the number of VUs created, ``vus_max`` the most active at once, ``active``
     the number inside an iteration at snapshot time.
     """
@@ -153,6 +155,7 @@ class Snapshot:
     #: steps not run (their parent request failed, or their foreach list was missing)
     skipped: dict[str, int] = field(default_factory=dict)
     series: dict[int, Second] = field(default_factory=dict)
+    saturated_ns: int = 0
 
     @property
     def total_requests(self) -> int:
@@ -177,6 +180,7 @@ class Snapshot:
             "active": self.active, "series_from": self.series_from,
             "skipped": dict(self.skipped),
             "series": [[k, v.to_dict()] for k, v in sorted(self.series.items())],
+            "saturated_ns": self.saturated_ns,
         }
 
     @classmethod
@@ -194,4 +198,5 @@ class Snapshot:
             vus=d["vus"], vus_max=d["vus_max"], active=d["active"],
             series_from=d["series_from"], skipped=dict(d.get("skipped", {})),
             series={int(k): Second.from_dict(v) for k, v in d["series"]},
+            saturated_ns=d.get("saturated_ns", 0),
         )

@@ -152,7 +152,8 @@ def _read(path: str) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        if e.pos >= len(text.rstrip()):
+        body = text.strip()
+        if e.pos >= len(text.rstrip()) or (body.startswith("{") and not body.endswith("}")):
             raise CompareInputError(f"{path}: truncated: the JSON ends at line {e.lineno} "
                                     "before the document is complete (was the run killed "
                                     "while writing it?)") from None
@@ -186,7 +187,11 @@ def _checks(doc: dict[str, Any], scope: str | None) -> tuple[int, int]:
 def load_run(path: str | os.PathLike[str]) -> Run:
     """Read one ``--summary-json`` file for comparing (CompareInputError if it cannot)."""
     where = os.fspath(path)
-    doc = _read(where)
+    return run_of(_read(where), where)
+
+
+def run_of(doc: dict[str, Any], where: str) -> Run:
+    """A summary document (already checked) as a :class:`Run`, named ``where``."""
     hists = doc.get("latency_histograms")
     if not isinstance(hists, dict):
         raise CompareInputError(

@@ -41,6 +41,7 @@ from httptool.report.units import (
     fmt_rate,
     plural,
 )
+from httptool.report.validity import Validity
 
 #: Schema versions of the summary document this renderer reads.
 SUPPORTED_VERSIONS = (SCHEMA_VERSION,)
@@ -749,7 +750,8 @@ def write_html(path: str | os.PathLike[str], doc: dict[str, Any], where: str = "
 
 
 def write_html_report(path: str | os.PathLike[str], result: RunResult, info: RunInfo,
-                      outcomes: Sequence[ThresholdOutcome] = ()) -> None:
+                      outcomes: Sequence[ThresholdOutcome] = (),
+                      validity: Validity | None = None) -> None:
     """``--report PATH``: the page of :func:`summary_dict` (the ``--summary-json``
     document), so it equals what ``httptool report`` later builds from that file."""
-    write_html(path, summary_dict(result, info, outcomes))
+    write_html(path, summary_dict(result, info, outcomes, validity))

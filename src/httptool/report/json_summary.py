@@ -3,13 +3,13 @@
 Layout (schema ``httptool.summary``, ``schema_version`` as in
 :data:`httptool.metrics.result.SCHEMA_VERSION`): ``RunResult.to_dict()`` (totals,
 per-request, checks, per-VU rows, time series) plus ``run`` (:class:`RunInfo`) and
-``thresholds`` (each outcome and the overall verdict), plus two optional keys added
-without a version bump (readers must accept documents without them): ``tool_version``
-``percentile_curve`` (latency at :data:`CURVE_PERCENTILES`, all requests and per
-request name, for the HTML report's distribution chart) and ``latency_histograms`` (the
-mergeable latency histograms, all requests and per request name, for ``httptool
-compare``'s significance tests). Written to a temporary file and
-renamed, so a reader never sees half a document, even after Ctrl-C.
+``thresholds`` (each outcome and the overall verdict), plus optional keys added
+without a version bump (readers must accept documents without them): ``tool_version``,
+``validity`` (report/validity.py: was the run itself valid), ``percentile_curve``
+(latency at :data:`CURVE_PERCENTILES`, all requests and per request name, for the HTML
+report's distribution chart) and ``latency_histograms`` (the mergeable latency
+histograms, all requests and per request name, for ``httptool compare``'s tests).
+Written to a temporary file and renamed, so a reader never sees half a document, even after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from httptool.metrics.histogram import Histogram
 from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
 from httptool.report.thresholds import ThresholdOutcome, all_passed
+from httptool.report.validity import Validity
 
 
 def _finite(x: Any) -> Any:
@@ -66,8 +67,10 @@ def latency_histograms(result: RunResult) -> dict[str, Any]:
 
 
 def summary_dict(result: RunResult, info: RunInfo,
-                 outcomes: Sequence[ThresholdOutcome] = ()) -> dict[str, Any]:
-    """The document ``--summary-json`` writes (JSON-able, finite floats only)."""
+                 outcomes: Sequence[ThresholdOutcome] = (),
+                 validity: Validity | None = None) -> dict[str, Any]:
+    """The document ``--summary-json`` writes (JSON-able, finite floats only); with
+    ``validity`` (report/validity.py) it has a ``validity`` object too."""
     body = result.to_dict()
     run = info.to_dict()
     run["started_at_iso"] = (time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(info.started_at))
@@ -85,15 +88,18 @@ def summary_dict(result: RunResult, info: RunInfo,
     doc["tool_version"] = __version__
     doc["percentile_curve"] = percentile_curve(result)
     doc["latency_histograms"] = latency_histograms(result)
+    if validity is not None:
+        doc["validity"] = validity.to_dict()
     return _finite(doc)
 
 
 def write_summary_json(path: str | os.PathLike[str], result: RunResult, info: RunInfo,
-                       outcomes: Sequence[ThresholdOutcome] = ()) -> None:
+                       outcomes: Sequence[ThresholdOutcome] = (),
+                       validity: Validity | None = None) -> None:
     """Write :func:`summary_dict` to ``path`` atomically (OSError if it cannot)."""
     path = os.fspath(path)
-    text = json.dumps(summary_dict(result, info, outcomes), indent=2, ensure_ascii=False,
-                      allow_nan=False)
+    text = json.dumps(summary_dict(result, info, outcomes, validity), indent=2,
+                      ensure_ascii=False, allow_nan=False)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         with open(tmp, "w", encoding="utf-8") as f:

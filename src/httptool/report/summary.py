@@ -29,6 +29,7 @@ from httptool.report.units import (
     fmt_rate,
     plural,
 )
+from httptool.report.validity import Validity
 
 INDENT = "  "
 #: Columns of the latency tables, in order (LatencyStats attribute names).
@@ -281,8 +282,10 @@ def verdict_line(outcomes: Sequence[ThresholdOutcome], style: Style) -> str:
 
 
 def render_summary(result: RunResult, info: RunInfo,
-                   outcomes: Sequence[ThresholdOutcome] = (), color: bool = False) -> str:
-    """The whole summary as text (no trailing newline); ``color`` adds ANSI SGR codes."""
+                   outcomes: Sequence[ThresholdOutcome] = (), color: bool = False,
+                   validity: Validity | None = None) -> str:
+    """The whole summary as text (no trailing newline); ``color`` adds ANSI SGR codes.
+    ``validity``'s line goes above the thresholds, so their verdict stays the last line."""
     style = Style(color)
     head, counts = _header_rows(info, result, style), _count_rows(result, style, info)
     width = _kv_width(head, counts)
@@ -291,6 +294,8 @@ def render_summary(result: RunResult, info: RunInfo,
         sections.append(_checks_table(result, style))
     sections.append(_requests_table(result, style))
     sections.append(_latency_table(result, style))
+    if validity is not None:
+        sections.append([validity.line(style)])
     if outcomes:
         sections.append([style.paint(f"{INDENT}thresholds", "bold"),
                          *threshold_lines(outcomes, style)])

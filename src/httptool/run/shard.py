@@ -24,10 +24,12 @@ from typing import Any, Literal, Protocol
 
 from httptool.engine import loop
 from httptool.engine.executors import Executor, LoadState, ShardSpec
+from httptool.engine.saturation import LoopSaturation
 from httptool.engine.vu import VU, Runtime
 from httptool.events import Event
 from httptool.loadmodels import ITERATIONS
 from httptool.metrics.recorder import Recorder, origin_ns
+from httptool.metrics.snapshot import Snapshot
 from httptool.plan import LoadSpec, Plan, ScenarioPlan, Step
 
 
@@ -139,6 +141,8 @@ async def _shard_main(config: ShardConfig, channel: Channel) -> None:
     executor = Executor(scenario.load, lambda vu_id: VU(rt, vu_id), shard, state, stop, hard)
     run = asyncio.ensure_future(executor.run(start_ns=max(t0, time.monotonic_ns())))
     next_snap = time.monotonic() + opts.snapshot_interval
+    # how long this loop was CPU-bound: the run's validity verdict names the shard
+    sat = LoopSaturation(time.monotonic_ns())
     try:
         while not run.done():
             await asyncio.wait([run], timeout=TICK)
@@ -148,11 +152,12 @@ async def _shard_main(config: ShardConfig, channel: Channel) -> None:
                 stop.set()
                 hard.set()
             rec.sample_active(state.active)
+            sat.update(time.monotonic_ns())
             if events is not None:
                 events.ship()
             if time.monotonic() >= next_snap:
                 _recorder_state(rec, state)
-                channel.send(("snapshot", rec.snapshot()))
+                channel.send(("snapshot", _with_saturation(rec.snapshot(), sat)))
                 next_snap = time.monotonic() + opts.snapshot_interval
         run.result()
     finally:
@@ -163,7 +168,12 @@ async def _shard_main(config: ShardConfig, channel: Channel) -> None:
             events.ship()
         rec.sample_active(0)
         _recorder_state(rec, state)
-        channel.send(("snapshot", rec.snapshot(final=True)))
+        channel.send(("snapshot", _with_saturation(rec.snapshot(final=True), sat)))
+
+
+def _with_saturation(snap: Snapshot, sat: LoopSaturation) -> Snapshot:
+    snap.saturated_ns = sat.saturated_ns
+    return snap
 
 
 def run_flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions, channel: Channel,
