@@ -448,6 +448,9 @@ class ScenarioPlan:
     col: int = field(default=0, compare=False)
     #: ``http = 1.1 | 2``: the HTTP version of requests without a curl flag for it
     http: Literal["1.1", "2"] | None = None
+    #: ``connections = N``: HTTP/2 connections per origin shared by all VUs of a process
+    #: (h2load's model); None = one per VU per origin (k6's)
+    connections: int | None = None
 
 
 # --------------------------------------------------------------------------- file level

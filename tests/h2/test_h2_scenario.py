@@ -93,3 +93,39 @@ def test_command_line_http11_overrides_the_file(
     assert server.counts()["total"] == 90
     assert summary["total"]["protocols"] == {"http/1.1": 90, "h2": 0}
     assert "protocols" not in console  # an HTTP/1.1 run's summary is as it was
+
+
+def test_connections_setting_shares_few_connections_among_vus(
+        h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
+    server, _ = h2target
+    server.reset()
+    path = tmp_path / "shared.httpx"
+    path.write_text(f"""
+request get {{
+  curl --http2 {server.h2_urls["h2c"]}/get
+  assert status == 200
+}}
+scenario main {{
+  connections = 2
+  load {{ vus = 10
+    iterations = 60 }}
+  run get
+}}
+""")
+    summary, rows, console = _run(path, tmp_path)
+    assert server.counts()["total"] == 60 == len(rows) == summary["requests"]
+    assert all(r["ok"] and r["protocol"] == "h2" for r in rows)
+    assert summary["total"]["connections_opened"] == 2  # not 10: one per VU
+    assert "h2 100% of responses; 2 connections opened" in console
+
+
+def test_connections_setting_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "bad.httpx"
+    path.write_text("request get {\n  curl http://127.0.0.1:9/\n}\n"
+                    "scenario main {\n  connections = 0\n  run get\n}\n")
+    p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "bad.httpx:5:17: error: connections must be a whole number of at least 1" \
+        in p.stderr
+    assert "Traceback" not in p.stderr

@@ -226,6 +226,7 @@ class ScenarioDecl:
     col: int
     had_errors: bool = False  # a statement of it failed to parse
     http: Lit | None = None  # ``http = 1.1 | 2 | auto``
+    connections: Lit | None = None  # ``connections = N`` (HTTP/2, shared per origin)
 
 
 @dataclass(slots=True)

@@ -522,11 +522,19 @@ class Compiler:
             else:
                 cookies = str(c)
         http = self.http_setting(s.http) if s.http is not None else None
+        connections = None
+        if s.connections is not None:
+            v = s.connections
+            if v.kind == "num" and isinstance(v.value, int) and v.value >= 1:
+                connections = v.value
+            else:
+                self.err("connections must be a whole number of at least 1 (HTTP/2 "
+                         "connections per origin, shared by all VUs)", v.line, v.col)
         flow = tuple(self.steps(s.flow))
         if not flow and not s.had_errors:
             self.err(f"scenario '{s.name}' runs nothing (add: run REQUEST)", s.line, s.col)
         return ScenarioPlan(s.name, load, flow, think, thresholds, cookies,  # type: ignore[arg-type]
-                            s.line, s.col, http=http)
+                            s.line, s.col, http=http, connections=connections)
 
     def http_setting(self, v: A.Lit) -> Literal["1.1", "2"] | None:
         """``http = 1.1 | 2 | auto``: the HTTP version of the scenario's requests that do

@@ -803,6 +803,12 @@ class Parser:
             self.next()
             self.next()
             sc.http = self.value(allow_word=True)
+        elif word == "connections" and (self.at("OP", "=", 1) or self.at("PUNCT", ":", 1)):
+            if sc.connections is not None:
+                raise self.fail(f"scenario '{sc.name}' already has a connections setting", t)
+            self.next()
+            self.next()
+            sc.connections = self.value(allow_word=True)
         elif word == "flow" and self.at("PUNCT", ":", 1):
             self.next()
             self.next()

@@ -33,6 +33,7 @@ from httptool.engine.connecting import CONNECTING
 from httptool.engine.dns import Address, DnsCache, DnsError, connect_to, lookup
 from httptool.engine.errors import NOT_SENT, ErrorKind
 from httptool.engine.h2conn import H2Connection, H2Stream
+from httptool.engine.h2pool import H2Registry
 from httptool.engine.h2wire import request_headers
 from httptool.engine.http import HttpConnection, Response
 from httptool.engine.proxy import ProxyError, TunnelProtocol, open_tunnel
@@ -84,6 +85,8 @@ class ClientContext:
         #: running HTTP/1.1 connections and HTTP/2 streams (each has ``deadline``, ``resp``
         #: and ``fail``)
         self.busy: set[Any] = set()
+        #: ``connections = N``: the HTTP/2 connections every pool of the process shares
+        self.h2_shared: H2Registry | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -139,11 +142,12 @@ class ConnectionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: dict[tuple, list[HttpConnection]] = {}
         self._all: set[HttpConnection] = set()
-        #: the HTTP/2 connection of each origin that has one (never in ``_idle``: a miss
-        #: there is where HTTP/2 is looked for, so the HTTP/1.1 path stays as it was)
-        self._h2: dict[tuple, H2Connection] = {}
-        #: origins whose connect may end in HTTP/2: concurrent requests wait for it
-        self._connecting: dict[tuple, asyncio.Future[None]] = {}
+        #: HTTP/2 connections (engine/h2pool.py): this pool's own, or the process's shared
+        #: ones; never in ``_idle``: a miss there is where HTTP/2 is looked for, so the
+        #: HTTP/1.1 path stays as it was
+        shared = self.context.h2_shared
+        self._h2 = shared if shared is not None else H2Registry()
+        self._h2.users += 1
         self._h1_only: set[tuple] = set()  # https origins whose server chose HTTP/1.1
         self.connections_opened = 0
 
@@ -155,11 +159,7 @@ class ConnectionPool:
             idle = self._idle[origin] = []
         return HttpConnection(self, origin, self.context.busy, idle)
 
-    def _lost(self, conn: HttpConnection | H2Connection) -> None:
-        if isinstance(conn, H2Connection):
-            if self._h2.get(conn.origin) is conn:
-                del self._h2[conn.origin]
-            return
+    def _lost(self, conn: HttpConnection) -> None:
         self._all.discard(conn)
         idle = conn.idle
         if idle and conn in idle:
@@ -182,9 +182,10 @@ class ConnectionPool:
         """Close every connection (idle and busy) of this pool."""
         for conn in list(self._all):
             conn.fail(ErrorKind.CLOSED, "pool closed")
-        for h2 in list(self._h2.values()):
+        h2 = self._h2
+        h2.users -= 1
+        if h2.users <= 0:  # shared ones stay open for the pools still running
             h2.close()
-        self._h2.clear()
         self._all.clear()
         self._idle.clear()
 
@@ -322,14 +323,15 @@ class ConnectionPool:
         a cancel while connecting means the server got nothing: the CancelledError carries
         ``NOT_SENT`` (the VU then counts no request)."""
         origin = req.origin
-        if self._h2 or self._connecting:
-            h2 = await self._h2_for(origin)
+        registry = self._h2
+        if registry:
+            h2 = await registry.pick(origin)
             if h2 is not None:
                 return await self._on_h2(loop, h2, req, keep_body, deadline, cookies, tries)
         resp = Response(req.method, req.url_text, perf_counter_ns())
         pending = None
-        if origin not in self._h1_only and origin not in self._connecting and _may_h2(req):
-            pending = self._connecting[origin] = loop.create_future()
+        if origin not in self._h1_only and _may_h2(req):
+            pending = registry.opening(origin, loop)
         try:
             conn = await self._connect(req, resp, deadline)
         except _ConnectFailed as e:
@@ -342,8 +344,7 @@ class ConnectionPool:
             raise
         finally:
             if pending is not None:
-                del self._connecting[origin]
-                pending.set_result(None)
+                registry.opened(origin, pending)
         if isinstance(conn, H2Connection):
             return await self._on_h2(loop, conn, req, keep_body, deadline, cookies, tries, resp)
         fut: asyncio.Future[Response] = loop.create_future()
@@ -358,14 +359,6 @@ class ConnectionPool:
             conn.on_done = None
             conn.fail(ErrorKind.CLOSED, "cancelled")
             raise
-
-    async def _h2_for(self, origin: tuple) -> H2Connection | None:
-        """The origin's usable HTTP/2 connection, after any connect to it in progress."""
-        pending = self._connecting.get(origin)
-        if pending is not None:
-            await asyncio.shield(pending)
-        h2 = self._h2.get(origin)
-        return h2 if h2 is not None and h2.usable else None
 
     async def _on_h2(
         self,
@@ -554,7 +547,7 @@ class ConnectionPool:
             raise _ConnectFailed(ErrorKind.DNS, str(e))
         conn: HttpConnection | H2Connection
         if not url.secure and proxy is None and opts.http in ("2", "2-prior"):
-            conn = H2Connection(self, req.origin, self.context.busy)  # h2c, prior knowledge
+            conn = H2Connection(self._h2, req.origin, self.context.busy)  # h2c, prior knowledge
         else:
             conn = self._new_connection(req.origin)
         tunnel = proxy is not None and url.secure
@@ -617,7 +610,7 @@ class ConnectionPool:
         resp.connect_ns = t1 - t0
         resp.tls_ns = t2 - t1 if url.secure else 0
         if isinstance(conn, H2Connection):
-            self._h2[req.origin] = conn
+            self._h2.add(conn)
         else:
             self._all.add(conn)
         self.connections_opened += 1
@@ -630,7 +623,7 @@ class ConnectionPool:
         ssl_object = transport.get_extra_info("ssl_object")
         chosen = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
         if chosen == "h2":
-            return H2Connection(self, req.origin, self.context.busy)
+            return H2Connection(self._h2, req.origin, self.context.busy)
         if req.options.http == "2-prior":
             transport.abort()
             raise _ConnectFailed(ErrorKind.TLS, "the server did not choose HTTP/2 in ALPN "

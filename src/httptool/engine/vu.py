@@ -71,6 +71,7 @@ from httptool.engine.checks import (
 from httptool.engine.client import ClientContext, ConnectionPool
 from httptool.engine.cookies import CookieMode, jar_factory
 from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind, cancelled_unsent
+from httptool.engine.h2pool import H2Registry
 from httptool.engine.http import Response
 from httptool.engine.interpolate import (
     ESCAPERS,
@@ -348,6 +349,8 @@ class Runtime:
         self.setup_values: Mapping[str, Any] = dict(setup_values or {})
         self.env = env
         self.client = client or ClientContext()
+        if scenario.connections:
+            self.client.h2_shared = H2Registry(scenario.connections)
         self.cookie_mode: CookieMode = cookies or scenario.cookies
         self.new_jar = jar_factory(self.cookie_mode)
         self.rng = random.Random(seed)
