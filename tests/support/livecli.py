@@ -58,3 +58,46 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 
 def load_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    """Until ``url`` answers 200 (a server the CLI is starting)."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} did not answer within {timeout}s")
+        time.sleep(0.1)
+
+
+async def read_sse(session: Any, url: str, stop_after: str = "final",
+                   limit: float = 60) -> list[tuple[str, Any]]:
+    """Events of a Server-Sent Events stream, ``(event, parsed data)``, up to and
+    including the first ``stop_after`` event (or the end of the stream)."""
+    import asyncio
+
+    events: list[tuple[str, Any]] = []
+    async with asyncio.timeout(limit), session.get(url) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/event-stream")
+        kind, data = "message", ""
+        async for raw in resp.content:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                data += line[6:]
+            elif line == "" and data:
+                events.append((kind, json.loads(data)))
+                if kind == stop_after:
+                    break
+                kind, data = "message", ""
+    return events

@@ -106,11 +106,22 @@ def parse_outs(outs: Sequence[str]) -> tuple[list[OutSpec], bool]:
         raise  # unreachable: _fail_usage exits
 
 
-def open_live(specs: Sequence[OutSpec], scenario: str) -> LiveOutputs:
-    """Bind every ``--out prometheus=HOST:PORT`` before the run (exit 2 if one cannot);
-    each URL is said on stderr, with a warning for a bind beyond loopback."""
+def open_live(specs: Sequence[OutSpec], scenario: str, dashboard: str | None = None,
+              dashboard_args: tuple[RunInfo, Sequence[Threshold], Sequence[str]] | None = None
+              ) -> LiveOutputs:
+    """Bind every ``--out prometheus=HOST:PORT`` and the ``--dashboard`` before the run
+    (exit 2 if one cannot); each URL is said on stderr, with a warning for a bind beyond
+    loopback."""
     live = LiveOutputs()
     try:
+        if dashboard is not None and dashboard_args is not None:
+            from httptool.report.live_server import DEFAULT_PORT
+
+            addr = parse_listen(dashboard, "--dashboard", DEFAULT_PORT)
+            _warn_stderr(exposure_warning(addr, "--dashboard"))
+            page = live.add_dashboard(addr, *dashboard_args)
+            click.echo(f"httptool: dashboard at {page.url} (live while the run goes on)",
+                       err=True)
         for spec in specs:
             if spec.kind != "prometheus":
                 continue
@@ -207,6 +218,7 @@ def run_command(
     cluster: str | None = None,
     shards: int | None = None,
     end_warnings: Sequence[str] = (),
+    dashboard: str | None = None,
     linger: bool = False,
     baseline: BaselineCheck | None = None,
     fail_on_invalid: bool = False,
@@ -226,15 +238,18 @@ def run_command(
     if cluster is not None:
         # the Dask path (issue 9): same listener, same outcome, shards on the cluster
         runner = cluster_runner(cluster, shards)
-    live = open_live(specs, sc.name)
+    if linger and dashboard is None:
+        _fail_usage("--dashboard-linger needs --dashboard")
+    count = shard_count(sc.load, workers)
+    info = RunInfo.from_plan(file, sc, load_text, count, time.time())
+    live = open_live(specs, sc.name, dashboard,
+                     (info, thresholds, [r.name for r in plan.requests]))
     try:
         writers = open_writers([s for s in specs if s.kind != "prometheus"])
     except SystemExit:
         live.close()
         raise
     options = replace(options, events=bool(verbose or writers))
-    count = shard_count(sc.load, workers)
-    info = RunInfo.from_plan(file, sc, load_text, count, time.time())
     color = color_enabled(out, no_color)
     reporter = CliReporter.for_console(out, info, progress=progress and not quiet,
                                        verbose=verbose and not quiet, writers=writers,
@@ -283,8 +298,10 @@ def run_command(
     for e in errors:
         click.echo(f"httptool: error: {e}", err=True)
     try:
-        live.finish(result, info, outcomes)
-        live.hold(linger, lambda text: click.echo(f"httptool: {text}", err=True))
+        live.finish(result, info, outcomes, validity)
+        # an interrupted run was asked to stop: it does not linger
+        live.hold(linger and not outcome.interrupted,
+                  lambda text: click.echo(f"httptool: {text}", err=True))
     finally:
         live.close()
     if outcome.interrupted:

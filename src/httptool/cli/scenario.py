@@ -213,6 +213,13 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Stream one line per request: json=PATH (NDJSON) or csv=PATH "
                           "(PATH - is stdout; the console then goes to stderr); or serve "
                           "live metrics: prometheus=HOST:PORT (/metrics)."),
+        click.option("--dashboard", metavar="[=HOST:PORT]", is_flag=False,
+                     flag_value="127.0.0.1:5665", default=None,
+                     help="Serve a live web dashboard of the run (default 127.0.0.1:5665; "
+                          "give an address with '='; unauthenticated beyond loopback)."),
+        click.option("--dashboard-linger", is_flag=True,
+                     help="After the run, keep serving the dashboard's final page until "
+                          "Ctrl-C."),
         click.option("--junit", metavar="PATH",
                      help="Write a JUnit XML report (a test case per check and threshold)."),
         click.option("--report", "report_html", metavar="PATH",
@@ -276,7 +283,8 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
         no_color=kw["no_color"], summary_json=kw["summary_json"], outs=kw["outs"],
         junit=kw["junit"], report_html=kw["report_html"], cluster=kw["cluster"],
         shards=kw["shards"], end_warnings=unmapped, baseline=baseline_check(plan, kw),
-        fail_on_invalid=kw["fail_on_invalid"])
+        fail_on_invalid=kw["fail_on_invalid"],
+        dashboard=kw["dashboard"], linger=kw["dashboard_linger"])
     sys.exit(code)
 
 

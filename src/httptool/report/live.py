@@ -9,6 +9,7 @@ scrape, ``--dashboard-linger``) and closes them.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -20,7 +21,9 @@ from httptool.report.listen import ListenAddress
 from httptool.report.thresholds import ThresholdOutcome
 
 if TYPE_CHECKING:  # prometheus_client costs ~60 ms to import: only runs that use it pay
+    from httptool.plan import Threshold
     from httptool.report.prometheus import PrometheusExporter
+    from httptool.report.validity import Validity
 
 
 class LiveServerError(Exception):
@@ -34,14 +37,14 @@ class FinalPage(Protocol):
 
     def update(self, result: RunResult) -> None: ...
 
-    def finish(self, result: RunResult, info: RunInfo,
-               outcomes: Sequence[ThresholdOutcome]) -> None: ...
+    def finish(self, result: RunResult, info: RunInfo, outcomes: Sequence[ThresholdOutcome],
+               validity: Validity | None = None) -> None: ...
 
     def close(self) -> None: ...
 
 
 def bind_error(flag: str, addr: ListenAddress, e: OSError) -> LiveServerError:
-    why = e.strerror or str(e)
+    why = os.strerror(e.errno) if e.errno else (e.strerror or str(e))  # asyncio's is long
     return LiveServerError(f"{flag}: cannot listen on {addr.host}:{addr.port}: {why}"
                            + (" (another process uses the port; pick another one)"
                               if getattr(e, "errno", None) == 98 else ""))
@@ -68,18 +71,28 @@ class LiveOutputs:
         self.exporters.append(exp)
         return exp
 
+    def add_dashboard(self, addr: ListenAddress, info: RunInfo,
+                      thresholds: Sequence[Threshold], names: Sequence[str]) -> FinalPage:
+        from httptool.report.live_server import Dashboard
+
+        try:
+            self.dashboard = Dashboard(addr, info, thresholds, names)
+        except OSError as e:
+            raise bind_error("--dashboard", addr, e) from None
+        return self.dashboard
+
     def update(self, result: RunResult) -> None:
         for exp in self.exporters:
             exp.update(result)
         if self.dashboard is not None:
             self.dashboard.update(result)
 
-    def finish(self, result: RunResult, info: RunInfo,
-               outcomes: Sequence[ThresholdOutcome]) -> None:
+    def finish(self, result: RunResult, info: RunInfo, outcomes: Sequence[ThresholdOutcome],
+               validity: Validity | None = None) -> None:
         for exp in self.exporters:
             exp.finish(result)
         if self.dashboard is not None:
-            self.dashboard.finish(result, info, outcomes)
+            self.dashboard.finish(result, info, outcomes, validity)
 
     def hold(self, linger: bool, say: Callable[[str], None]) -> None:
         """After the run: let each scraper read the final numbers; with ``linger``, keep
