@@ -195,3 +195,18 @@ def test_markdown_is_a_table(files: dict[str, str]) -> None:
     assert all(r.startswith("| ") and r.count(" | ") == 5 for r in rows)
     assert any(r.startswith("| login | p50 |") and r.endswith("🔴 worse |") for r in rows)
     assert "**❌ 1 of 1 gate failed**" in md or "**❌ 1 of 1 gates failed**" in md
+
+
+def test_html_report_with_a_baseline(files: dict[str, str]) -> None:
+    from httptool.report.html import render_html
+
+    base = json.loads(Path(files["base"]).read_text())
+    slow = json.loads(Path(files["slow"]).read_text())
+    page = render_html(slow, "slow.json", base, "base.json")
+    assert '<section id="baseline" data-baseline="base.json">' in page
+    assert 'data-request="login" data-metric="p50" data-verdict="worse"' in page
+    data = json.loads(page.split('id="report-data">', 1)[1].split("</script>", 1)[0])
+    s = data["series"]
+    assert len(s["base_p50"]) == len(s["x"]) == len(s["p50"])
+    assert len(data["curve"]["baseline"]) == len(data["curve"]["x"])
+    assert "compare-table" not in render_html(slow, "slow.json")

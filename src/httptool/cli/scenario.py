@@ -301,7 +301,10 @@ def unmatched_map_warnings(plan: Plan, sc: ScenarioPlan, pairs: tuple[tuple[str,
 
 
 def baseline_check(plan: Plan, kw: dict[str, Any]) -> Any:
-    """``--baseline``/``--fail-on``: read and parsed now, before anything is sent."""
+    """``--baseline``/``--fail-on``: read and parsed now, before anything is sent (None
+    without them: a plain run imports nothing of compare)."""
+    if kw["baseline"] is None and not kw["fail_on"]:
+        return None
     from httptool.cli.compare_cmd import BaselineCheck
 
     return BaselineCheck(kw["baseline"], kw["fail_on"], kw["min_change"],

@@ -290,8 +290,8 @@ def _open_model(doc: dict[str, Any]) -> bool:
 # ------------------------------------------------------------------ chart data
 
 
-def chart_series(rows: Sequence[dict[str, Any]], max_points: int = MAX_POINTS
-                 ) -> dict[str, Any] | None:
+def chart_series(rows: Sequence[dict[str, Any]], max_points: int = MAX_POINTS,
+                 step: int | None = None) -> dict[str, Any] | None:
     """The time series as chart columns, gaps filled (no requests; VUs and latency
     unknown), in buckets of ``step`` seconds when longer than ``max_points``: rates are
     per-second averages over the bucket, active VUs and latencies the bucket's highest.
@@ -302,7 +302,8 @@ def chart_series(rows: Sequence[dict[str, Any]], max_points: int = MAX_POINTS
     if not by_sec:
         return None
     first, last = min(by_sec), max(by_sec)
-    step = max(1, math.ceil((last - first + 1) / max_points))
+    if step is None:
+        step = max(1, math.ceil((last - first + 1) / max_points))
     buckets: dict[int, list[dict[str, Any]]] = {}
     for sec in sorted(by_sec):
         buckets.setdefault((sec - first) // step, []).append(by_sec[sec])
@@ -321,6 +322,41 @@ def chart_series(rows: Sequence[dict[str, Any]], max_points: int = MAX_POINTS
         for q in ("p50", "p95", "p99"):
             cols[q].append(max((_num(r.get(f"{q}_ms")) for r in timed), default=None))
     return {"step": step, **cols}
+
+
+#: Columns of the baseline drawn over the current run's time series.
+_BASE_COLUMNS = ("requests", "p50", "p95", "p99")
+
+
+def overlay_series(cur: Sequence[dict[str, Any]], base: Sequence[dict[str, Any]]
+                   ) -> dict[str, Any] | None:
+    """The current run's chart columns with the baseline's (``base_requests``,
+    ``base_p50``...) on one x axis: both in buckets of the same step, seconds from each
+    run's own start, so second 10 of one is drawn over second 10 of the other."""
+    a, b = chart_series(cur), chart_series(base)
+    if a is None or b is None:
+        return a
+    step = max(a["step"], b["step"])
+    a, b = chart_series(cur, step=step), chart_series(base, step=step)
+    assert a is not None and b is not None
+    xs = sorted(set(a["x"]) | set(b["x"]))
+    ia = {x: i for i, x in enumerate(a["x"])}
+    ib = {x: i for i, x in enumerate(b["x"])}
+    out: dict[str, Any] = {"step": step, "x": xs}
+    for k in ("requests", "failures", "active", "p50", "p95", "p99"):
+        out[k] = [a[k][ia[x]] if x in ia else None for x in xs]
+    for k in _BASE_COLUMNS:
+        out[f"base_{k}"] = [b[k][ib[x]] if x in ib else None for x in xs]
+    return out
+
+
+def overlay_curve(cur: dict[str, Any] | None, base: dict[str, Any] | None
+                  ) -> dict[str, Any] | None:
+    """``cur`` with the baseline's all-requests line added (``baseline`` key) when both
+    curves are drawn at the same percentiles."""
+    if cur is None or base is None or cur["x"] != base["x"] or not base["lines"]:
+        return cur
+    return {**cur, "baseline": base["lines"][0]["ms"]}
 
 
 def chart_curve(doc: dict[str, Any]) -> dict[str, Any] | None:
@@ -699,15 +735,28 @@ def _fill(template: str, values: dict[str, Callable[[], str]]) -> str:
     return re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: values[m.group(1)](), template)
 
 
-def render_html(doc: dict[str, Any], where: str = "input") -> str:
+def render_html(doc: dict[str, Any], where: str = "input",
+                baseline: dict[str, Any] | None = None, baseline_where: str = "baseline"
+                ) -> str:
     """The report page of a summary document (ReportInputError naming ``where`` if it
-    cannot be read)."""
+    cannot be read); with ``baseline`` (another summary) its latency distribution and
+    time series are drawn under this run's, and the comparison table is added."""
     doc = validate_summary(doc, where)
+    if baseline is not None:
+        baseline = validate_summary(baseline, baseline_where)
     try:
         series = chart_series(doc["time_series"])
         curve = chart_curve(doc)
+        compared = ""
+        if baseline is not None:
+            from httptool.report.html_compare import baseline_section
+
+            series = overlay_series(doc["time_series"], baseline["time_series"])
+            curve = overlay_curve(curve, chart_curve(baseline))
+            compared = baseline_section(doc, where, baseline, baseline_where)
         body = "\n".join([
-            _header(doc), _cards(doc), _charts(doc, series, curve), _requests_table(doc),
+            _header(doc), compared, _cards(doc), _charts(doc, series, curve),
+            _requests_table(doc),
             '<div class="twocol">' + _checks_table(doc) + _thresholds_table(doc) + "</div>",
             _failures_table(doc), _vu_table(doc),
             '<footer>Written by httptool from the run\'s summary JSON (schema '
@@ -733,11 +782,12 @@ def render_html(doc: dict[str, Any], where: str = "input") -> str:
     })
 
 
-def write_html(path: str | os.PathLike[str], doc: dict[str, Any], where: str = "input"
+def write_html(path: str | os.PathLike[str], doc: dict[str, Any], where: str = "input",
+               baseline: dict[str, Any] | None = None, baseline_where: str = "baseline"
                ) -> None:
-    """Render ``doc`` (read from ``where``) and write it to ``path`` atomically (OSError
-    if it cannot)."""
-    text = render_html(doc, where)
+    """Render ``doc`` (read from ``where``; over ``baseline`` if given) and write it to
+    ``path`` atomically (OSError if it cannot)."""
+    text = render_html(doc, where, baseline, baseline_where)
     path = os.fspath(path)
     tmp = f"{path}.tmp{os.getpid()}"
     try:

@@ -86,15 +86,31 @@
     return { label: "time", value: function (u, v) { return v == null ? "-" : fmtElapsed(v); } };
   }
 
+  // `httptool report --baseline`: the baseline's lines, grey and thin, under this run's
+  function baseLine(p, label, fmt, dash) {
+    return { label: label, stroke: p.muted, width: 1.25, dash: dash,
+      points: { show: false, filter: lonePoints, size: 5, fill: p.muted },
+      value: function (u, v) { return fmt(v); } };
+  }
+  function withBase(b, p, pairs) {
+    if (!b.s.base_requests) return b;
+    pairs.forEach(function (q) {
+      b.opts.series.push(baseLine(p, "baseline " + q[1], q[2], q[3]));
+      b.rows.push(b.s["base_" + q[0]]);
+    });
+    return b;
+  }
+
   var builders = {
     "chart-rps": function (p, s) {
-      return { opts: { series: [timeX(),
+      return withBase({ s: s, opts: { series: [timeX(),
           line(p, 0, "requests/s", function (v) { return fmtNum(v); }),
           line(p, 1, "failures/s", function (v) { return fmtNum(v); }, { dash: [6, 3] })],
         scales: { x: SECONDS_X },
         axes: [timeAxis(p),
                axis(p, { label: "per second", size: 60 })] },
-        rows: [s.x, s.requests, s.failures] };
+        rows: [s.x, s.requests, s.failures] }, p,
+        [["requests", "requests/s", function (v) { return fmtNum(v); }, undefined]]);
     },
     "chart-vus": function (p, s) {
       return { opts: { series: [timeX(),
@@ -105,7 +121,7 @@
         rows: [s.x, s.active] };
     },
     "chart-latency": function (p, s) {
-      return { opts: { series: [timeX(),
+      return withBase({ s: s, opts: { series: [timeX(),
           line(p, 2, "p50", fmtMs, { spanGaps: false }),
           line(p, 0, "p95", fmtMs, { dash: [6, 3] }),
           line(p, 1, "p99", fmtMs, { dash: [2, 3] })],
@@ -113,7 +129,8 @@
         axes: [timeAxis(p),
                axis(p, { label: "latency", size: 64,
                  values: function (u, vs) { return vs.map(fmtMs); } })] },
-        rows: [s.x, s.p50, s.p95, s.p99] };
+        rows: [s.x, s.p50, s.p95, s.p99] }, p,
+        [["p50", "p50", fmtMs, undefined], ["p95", "p95", fmtMs, [6, 3]]]);
     },
     "chart-curve": function (p) {
       var c = data.curve;
@@ -126,6 +143,10 @@
             : [[6, 3], [2, 3], [8, 2, 2, 2], [12, 4], [4, 4, 1, 4], [1, 2]][(i - 1) % 6] }));
         rows.push(l.ms);
       });
+      if (c.baseline) {
+        series.push(baseLine(p, "baseline: all requests", fmtMs, undefined));
+        rows.push(c.baseline);
+      }
       return { opts: { series: series,
         scales: { x: { time: false, distr: 3, log: 10 } },
         axes: [axis(p, {
