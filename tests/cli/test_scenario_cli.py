@@ -315,7 +315,7 @@ def test_bom_and_crlf_still_read(tmp_path: Path) -> None:
 
 
 NO_SCENARIO = "error: no scenario in this file; add one, e.g. " \
-              "'scenario main { load 1 vus for 10s  run REQUEST }'"
+              "'scenario main: load 1 vus for 10s | run REQUEST'"
 
 
 @pytest.mark.parametrize("cmd", ["validate", "run", "convert"])
@@ -330,8 +330,9 @@ def test_requests_without_a_scenario_point_at_the_end(tmp_path: Path) -> None:
     f = tmp_path / "lib.httpx"
     f.write_text("request a { curl http://h/a }\n\n# more to come\n\n")
     r = httptool("scenario", "validate", str(f))
-    assert refused(r) == [f"{f}:3:15: {NO_SCENARIO}", "  # more to come",
-                                     "  " + " " * 14 + "^", "1 error"]
+    assert refused(r) == [f"{f}:3:15: {NO_SCENARIO.replace('REQUEST', 'a')}",
+                          "  # more to come",
+                          "  " + " " * 14 + "^", "1 error"]
 
 
 RAMPED = """\

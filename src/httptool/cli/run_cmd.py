@@ -35,6 +35,7 @@ from httptool.report.outputs import (
     parse_out_option,
     stdout_spec,
 )
+from httptool.report.status_line import StatusLine
 from httptool.report.style import Style, color_enabled
 from httptool.report.summary import render_quiet, render_summary
 from httptool.report.thresholds import (
@@ -254,6 +255,9 @@ def run_command(
     reporter = CliReporter.for_console(out, info, progress=progress and not quiet,
                                        verbose=verbose and not quiet, writers=writers,
                                        color=color, sinks=[live] if live.active else ())
+    if not (progress or verbose or quiet) and out.isatty():
+        # a terminal without --progress: a start line and a status line, not silence
+        reporter.progress = StatusLine(out, info)
     try:
         outcome = runner(plan, sc.name, workers, options, reporter)
     except BaseException:

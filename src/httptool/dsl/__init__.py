@@ -66,18 +66,23 @@ def load_plan(path: str, scenario: str | None = None) -> tuple[Plan | None, Diag
         return None, _not_utf8(path, raw, e), raw.decode("utf-8", "replace")
     plan, diags = compile_source(text, path, scenario)
     if plan is not None and not plan.scenarios:
-        _no_scenario(diags, text)
+        _no_scenario(diags, text, plan.requests[0].name if plan.requests else "REQUEST")
         plan = None
     return plan, diags, text
 
 
-def _no_scenario(diags: Diagnostics, text: str) -> None:
+#: the no-scenario hint: a line that parses as it is (tests/cli/test_messages.py pastes it)
+NO_SCENARIO_HINT = "scenario main: load 1 vus for 10s | run {request}"
+
+
+def _no_scenario(diags: Diagnostics, text: str, request: str) -> None:
     """A file is run, validated and converted for its scenarios (the language has no
     imports, so a file of requests alone is of no use): one with none is an error, located
-    at the end of the file, where one would be added."""
+    at the end of the file, where one would be added, with a line to paste that runs the
+    file's first request."""
     line, col = Lexer(text, diags).end_where()
     diags.error("no scenario in this file; add one, e.g. "
-                "'scenario main { load 1 vus for 10s  run REQUEST }'", line, col)
+                f"'{NO_SCENARIO_HINT.format(request=request)}'", line, col)
 
 
 def _not_utf8(path: str, raw: bytes, e: UnicodeDecodeError) -> Diagnostics:

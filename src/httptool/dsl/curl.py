@@ -183,6 +183,8 @@ _URL_BAD_CHAR = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _PCT = re.compile(r"%[0-9A-F]{2}")
 _SCHEME_SLASH = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):/")
+#: the words of a request block after its curl command (``assert { ... }``)
+_DSL_WORDS = frozenset({"assert", "extract", "retry", "resend"})
 _REF_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 #: curl's glob syntax: an unescaped ``[`` or ``{`` opens a glob; ``\\[`` is a literal.
 _GLOB_OPEN = re.compile(r"(?<!\\)[\[{]")
@@ -435,8 +437,19 @@ class _CurlParser:
                 if after_unknown:
                     after_unknown = False  # most likely the unknown option's argument
                     continue
+                if self.st.url is not None and w.text in _DSL_WORDS:
+                    self.dsl_word_in_curl(w)
+                    break
                 self.set_url(w, 0, w.start)
         return self.finish(curl_word, errors_before)
+
+    def dsl_word_in_curl(self, w: Word) -> None:
+        """``curl URL  assert { status == 200 }`` on one line: the curl command runs to the
+        end of the line, so ``assert`` and what follows would each be one more URL (six
+        errors); one error that says how to end the command instead."""
+        self.err(f"'{w.text}' is read as part of the curl command, which runs to the end "
+                 f"of the line: end the curl first with ';' (curl URL ; {w.text} ...) or "
+                 f"put {w.text} on a line of its own", w.start)
 
     def shell_vars(self) -> None:
         """``$NAME`` outside single quotes: the user's shell would have put a value

@@ -8,6 +8,7 @@ brace, and goes on, so one run reports every problem.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,15 @@ _COOKIE_NAME = re.compile(r"[^\s,;={}()]+")
 _BARE_REGEX = re.compile(r"(?:[^\s,]|,(?=\S))+")
 _CMP_PREFIX = re.compile(r"\s*(==|!=|<=|>=|<|>|=)")
 
+
+
+def did_you_mean(t: Token, words: tuple[str, ...]) -> str:
+    """``"; did you mean 'request'?"`` for a keyword typo (``requets``, ``asert``), as
+    flags and names already get; "" when nothing is close."""
+    if t.kind != "IDENT":
+        return ""
+    close = difflib.get_close_matches(str(t.value), words, n=1, cutoff=0.75)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 class _GiveUp(Exception):
     """Too many diagnostics: stop instead of reporting the same problem forever."""
@@ -253,7 +263,9 @@ class Parser:
             raise DiagnosticError(str(t.value))
         raise self.fail(
             f"expected a statement (var, data, shared, request, req, scenario, setup, "
-            f"teardown or NAME = ...), found {_describe(t)}",
+            f"teardown or NAME = ...), found {_describe(t)}"
+            + did_you_mean(t, ("var", "data", "shared", "request", "scenario", "setup",
+                               "teardown")),
             t,
         )
 
@@ -448,7 +460,8 @@ class Parser:
         else:
             raise self.fail(
                 f"expected curl, extract, assert, retry or resend in request '{req.name}', "
-                f"found {_describe(t)}", t)
+                f"found {_describe(t)}"
+                + did_you_mean(t, ("curl", "extract", "assert", "retry", "resend")), t)
 
     def curl_into(self, req: A.RequestDecl, mode: str) -> None:
         t = self.peek()
@@ -1070,7 +1083,9 @@ class Parser:
             raise DiagnosticError(str(t.value))
         raise self.fail(
             "expected a flow statement (run, parallel, if, foreach, repeat, think, use, "
-            f"shared.POOL.push) or a scenario setting, found {_describe(t)}", t)
+            f"shared.POOL.push) or a scenario setting, found {_describe(t)}"
+            + did_you_mean(t, ("run", "parallel", "foreach", "repeat", "think", "load",
+                               "thresholds", "think_time", "cookies")), t)
 
     def chain_element(self) -> list[Any]:
         t = self.peek()

@@ -17,6 +17,7 @@ from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
 from httptool.report.outputs import EventWriter
 from httptool.report.progress import LiveProgress, PlainProgress, make_progress
+from httptool.report.status_line import StatusLine
 from httptool.report.verbose import VerbosePrinter
 
 
@@ -31,7 +32,7 @@ class RunReporter:
     """Progress (optional), verbose log (optional) and streaming files, fed during a run;
     :meth:`close` at the end (also after Ctrl-C or an error) finishes each of them."""
 
-    def __init__(self, progress: PlainProgress | LiveProgress | None = None,
+    def __init__(self, progress: PlainProgress | LiveProgress | StatusLine | None = None,
                  verbose: VerbosePrinter | None = None, writers: Sequence[EventWriter] = (),
                  clock: Callable[[], float] = time.monotonic,
                  live: Sequence[LiveSink] = ()) -> None:
