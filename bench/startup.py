@@ -12,11 +12,16 @@ what a user waits for). For ``scenario run`` and ``exec`` a loopback server reco
 the first connection arrives: "to first request" is launch → that accept. Issue 20's goals:
 ``--help``/``--version`` ≤ 0.15 s of CPU; first request of a one-request run ≤ 0.3 s after
 launch; ``exec`` ≤ 0.3 s in all. Results also go to ``$HTTPTOOL_BENCH_OUT/startup.json``.
+Bytecode is cached (outside the checkout) as for an installed package, whatever
+PYTHONDONTWRITEBYTECODE says. ``--before SRC`` adds the httptool rows run on another
+tree's sources (``git archive COMMIT src | tar -x -C DIR``; SRC is DIR/src) in the same
+rounds, for a before/after.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import subprocess
@@ -53,13 +58,26 @@ GOALS = {"--help": (0.15, "cpu"), "--version": (0.15, "cpu"),
          "scenario run (1 request)": (0.3, "first"), "exec (1 curl)": (0.3, "wall")}
 
 
-def measure(cmd: list[str], server: FirstArrival | None) -> dict[str, Any]:
+def child_env(cache: Path, src: str | None) -> dict[str, str]:
+    """The launches' environment: bytecode cached (in ``cache``, outside the checkout), as
+    an installed package has it — even where the shell sets PYTHONDONTWRITEBYTECODE, which
+    would make every launch compile the tool's ~80 modules from source (~0.4 s of CPU);
+    ``src``: import httptool from that tree instead (``--before``)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    if src:
+        env["PYTHONPATH"] = src
+    return env
+
+
+def measure(cmd: list[str], server: FirstArrival | None, env: dict[str, str]
+            ) -> dict[str, Any]:
     """One launch of ``cmd``: wall to exit, CPU, and launch → first accept at ``server``."""
     if server is not None:
         server.reset()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
-    out = subprocess.run(cmd, capture_output=True, timeout=60)
+    out = subprocess.run(cmd, capture_output=True, timeout=60, env=env)
     t_exit = time.time()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
@@ -103,17 +121,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--cpu", default="1", help="core to pin every command to")
+    ap.add_argument("--before", metavar="SRC", default=None,
+                    help="also run the httptool commands on this tree's sources (e.g. a "
+                    "`git archive` of an older commit), in the same rounds")
     args = ap.parse_args()
     server = FirstArrival()
     runs: dict[str, list[dict[str, Any]]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="httptool-startup-") as d:
-            todo = cases(Path(d), server.url, args.cpu)
-            for cmd, _ in todo.values():  # warm the page cache and .pyc files
-                measure(cmd, None)
+            tmp = Path(d)
+            todo = {name: (cmd, sends, child_env(tmp / "pyc", None))
+                    for name, (cmd, sends) in cases(tmp, server.url, args.cpu).items()}
+            if args.before:
+                todo.update({f"{name} [before]": (cmd, sends,
+                                                  child_env(tmp / "pyc-before", args.before))
+                             for name, (cmd, sends) in cases(tmp, server.url, args.cpu).items()
+                             if "httptool" in cmd[3]})
+            for cmd, _, env in todo.values():  # warm the page cache and the bytecode
+                measure(cmd, None, env)
             for _ in range(args.rounds):
-                for name, (cmd, sends) in todo.items():
-                    runs.setdefault(name, []).append(measure(cmd, server if sends else None))
+                for name, (cmd, sends, env) in todo.items():
+                    runs.setdefault(name, []).append(
+                        measure(cmd, server if sends else None, env))
     finally:
         server.close()
     rows = []

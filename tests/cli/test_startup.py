@@ -5,6 +5,7 @@ cannot flake on a busy machine; bench/startup.py measures the time itself."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -68,3 +69,38 @@ def test_every_listed_command_loads_and_runs(name: str) -> None:
     r = CliRunner().invoke(cli, [name, "--help"], prog_name="httptool")
     assert r.exit_code == 0, r.output
     assert r.output.startswith(f"Usage: httptool {name} "), r.output
+
+
+def test_exec_of_one_curl_loads_no_target_report_or_jsonpath() -> None:
+    """``exec`` should start like curl: what it cannot use stays unloaded (a refused
+    connection is enough: the request path is loaded and run)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    code, modules, _ = loaded_by(["exec", f"curl -s http://127.0.0.1:{port}/"])
+    assert code != 0
+    assert "httptool.engine.client" in modules  # it did try
+    unused = ("aiohttp", "dask", "jsonpath", "httptool.target", "httptool.report.html",
+              "jinja2")
+    assert sorted(m for m in modules if m.split(".")[0] in unused
+                  or any(m == u or m.startswith(u + ".") for u in unused)) == []
+
+
+def test_a_quiet_scenario_run_loads_only_what_it_uses(tmp_path) -> None:
+    """No JSONPath in the file, no terminal: their libraries stay unloaded (python-jsonpath,
+    the live panel's rich modules), as do the target's (aiohttp) and dask's."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    f = tmp_path / "one.httpx"
+    f.write_text(f"request a {{\n  curl http://127.0.0.1:{port}/\n}}\n"
+                 "scenario s {\n  load 1 iterations with 1 vus\n  run a\n}\n")
+    code, modules, _ = loaded_by(["scenario", "run", str(f), "--workers", "1", "--quiet"])
+    assert code == 0, code  # a refused request is a failure, not a failed run
+    assert "httptool.engine.vu" in modules  # it did run
+    unused = ("aiohttp", "dask", "jsonpath", "httptool.target", "rich.live", "rich.panel",
+              "rich.table")
+    assert sorted(m for m in modules if m.split(".")[0] in unused
+                  or any(m == u or m.startswith(u + ".") for u in unused)) == []

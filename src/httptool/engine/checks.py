@@ -31,16 +31,17 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, Protocol, TypeGuard, assert_never, get_args
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, assert_never, get_args
 
 import orjson
-from jsonpath import JSONPath, JSONPathEnvironment
-from jsonpath.selectors import IndexSelector, NameSelector
 
 from httptool.engine.interpolate import to_text
 from httptool.errors import HttptoolError
 from httptool.plan import Assertion, Condition, ConditionOp, Extract, Operator, Template, Value
 from httptool.secrets import MASK, is_secret_subject
+
+if TYPE_CHECKING:
+    from jsonpath import JSONPath, JSONPathEnvironment
 
 _MISSING: Any = object()
 
@@ -153,7 +154,13 @@ class ResponseView:
 
 # --------------------------------------------------------------------------- JSONPath
 
-_env = JSONPathEnvironment()
+@lru_cache(maxsize=1)
+def _env() -> JSONPathEnvironment:
+    """python-jsonpath, imported with the first JSONPath: a scenario without one (and
+    ``httptool exec``) skips its ~40 ms of import at start-up (bench/startup.py)."""
+    from jsonpath import JSONPathEnvironment
+
+    return JSONPathEnvironment()
 
 
 class CompiledPath:
@@ -163,6 +170,8 @@ class CompiledPath:
     __slots__ = ("_path", "_steps", "expr", "singular")
 
     def __init__(self, expr: str) -> None:
+        from jsonpath.selectors import IndexSelector, NameSelector
+
         self.expr = expr
         self._path: JSONPath = _compile_jsonpath(expr)
         self.singular: bool = self._path.singular_query()
@@ -215,14 +224,17 @@ _DASHED = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_-]*)+)")
 def _compile_jsonpath(expr: str) -> JSONPath:
     """Compile, rewriting ``.X-Request-Id`` to ``['X-Request-Id']`` if the library refuses
     dashed names (python-jsonpath 2.x accepts them; older or stricter versions may not)."""
+    from jsonpath import JSONPath
+
+    env = _env()
     try:
-        p = _env.compile(expr)
+        p = env.compile(expr)
     except Exception:
         p = None
     if not isinstance(p, JSONPath):
         rewritten = _DASHED.sub(lambda m: "['" + m.group(1) + "']", expr)
         try:
-            p = _env.compile(rewritten)
+            p = env.compile(rewritten)
         except Exception as e:
             raise ValueError(f"invalid JSONPath {expr!r}: {e}") from None
         if not isinstance(p, JSONPath):

@@ -11,19 +11,15 @@ VUs = ``active``.
 
 from __future__ import annotations
 
-from typing import Protocol, TextIO
-
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.panel import Panel
-from rich.progress_bar import ProgressBar
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from httptool.metrics.result import RunResult
 from httptool.report.info import RunInfo
 from httptool.report.lines import completed_line, interrupted_line, progress_line
 from httptool.report.units import fmt_elapsed, fmt_latency_ns, fmt_rate
+
+if TYPE_CHECKING:  # rich is imported only for the live panel (~55 ms of start-up)
+    from rich.console import Console, RenderableType
 
 #: Seconds between two plain progress lines (the founding document's cadence).
 PLAIN_INTERVAL = 2.0
@@ -129,6 +125,8 @@ class LiveProgress:
     """
 
     def __init__(self, console: Console, info: RunInfo, refresh: float = LIVE_REFRESH) -> None:
+        from rich.live import Live
+
         self.console = console
         self.info = info
         self.refresh = refresh
@@ -166,6 +164,12 @@ class LiveProgress:
 
     def render(self, result: RunResult, final: bool = False) -> RenderableType:
         """The panel for ``result`` (public for tests and for a final static print)."""
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        from rich.text import Text
+
         info = self.info
         elapsed = result.duration_s
         fraction, remaining = _progress(result, info, final)
@@ -225,6 +229,8 @@ def make_progress(stream: TextIO, info: RunInfo, live: bool | None = None,
         live = bool(isatty and isatty())
     if not live:
         return PlainProgress(stream, info=info)
+    from rich.console import Console
+
     console = Console(file=stream, force_terminal=True, no_color=not color,
                       highlight=False)
     return LiveProgress(console, info)
