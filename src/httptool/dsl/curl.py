@@ -4,8 +4,9 @@ Follows curl's own rules where they matter for what goes on the wire: ``-d`` imp
 and a url-encoded Content-Type, ``-G`` moves data to the query, ``--json`` sets both JSON
 headers, ``-F`` builds multipart, ``-I`` is HEAD, ``-X`` is sent verbatim, combined short
 flags (``-sSL``, ``-XPOST``) work and ``--opt=value`` does not (curl rejects it too).
-Everything curl would do by reading stdin, prompting, or using cookie files is an error with
-a clear message instead of a surprise at run time. Every problem is reported to the caller's
+Everything curl would do by reading stdin or prompting is an error with a clear message
+instead of a surprise at run time; files (``-d @file``, ``-T``, ``-b FILE``) are read now.
+Every problem is reported to the caller's
 :class:`~httptool.dsl.diagnostics.Diagnostics` at the exact file line/column of the word.
 
 Decisions where curl has no answer (``${...}`` is ours, not the shell's): a reference stays
