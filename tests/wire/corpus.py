@@ -8,7 +8,8 @@ get the same command with ``--connect-to ::127.0.0.1:PORT --noproxy '*' -m 5`` a
 whatever host a command names, its request goes to the capture server with that host in
 its ``Host`` header, and nothing leaves the machine. curl runs under bash (its quoting,
 ``$'...'`` and pipes are the shell's) with stdin closed, many at once; exec runs in-process,
-one after another, each in a scratch directory.
+one after another. Each runs in a scratch directory holding the files the commands name
+(tests/data/curl_corpus/files/: a cookie file, an image, a PDF...).
 
 Outcomes: ``identical`` (the same requests, byte for byte after wireutil.normalise),
 ``refused`` (httptool's validate error, exit 2, nothing sent) or ``different``.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +31,9 @@ from wireutil import BASH, CURL, CaptureServer, normalise
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "curl_corpus"
 EXPECTED = CORPUS / "expected.json"
+#: the files the commands name (-F @image.jpg, -b cookies.txt, -T file.txt ...), copied
+#: into each command's scratch directory
+FILES = CORPUS / "files"
 _START = re.compile(r"^curl\b", re.M)
 
 
@@ -70,6 +75,7 @@ def _curl_sends(case: Case, servers: queue.Queue[CaptureServer]) -> list[bytes]:
         script = (f'curl() {{ {CURL} -s "$@" {_extra(cap.port)}; }}\n' + case.command)
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
         with tempfile.TemporaryDirectory() as cwd:
+            shutil.copytree(FILES, cwd, dirs_exist_ok=True)
             subprocess.run([BASH, "-c", script], capture_output=True, timeout=30,
                            check=False, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
         return [normalise(r) for r in cap.take()]
@@ -85,6 +91,7 @@ def _tool_sends(case: Case, cap: CaptureServer) -> tuple[list[bytes], int, str]:
     command = "curl " + _extra(cap.port) + case.command[4:]
     here = os.getcwd()
     with tempfile.TemporaryDirectory() as cwd:
+        shutil.copytree(FILES, cwd, dirs_exist_ok=True)
         os.chdir(cwd)
         try:
             r = CliRunner().invoke(exec_command, [command])
