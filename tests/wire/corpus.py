@@ -105,7 +105,7 @@ def _tool_sends(case: Case, cap: CaptureServer) -> tuple[list[bytes], int, str]:
 def run_corpus(workers: int = 8) -> dict[str, Outcome]:
     all_cases = cases()
     servers: queue.Queue[CaptureServer] = queue.Queue()
-    caps = [CaptureServer(idle=0.3).__enter__() for _ in range(workers + 1)]
+    caps = [CaptureServer(idle=2.0).__enter__() for _ in range(workers + 1)]
     try:
         for c in caps[1:]:
             servers.put(c)

@@ -29,7 +29,7 @@ _JAR = (
 
 @pytest.fixture(scope="module")
 def cap() -> Iterator[CaptureServer]:
-    with CaptureServer(idle=0.5) as c:
+    with CaptureServer(idle=2.0) as c:
         yield c
 
 
@@ -110,7 +110,7 @@ class _UnixCapture(CaptureServer):
     """The capture server on a Unix domain socket."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(idle=0.5)
+        super().__init__(idle=2.0)
         self._sock.close()
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.bind(path)
@@ -138,7 +138,7 @@ def _tls_server(tmp_path: Path, tls_max: ssl.TLSVersion) -> tuple[CaptureServer,
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(ctx)
     ctx.maximum_version = tls_max
-    srv = CaptureServer(idle=0.5)
+    srv = CaptureServer(idle=2.0)
     srv._sock = ctx.wrap_socket(srv._sock, server_side=True)
     return srv, ca_file
 
@@ -187,7 +187,7 @@ def test_capath_is_a_directory_of_trusted_cas(tmp_path: Path):
 
 
 def test_location_trusted_keeps_credentials_on_another_host():
-    with CaptureServer(idle=0.5) as cap:
+    with CaptureServer(idle=2.0) as cap:
         cap.reply = (f"HTTP/1.1 302 Found\r\nLocation: http://localhost:{cap.port}/next\r\n"
                      "Content-Length: 0\r\n\r\n").encode()
         for flags in ("-L", "--location-trusted"):
@@ -197,7 +197,7 @@ def test_location_trusted_keeps_credentials_on_another_host():
 
 
 def test_retry_becomes_the_requests_retry_block(tmp_path: Path):
-    with CaptureServer(idle=0.5, reply=b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n") as cap:
+    with CaptureServer(idle=2.0, reply=b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n") as cap:
         scenario = tmp_path / "retry.httpx"
         scenario.write_text(
             f"request flaky {{\n  curl --retry 2 --retry-delay 0.05 {cap.url('/flaky')}\n}}\n"

@@ -24,7 +24,7 @@ _200 = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\
 
 @pytest.fixture(scope="module", params=[_200, _404], ids=["200", "404"])
 def srv(request: pytest.FixtureRequest) -> Iterator[CaptureServer]:
-    with CaptureServer(idle=0.5, reply=request.param) as c:
+    with CaptureServer(idle=2.0, reply=request.param) as c:
         yield c
 
 
@@ -119,7 +119,7 @@ def test_a_transport_error_is_quiet_with_s_and_said_with_S():
 
 def test_retry_repeats_as_curl_does():
     busy = b"HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy"
-    with CaptureServer(idle=0.5, reply=busy) as cap:
+    with CaptureServer(idle=2.0, reply=busy) as cap:
         cmd = f"curl -s --retry 1 --retry-delay 1 -w '%{{http_code}}' {cap.url('/r')}"
         want = _curl(cmd)
         n_curl = len(cap.take())
