@@ -109,3 +109,25 @@ def test_analytics_data_urls_and_pseudo_headers(tmp_path: Path) -> None:
     assert [r.name for r in imp.requests] == ["get_page"]
     assert "1 dropped (analytics host)" in imp.notes[0]
     assert "1 dropped (data: URL)" in imp.notes[0]
+
+
+def test_header_meta_and_query_producers(tmp_path: Path) -> None:
+    page = ('<html><head><meta name="csrf-token" content="m3ta-t0ken-55"></head>'
+            "<body><form><input type=hidden name=nonce value=n0nce-8812></form></body></html>")
+    doc = har(
+        entry("http://h.test/form", mime="text/html", body=page,
+              resp_headers=[("X-CSRF-Token", "hdr-t0ken-9a8b"), ("Date", "Mon, 01 Jan 2024")]),
+        entry("http://h.test/save?nonce=n0nce-8812", "POST",
+              req_headers=[("X-CSRF-Token", "hdr-t0ken-9a8b"), ("X-Meta", "m3ta-t0ken-55")],
+              post={"mimeType": "application/json", "text": '{"nonce": "n0nce-8812"}'}),
+    )
+    imp = import_har(str(write_har(tmp_path / "a.har", doc)), HarOptions())
+    form, save = imp.requests
+    assert dict(form.extracts) == {
+        "x_csrf_token": "header:X-CSRF-Token",
+        "csrf_token": 'regex:"<meta[^>]*name=\\"csrf-token\\"[^>]*content=\\"([^\\"]*)\\""',
+        "nonce": 'regex:"<input[^>]*name=nonce[^>]*value=([^\\\\s>]*)"'}
+    assert save.url == "${base}/save?nonce=${nonce}"
+    assert save.headers == [("X-CSRF-Token", "${x_csrf_token}"), ("X-Meta", "${csrf_token}")]
+    assert save.body is not None and save.body.text == '{"nonce": "${nonce}"}'
+    _scenario(write_har(tmp_path / "a.har", doc))

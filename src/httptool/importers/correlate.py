@@ -100,7 +100,8 @@ def _html_regex(tag: str, raw: str, name: str, meta: bool) -> str:
     q = '"' if f'name="{name}"' in raw else "'" if f"name='{name}'" in raw else ""
     attr = "content" if meta else "value"
     value = f"{q}([^{q}]*){q}" if q else r"([^\s>]*)"
-    return f"<{tag}[^>]*name={q}{re.escape(name)}{q}[^>]*{attr}={value}"
+    n = re.escape(name).replace("\\-", "-")  # a hyphen is literal outside [...]
+    return f"<{tag}[^>]*name={q}{n}{q}[^>]*{attr}={value}"
 
 
 def _dsl_regex(pattern: str) -> str:
