@@ -225,7 +225,8 @@ def test_copy_validates_and_every_scenario_runs(target: Any, path: Path) -> None
     plan, diags, text = load_plan(str(path), None)
     assert plan is not None, diags.render(text)
     if path.name != "demo.httpx":
-        assert text.startswith(f"# Copy of examples/original/{path.name}")
+        assert text.startswith(f"# Copy of the original project's {path.name} example")
+        assert not diags.items, diags.render(text)  # the shipped examples warn of nothing
         assert re.search(r"^# Changed: ", text, re.M)
     for sc in plan.scenarios:
         out = run_file(path, sc.name, target, hosts=("http://127.0.0.1:8080",))

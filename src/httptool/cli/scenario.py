@@ -34,6 +34,7 @@ from httptool.dsl.envrefs import env_for_run, missing_env
 from httptool.loadmodels import model_of
 from httptool.plan import (
     BasicAuth,
+    CurlOptions,
     Foreach,
     If,
     LoadSpec,
@@ -423,8 +424,43 @@ def mask_header(name: str, value: Template) -> str:
     return secrets.mask_header(name, value.static_text)
 
 
+def option_words(o: CurlOptions) -> list[str]:
+    """The curl options of a request that change how it is sent, as curl writes them,
+    then its time bound: ``-m`` or the default (``--dry-run`` shows what will apply)."""
+    from httptool.engine.request import DEFAULT_TOTAL_TIMEOUT
+
+    d = CurlOptions()
+    words = []
+    if o.follow_redirects:
+        words.append("-L" + (f" --max-redirs {o.max_redirs}"
+                             if o.max_redirs != d.max_redirs else ""))
+    flags = (("-k", o.insecure), ("--compressed", o.compressed),
+             ("--path-as-is", o.path_as_is), ("--location-trusted", o.location_trusted),
+             ("resend = off", not o.resend))
+    words += [flag for flag, on in flags if on]
+    valued = (("--cacert", o.cacert), ("--capath", o.capath), ("--cert", o.cert),
+              ("--key", o.key), ("-x", mask_url(o.proxy) if o.proxy else None),
+              ("--noproxy", o.noproxy), ("--request-target", o.request_target),
+              ("--unix-socket", o.unix_socket), ("--tls-min", o.tls_min),
+              ("--tls-max", o.tls_max))
+    words += [f"{flag} {value}" for flag, value in valued if value is not None]
+    words += [f"--resolve {h}:{p}:{a}" for h, p, a in o.resolve]
+    words += ["--connect-to " + ":".join(c) for c in o.connect_to]
+    if o.ip_version:
+        words.append(f"-{o.ip_version}")
+    if o.http is not None:
+        words.append({"1.1": "--http1.1", "2": "--http2",
+                      "2-prior": "--http2-prior-knowledge"}[o.http])
+    if o.connect_timeout is not None:
+        words.append(f"--connect-timeout {o.connect_timeout:g}")
+    words.append(f"-m {o.max_time:g} (timeout)" if o.max_time is not None
+                 else f"timeout {DEFAULT_TOTAL_TIMEOUT:g}s (the default; -m sets it)")
+    return words
+
+
 def request_lines(r: RequestSpec) -> list[str]:
-    out = [f"  {r.name}: {r.method} {mask_url(r.url.static_text)}"]
+    out = [f"  {r.name}: {r.method} {mask_url(r.url.static_text)}",
+           "    options: " + ", ".join(option_words(r.options))]
     for h in r.headers:
         if not h.value.parts:
             out.append(f"    {h.name}: (removed)")
