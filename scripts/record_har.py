@@ -3,7 +3,7 @@ built-in target's /app endpoints (docs/target.md), saved by Playwright's ``recor
 
 Run by hand, never by the tests (they read the committed file):
 
-    .venv/bin/pip install playwright          # the Python package only; no browser download
+    .venv/bin/pip install -e '.[record]'      # Playwright, the Python package only
     bash scripts/ensure-chromium.sh           # the system Chromium Playwright drives
     .venv/bin/python scripts/record_har.py [OUT.har]
 

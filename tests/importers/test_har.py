@@ -131,3 +131,20 @@ def test_header_meta_and_query_producers(tmp_path: Path) -> None:
     assert save.headers == [("X-CSRF-Token", "${x_csrf_token}"), ("X-Meta", "${csrf_token}")]
     assert save.body is not None and save.body.text == '{"nonce": "${nonce}"}'
     _scenario(write_har(tmp_path / "a.har", doc))
+
+
+def test_a_value_only_in_a_redirect_query_is_reported(tmp_path: Path) -> None:
+    doc = har(
+        entry("http://h.test/authorize", status=302,
+              resp_headers=[("Location", "/callback?code=c0de-4455667788&state=xyz")]),
+        entry("http://h.test/callback?code=c0de-4455667788&state=xyz"),
+        entry("http://h.test/token", "POST", post={
+            "mimeType": "application/x-www-form-urlencoded",
+            "text": "grant_type=authorization_code&code=c0de-4455667788"}),
+    )
+    imp = import_har(str(write_har(tmp_path / "a.har", doc)), HarOptions())
+    _, callback, token = imp.requests
+    assert callback.url == "${base}${redirect}"
+    assert token.body is not None and "code=c0de-4455667788" in token.body.text
+    assert any("used by post_token" in w and "Location query code" in w for w in imp.warnings)
+    assert not any("c0de" in w for w in imp.warnings)

@@ -98,7 +98,7 @@ def import_command() -> None:
 @click.option("--no-assert", is_flag=True, help="No 'assert status == <recorded>' lines.")
 def har_command(file: str, output: str | None, base_url_var: str, include_static: bool,
                 no_think: bool, no_correlate: bool, no_assert: bool) -> None:
-    """A HAR 1.2 recording (browser devtools "Save all as HAR"): one request per entry,
+    """A HAR 1.1/1.2 recording (devtools "Save all as HAR"): one request per entry,
     recorded values the server handed out wired as extract + ${var}."""
     from httptool.importers.har import HarOptions, bodies_dir_for, import_har
 

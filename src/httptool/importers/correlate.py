@@ -268,10 +268,16 @@ class _Correlator:
             self.used(p.var, f"{p.where} of {self.ex[p.index].req.name}", req.name)
 
     def produce(self, i: int, ex: Exchange) -> None:
+        here: dict[str, list[tuple[str, str, str, bool]]] = {}
         for name, value in ex.resp_headers:
             if name.lower() == "location" and value:
                 self.redirects.setdefault(urljoin(ex.url, value), (i, value))
-        here: dict[str, list[tuple[str, str, str, bool]]] = {}
+                # a value inside the redirect's query: no extract takes part of a header,
+                # so another use of it is reported, not wired
+                for key, v in parse_qsl(urlsplit(value).query):
+                    here.setdefault(v, []).append(
+                        ("", key, f"Location query {key} (an extract takes the whole header)",
+                         True))
         for value, source, hint, where, in_array in _producers(ex):
             if (trivial(value) or value in self.sent or value in self.producers
                     or value == self.base):
@@ -281,11 +287,17 @@ class _Correlator:
             plain = [loc for loc in locs if not loc[3]]
             source, hint, where, _ = (plain or locs)[0]
             ambiguous = None
-            if not plain and len(locs) > 1:
-                ambiguous = f"at {len(locs)} array positions: " + ", ".join(
-                    loc[0] for loc in locs[:3])
-            elif not plain and "earlier element" in where:
-                ambiguous = "an earlier element matches first"
+            if not plain:
+                usable = [loc for loc in locs if loc[0]]
+                if not usable:
+                    ambiguous = where
+                elif len(usable) > 1:
+                    ambiguous = f"at {len(usable)} array positions: " + ", ".join(
+                        loc[0] for loc in usable[:3])
+                else:
+                    source, hint, where, _ = usable[0]
+                    if "earlier element" in where:
+                        ambiguous = "an earlier element matches first"
             self.producers[value] = _Producer(i, source, hint, where, ambiguous)
 
 
