@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from httptool.engine.schedule import vus_due
-from httptool.loadmodels import model_of
+from httptool.loadmodels import CLOSED, model_of
 from httptool.plan import ScenarioPlan
 
 
@@ -48,7 +48,7 @@ class RunInfo:
         ld = scenario.load
         return cls(file, scenario.name, load, workers, started_at, ld.total_duration,
                    model_of(ld).planned_iterations(ld),
-                   vus_due(ld) if ld.model == "vus" else None)
+                   vus_due(ld) if model_of(ld) is CLOSED else None)
 
     def partial_status(self) -> str | None:
         """See :func:`partial_status`."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from httptool.loadmodels import OPEN, model_of
 from httptool.metrics.result import RunResult
 from httptool.plan import LoadSpec
 from httptool.report.info import RunInfo
@@ -60,7 +61,7 @@ class Validity:
 
 def planned_iterations(load: LoadSpec) -> int | None:
     """Iterations the open model's schedule starts over the run (None for other models)."""
-    if load.model != "rps":
+    if model_of(load) is not OPEN:
         return None
     from httptool.engine.schedule import ArrivalSchedule
 
