@@ -101,9 +101,9 @@ def test_verbose_masks_the_responses_set_cookie_value(target):
     assert "sid=c00kieVAL" in p.stdout
 
 
-def test_transport_failure_exits_1():
+def test_transport_failure_exits_with_curls_code():
     p = _exec(f"curl http://127.0.0.1:{free_port()}/")
-    assert p.returncode == 1
+    assert p.returncode == 7  # curl's "failed to connect"
     assert "httptool: refused: connection refused" in p.stderr
     assert p.stdout == ""
 

@@ -107,12 +107,13 @@ def test_a_transport_error_is_quiet_with_s_and_said_with_S():
     s.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{s.getsockname()[1]}/"
     try:
+        assert _curl(f"curl -s {url}")[0] == 7  # curl's "failed to connect"
         code, out, err = _tool(f"curl -s {url}")
-        assert (code, out, err) == (1, b"", "")
+        assert (code, out, err) == (7, b"", "")
         code, out, err = _tool(f"curl -sS {url}")
-        assert code == 1 and "connection refused" in err
+        assert code == 7 and "connection refused" in err
         code, out, _ = _tool(f"curl -s -w '%{{http_code}} %{{exitcode}}' {url}")
-        assert out == b"000 1"
+        assert out == b"000 7"
     finally:
         s.close()
 
@@ -126,3 +127,20 @@ def test_retry_repeats_as_curl_does():
         got = _tool(cmd)
         assert (got[0], got[1]) == (want[0], want[1]) == (0, b"busybusy503")  # each attempt
         assert len(cap.take()) == n_curl == 2
+
+
+@pytest.mark.parametrize(("reply", "args"), [
+    (b"", ""),  # an empty reply: 52
+    (b"garbage\r\n\r\n", ""),  # not HTTP: 1
+    (b"", "-m 1"),  # no answer in time: 28
+    (b"HTTP/1.1 302 Found\r\nLocation: /r\r\nContent-Length: 0\r\n\r\n",
+     "-L --max-redirs 1"),  # 47
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
+     "--compressed"),  # a body that does not decode: 61
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", ""),  # cut short: 18
+], ids=["empty", "not-http", "timeout", "redirects", "bad-gzip", "truncated"])
+def test_transport_errors_exit_with_curls_code(reply: bytes, args: str):
+    with CaptureServer(idle=2.0 if "-m" in args else 0.3, reply=reply) as cap:
+        cmd = f"curl -s {args} {cap.url('/e')}"
+        want, got = _curl(cmd), _tool(cmd)
+        assert want[0] != 0 and got[:2] == want[:2], got[2]

@@ -7,8 +7,9 @@ writes the head to a file; ``-f`` prints no body for a status of 400 or more and
 (``--fail-with-body`` prints it and exits 22); ``-w FORMAT`` prints curl's variables at the
 end; ``-v`` shows the request head (with its Cookie line) and the response head on
 stderr as ``>``/``<`` lines, secrets masked. A timing line ends on stderr unless ``-s``.
-Exit codes: 0 a response arrived, 22 with ``-f`` on a status of 400 or more, 1 a transport
-error (with its reason), 2 a bad command (with its position).
+Exit codes: 0 a response arrived, 22 with ``-f`` on a status of 400 or more, curl's own code
+for a transport error (6 DNS, 7 connect, 28 timeout, 35/60 TLS, 52 empty reply, ...), 2 a
+bad command (with its position).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from httptool.dsl.curl import CurlRequest, parse_curl
 from httptool.dsl.diagnostics import Diagnostics
 from httptool.engine.client import send
 from httptool.engine.cookies import CookieJar
-from httptool.engine.errors import TIMEOUT_KINDS
+from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind
 from httptool.engine.http import Response
 from httptool.engine.interpolate import RenderError, Scope, render
 from httptool.engine.loop import run
@@ -56,9 +57,9 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
 
     Prints what curl prints for -i, -I, -D, -o, -f, --fail-with-body, -w, -s, -S
     and -v; --retry N retries as curl does. Exit codes:
-    0 a response, 22 with -f on a status of 400 or more, 1 a transport error, 2 a bad
-    command. Only ${env.NAME} references can be used (there is no scenario to define
-    others).
+    0 a response, 22 with -f on a status of 400 or more, curl's code for a transport
+    error (7 connect, 28 timeout, ...), 2 a bad command. Only ${env.NAME}
+    references can be used (there is no scenario to define others).
     """
     text = command[0] if len(command) == 1 else shlex.join(command)
     if not text.lstrip().startswith("curl"):
@@ -73,9 +74,11 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
     if cr.retry is not None:
         resp = _retried(cr.retry, resp, req, cookies, out)
     if resp.error is not None:
+        if resp.error == ErrorKind.CLOSED and resp.body:  # curl has written what came
+            _emit(out, resp, _head_bytes(resp.raw_head))
         if out.errors:
             click.echo(f"httptool: {resp.error.value}: {resp.reason}", err=True)
-        _finish(out, resp, req, cookies, b"", 1, resp.reason)
+        _finish(out, resp, req, cookies, b"", curl_exit_code(resp), resp.reason)
     head = _head_bytes(resp.raw_head)
     if out.verbose:  # the -v dump is a log: masked (-i below is the response itself, as curl's)
         click.echo(f"* using {'HTTP/2' if resp.protocol == 'h2' else 'HTTP/1.1'} "
@@ -163,6 +166,28 @@ def _write(dest: str, data: bytes, append: bool) -> None:
     except OSError as e:
         click.echo(f"httptool: (23) cannot write {dest}: {e.strerror}", err=True)
         sys.exit(23)  # curl's "write error"
+
+
+#: curl's exit code for a transport error (curl's man page, EXIT CODES)
+_CURL_EXIT = {
+    ErrorKind.DNS: 6, ErrorKind.REFUSED: 7, ErrorKind.CONNECT: 7, ErrorKind.TIMEOUT: 28,
+    ErrorKind.CONNECT_TIMEOUT: 28, ErrorKind.RESET: 56, ErrorKind.PROXY: 56,
+    ErrorKind.REDIRECTS: 47, ErrorKind.INVALID: 3,
+}
+
+
+def curl_exit_code(resp: Response) -> int:
+    """The code curl exits with for ``resp``'s transport error, so a script that tests
+    ``$?`` (28 for a timeout, 7 for a refused connection) works with exec too."""
+    kind, why = resp.error, resp.reason
+    if kind == ErrorKind.CLOSED:
+        return 52 if "before response" in why else 18 if "mid-response" in why else 56
+    if kind == ErrorKind.TLS:
+        return 60 if "verification failed" in why else 35
+    if kind == ErrorKind.MALFORMED:
+        return 1 if "bad status line" in why else 61 if " body:" in why else (
+            56 if "bad chunk" in why else 8)
+    return _CURL_EXIT.get(kind, 1) if kind is not None else 0
 
 
 def _emit(out: Outputs, resp: Response, head: bytes) -> bool:
