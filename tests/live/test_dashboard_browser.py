@@ -51,6 +51,7 @@ LIVE_JS = """!document.getElementById('live-requests') ? null : JSON.stringify({
   rows: document.querySelectorAll('#live-requests-table tbody tr').length,
   thresholds: document.querySelectorAll('#live-thresholds-table tbody tr').length,
   canvases: document.querySelectorAll('.chart .plot canvas').length,
+  slowest: document.querySelectorAll('#live-slowest-table tbody tr[data-trace-id]').length,
 })"""
 
 FINAL_JS = """(() => {
@@ -107,7 +108,7 @@ def test_the_dashboard_in_chromium_grows_then_shows_the_summary(target: Any,
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = cli("scenario", "run", str(scenario), "--workers", "2", "--summary-json",
-               str(summary), f"--dashboard=127.0.0.1:{port}", "--dashboard-linger")
+               str(summary), f"--dashboard=127.0.0.1:{port}", "--dashboard-linger", "--trace")
     try:
         wait_http(url)
         page = asyncio.run(watch(url, tmp_path))
@@ -128,6 +129,7 @@ def test_the_dashboard_in_chromium_grows_then_shows_the_summary(target: Any,
     assert 0 < first["requests"] < second["requests"] <= doc["requests"]
     assert second["status"] == "running" and second["rows"] == 2
     assert second["thresholds"] == 2 and second["canvases"] == 3
+    assert second["slowest"] == 10  # --trace: the slowest requests so far, with trace ids
     final = page["final"]
     assert final["title"] == "httptool report: watched"
     assert (final["requests"], final["failures"]) == (doc["requests"], doc["failures"])

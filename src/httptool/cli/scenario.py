@@ -214,6 +214,10 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Stream one line per request: json=PATH (NDJSON) or csv=PATH "
                           "(PATH - is stdout; the console then goes to stderr); or serve "
                           "live metrics: prometheus=HOST:PORT (/metrics)."),
+        click.option("--trace", is_flag=True,
+                     help="Send a W3C traceparent header (a new sampled trace per request); "
+                          "trace ids go into --out rows and the slowest requests into the "
+                          "summary JSON, report and dashboard."),
         click.option("--dashboard", metavar="[=HOST:PORT]", is_flag=False,
                      flag_value="127.0.0.1:5665", default=None,
                      help="Serve a live web dashboard of the run (default 127.0.0.1:5665; "
@@ -271,7 +275,7 @@ def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
     if workers is not None and workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     options = RunOptions(base_url_map=pairs,
-                         cookies=kw["cookies"], env=env_for_run(plan, env))
+                         cookies=kw["cookies"], env=env_for_run(plan, env), trace=kw["trace"])
     _warn(quiet_overrides(kw["quiet"], progress=kw["progress"], verbose=kw["verbose"]))
     workers, warning = choose_workers(
         workers, shared_state(kw["cookies"], chosen.cookies, plan.shared))

@@ -85,6 +85,7 @@ from httptool.engine.interpolate import (
     make_getter,
 )
 from httptool.engine.request import InvalidRequest, PreparedRequest, build_request, encode_body
+from httptool.engine.trace import with_trace
 from httptool.events import ITERATION, REQUEST, RESENT, VU_DONE, VU_START, Emit
 from httptool.plan import (
     Condition,
@@ -152,6 +153,9 @@ class RecorderLike(Protocol):
 
     iter_vu: list[int]
     skipped: dict[str, int]
+
+    def note_slow(self, latency_ns: int, trace_id: str, name: str, vu: int,
+                  iteration: int) -> None: ...
 
     def request(self, name: str) -> Any: ...
 
@@ -341,8 +345,10 @@ class Runtime:
         client: ClientContext | None = None,
         seed: int | None = None,
         counter_base: int = 0,
+        trace: bool = False,
     ) -> None:
         self.plan = plan
+        self.trace = trace  # --trace: a traceparent header on every request
         self.scenario = scenario
         self.recorder = recorder
         self.emit = emit
@@ -421,13 +427,18 @@ class VU:
     it); ``close()`` releases its connections."""
 
     __slots__ = ("_closed", "_started", "client", "emit", "id", "iter", "iter_scope", "jar",
-                 "lag_ns", "open_model", "paused", "requested", "rt", "scope", "var_errors")
+                 "lag_ns", "open_model", "paused", "requested", "rt", "scope", "trace",
+                 "trace_id", "var_errors")
 
     def __init__(self, rt: Runtime, vu_id: int) -> None:
         self.rt = rt
         self.id = vu_id
         self.iter = 0
         self.emit = rt.emit
+        self.trace = rt.trace
+        self.trace_id = ""  # of the request being sent (--trace)
+        if rt.trace and rt.emit is not None:
+            self.emit = self._traced_emit(rt.emit)
         self.jar = rt.new_jar()
         self.client = ConnectionPool(rt.client, None if rt.cookie_mode == "off" else self.jar)
         if rt.url_map:
@@ -450,6 +461,15 @@ class VU:
         self.paused = False  # an explicit think just ran (no think_time on top of it)
         self._started = False
         self._closed = False
+
+    def _traced_emit(self, emit: Emit) -> Emit:
+        """``emit`` that adds the request's trace id to request events (item 12, after the
+        protocol, "" when there is none): only runs with ``--trace`` and events pay it."""
+        def traced(ev: tuple[Any, ...]) -> None:
+            if ev[0] is REQUEST or ev[0] is RESENT:
+                ev = (*ev[:11], ev[11] if len(ev) > 11 else "", self.trace_id)
+            emit(ev)
+        return traced
 
     # ------------------------------------------------------------------ iterations
     async def iteration(self, scheduled_ns: int | None = None) -> None:
@@ -653,6 +673,7 @@ class VU:
         try:
             req, cookies = cr.prepare(scope)
         except (RenderError, InvalidRequest) as e:
+            self.trace_id = ""  # nothing was sent, so no trace (a rare path: no test)
             kind = "variable" if isinstance(e, RenderError) else ErrorKind.INVALID.value
             st.error(kind, vu, perf_counter_ns())
             if emit is not None:
@@ -660,6 +681,8 @@ class VU:
                 emit((REQUEST, time.time(), vu, self.iter, cr.name, cr.method,
                       mask_url(cr.shown_url(scope)), 0, 0.0, False, message))
             return False, 0, ErrorKind.INVALID
+        if self.trace:
+            req, self.trace_id = with_trace(req)
         try:
             resp: Response = await self.client.send(req, keep_body=cr.keep_body,
                                                     cookies=cookies)
@@ -695,6 +718,9 @@ class VU:
             st.svc.append(service)
         else:
             st.lat.append(service)
+        if self.trace and self.trace_id:
+            self.rt.recorder.note_slow(service + self.lag_ns if self.open_model else service,
+                                       self.trace_id, cr.name, vu, self.iter)
         st.end.append(end)
         st.vu.append(vu)
         st.ttfb.append(resp.ttfb_ns)

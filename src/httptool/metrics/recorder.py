@@ -36,6 +36,7 @@ The recorder is used from one thread (the shard's event loop).
 
 from __future__ import annotations
 
+import heapq
 import time
 
 import numpy as np
@@ -48,6 +49,8 @@ from httptool.metrics.snapshot import RequestSnapshot, Snapshot, VUTable
 #: fixed cost (bench/metrics_memory.py: ~350 ns/request at 16 k, ~225 at 64 k); the lists
 #: then peak near 10 MB, and a snapshot (~1 s) folds whatever is buffered anyway.
 FLUSH_AT = 65_536
+#: ``--trace``: how many of the slowest requests (with their trace ids) are kept.
+SLOWEST = 10
 #: maybe_flush counts the buffers once in this many calls.
 CHECK_EVERY = 32
 #: A second is carried by the snapshots taken while it is among the last SERIES_WINDOW + 1
@@ -264,6 +267,8 @@ class Recorder:
         self.vus = 0
         self.vus_max = 0
         self.active = 0
+        #: ``--trace``: min-heap of the slowest (latency_ns, trace_id, name, vu, iteration)
+        self.slowest: list[tuple[int, str, str, int, int]] = []
         self._vu = np.zeros((_VU_COLS, 64), dtype=np.int64)
         self._seq = 0
         self._countdown = CHECK_EVERY
@@ -281,6 +286,15 @@ class Recorder:
         if c is None:
             c = self.checks[name] = CheckStats(name)
         return c
+
+    def note_slow(self, latency_ns: int, trace_id: str, name: str, vu: int,
+                  iteration: int) -> None:
+        """A traced response: kept if among the :data:`SLOWEST` so far (``--trace`` only)."""
+        heap = self.slowest
+        if len(heap) < SLOWEST:
+            heapq.heappush(heap, (latency_ns, trace_id, name, vu, iteration))
+        elif latency_ns > heap[0][0]:
+            heapq.heapreplace(heap, (latency_ns, trace_id, name, vu, iteration))
 
     def vu_columns(self, max_vu: int) -> np.ndarray:
         """The dense per-VU table, grown to hold VU id ``max_vu``."""
@@ -349,7 +363,7 @@ class Recorder:
             interrupted=self.interrupted,
             vus=self.vus, vus_max=self.vus_max,
             active=self.active, series_from=series.sealed, series=series.window(series.sealed),
-            skipped=dict(self.skipped),
+            skipped=dict(self.skipped), slowest=sorted(self.slowest, reverse=True),
         )
         # Seconds older than the window no longer change: they have now been sent in
         # SERIES_WINDOW + 1 snapshots, so drop them (bounded memory on long runs).

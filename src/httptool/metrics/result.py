@@ -7,6 +7,7 @@ output file. Latencies are kept in nanoseconds (``int``); ``to_dict`` writes mil
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,6 +256,9 @@ class RunResult:
     skipped: dict[str, int] = field(default_factory=dict)
     #: per shard: seconds its event loop was CPU-saturated (the generator was the limit)
     saturated_s: dict[int, float] = field(default_factory=dict)
+    #: ``--trace``: the slowest traced responses of the run, slowest first
+    #: ``(latency_ns, trace_id, request, vu, iteration)``; not in ``to_dict``
+    slowest: list[tuple[int, str, str, int, int]] = field(default_factory=list)
 
     # ------------------------------------------------------------------ helpers
 
@@ -457,6 +461,8 @@ class Merger:
             if s.saturated_ns:
                 res.saturated_s[s.shard] = s.saturated_ns / 1e9
         res.vus = _merge_vus(snaps)
+        res.slowest = heapq.nlargest(max((len(s.slowest) for s in snaps), default=0),
+                                     (x for s in snaps for x in s.slowest))
         series = {**self._sealed, **_reduce_seconds(self._open)}
         res.series = [series[k] for k in sorted(series)]
         return res

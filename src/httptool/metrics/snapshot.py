@@ -155,6 +155,9 @@ class Snapshot:
     #: steps not run (their parent request failed, or their foreach list was missing)
     skipped: dict[str, int] = field(default_factory=dict)
     series: dict[int, Second] = field(default_factory=dict)
+    #: ``--trace``: the slowest traced responses, slowest first:
+    #: ``(latency_ns, trace_id, request, vu, iteration)``
+    slowest: list[tuple[int, str, str, int, int]] = field(default_factory=list)
     saturated_ns: int = 0
 
     @property

@@ -35,7 +35,7 @@ class CsvWriter(RowFile):
         n = 0
         for row in request_rows(events):
             self._csv.writerow((*row[:8], "true" if row[8] else "false", row[9],
-                                "true" if row[10] else "false", row[11]))
+                                "true" if row[10] else "false", row[11], row[12]))
             n += 1
         if n:
             self._flush_buf()

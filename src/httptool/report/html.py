@@ -84,6 +84,7 @@ _NESTED: tuple[tuple[str, _Kind, bool], ...] = (
     ("time_series.[]", dict, False),
     ("skipped", dict, True),
     ("percentile_curve", dict, True),
+    ("slowest_requests", list, True),
     ("percentile_curve.percentiles", list, True),
     ("percentile_curve.percentiles.[]", (int, float), False),
 )
@@ -662,6 +663,28 @@ def _failures_table(doc: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _slowest_table(doc: dict[str, Any]) -> str:
+    """``--trace``: the slowest requests with their trace ids (nothing without them)."""
+    rows = [r for r in doc.get("slowest_requests") or [] if isinstance(r, dict)]
+    if not rows:
+        return ""
+    body = []
+    for r in rows:
+        ms = _num(r.get("latency_ms"))
+        body.append(f'<tr data-trace-id="{_attr(r.get("trace_id", ""))}">'
+                    + _td(fmt_latency_ms(ms), ms)
+                    + f'<td>{escape(str(r.get("request", "")))}</td>'
+                    + _td(str(_int(r.get("vu"))), _int(r.get("vu")))
+                    + _td(str(_int(r.get("iteration"))), _int(r.get("iteration")))
+                    + f'<td class="mono">{escape(str(r.get("trace_id", "")))}</td></tr>')
+    return ('<section><h2>Slowest requests (--trace)</h2><p class="note">Look a trace id up '
+            "in the server's tracing (Tempo, Jaeger): each request was the root of its own "
+            'sampled trace.</p><div class="tablewrap"><table id="slowest-table">'
+            '<thead><tr><th class="num">latency</th><th>request</th><th class="num">VU</th>'
+            '<th class="num">iteration</th><th>trace id</th></tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div></section>")
+
+
 def _vu_rows(rows: Sequence[dict[str, Any]]) -> str:
     out = []
     for v in rows:
@@ -758,7 +781,7 @@ def render_html(doc: dict[str, Any], where: str = "input",
             _header(doc), compared, _cards(doc), _charts(doc, series, curve),
             _requests_table(doc),
             '<div class="twocol">' + _checks_table(doc) + _thresholds_table(doc) + "</div>",
-            _failures_table(doc), _vu_table(doc),
+            _failures_table(doc), _slowest_table(doc), _vu_table(doc),
             '<footer>Written by httptool from the run\'s summary JSON (schema '
             f'{escape(str(doc["schema"]))} v{_int(doc["schema_version"])}). Charts: uPlot '
             f'{escape(_asset("vendor", "uPlot.VERSION").strip())} (MIT licence), inlined; this '

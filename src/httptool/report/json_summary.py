@@ -66,6 +66,12 @@ def latency_histograms(result: RunResult) -> dict[str, Any]:
             "per_request": {n: r.latency_hist.to_dict() for n, r in result.requests.items()}}
 
 
+def slowest_requests(result: RunResult) -> list[dict[str, Any]]:
+    """``--trace``: the slowest traced responses, slowest first, with their trace ids."""
+    return [{"trace_id": t, "request": name, "vu": vu, "iteration": it,
+             "latency_ms": round(ns / 1e6, 6)} for ns, t, name, vu, it in result.slowest]
+
+
 def summary_dict(result: RunResult, info: RunInfo,
                  outcomes: Sequence[ThresholdOutcome] = (),
                  validity: Validity | None = None) -> dict[str, Any]:
@@ -85,6 +91,8 @@ def summary_dict(result: RunResult, info: RunInfo,
     want = info.planned_vus
     doc["vus"] = {**doc["vus"], "requested": want,
                   "all_started": None if want is None else result.vus_max >= want}
+    if result.slowest:  # --trace (optional key, no version bump)
+        doc["slowest_requests"] = slowest_requests(result)
     doc["tool_version"] = __version__
     doc["percentile_curve"] = percentile_curve(result)
     doc["latency_histograms"] = latency_histograms(result)

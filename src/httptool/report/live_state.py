@@ -69,4 +69,6 @@ def state_doc(result: RunResult, info: RunInfo, thresholds: Sequence[Threshold],
         "thresholds": [{"threshold": o.threshold.text, "passed": o.passed, "shown": o.shown}
                        for o in evaluate_thresholds(thresholds, result, names)],
         "series": series_tail(result, last - TAIL_SECONDS),
+        "slowest": [{"trace_id": t, "request": n, "vu": vu, "iteration": it,
+                     "latency_ms": _ms(ns)} for ns, t, n, vu, it in result.slowest],
     }

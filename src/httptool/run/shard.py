@@ -62,6 +62,8 @@ class RunOptions:
     #: environment for ``${env.NAME}``; None means this process's os.environ
     env: Mapping[str, str] | None = None
     snapshot_interval: float = 1.0
+    #: ``--trace``: a W3C traceparent header on every request, its trace id in the rows
+    trace: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,7 @@ async def _shard_main(config: ShardConfig, channel: Channel) -> None:
     rt = Runtime(plan, scenario, rec, shard_index=shard.index, shard_count=shard.count,
                  base_url_map=opts.base_url_map, cookies=opts.cookies,
                  emit=events.buf.append if events is not None else None,
-                 setup_values=opts.setup_values, env=opts.env)
+                 setup_values=opts.setup_values, env=opts.env, trace=opts.trace)
     state = LoadState()
     stop, hard = asyncio.Event(), asyncio.Event()
     executor = Executor(scenario.load, lambda vu_id: VU(rt, vu_id), shard, state, stop, hard)
@@ -195,7 +197,7 @@ async def _flow_once(plan: Plan, steps: tuple[Step, ...], options: RunOptions,
                  counter_base=phase * FLOW_ONCE_COUNTER_BASE,
                  base_url_map=options.base_url_map, cookies=options.cookies,
                  emit=buf.append if options.events else None,
-                 setup_values=options.setup_values, env=options.env)
+                 setup_values=options.setup_values, env=options.env, trace=options.trace)
     vu = VU(rt, 0)
     try:
         await vu.iteration(None)

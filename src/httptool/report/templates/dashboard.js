@@ -117,6 +117,15 @@
       cell(tr, t.shown, "num");
       cell(tr, t.passed ? "passing" : "failing", t.passed ? "pass" : "fail");
     });
+    $("live-slowest").hidden = !(st.slowest && st.slowest.length);
+    fill("live-slowest-table", st.slowest || [], function (tr, r) {
+      tr.setAttribute("data-trace-id", r.trace_id);
+      cell(tr, fmtMs(r.latency_ms), "num", r.latency_ms);
+      cell(tr, r.request);
+      cell(tr, String(r.vu), "num", r.vu);
+      cell(tr, String(r.iteration), "num", r.iteration);
+      cell(tr, r.trace_id, "mono");
+    });
     (st.series || []).forEach(function (r) { rows[r[0]] = r; });
     complete = st.final ? Infinity : Math.floor(st.elapsed);
     draw();
