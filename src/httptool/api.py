@@ -131,6 +131,7 @@ def _run(plan: Plan, sc: ScenarioPlan, file: str, workers: int,
     from httptool.report.info import RunInfo
     from httptool.report.json_summary import summary_dict
     from httptool.report.thresholds import evaluate_thresholds
+    from httptool.report.validity import assess, planned_iterations
     from httptool.run.orchestrator import run_scenario, shard_count
     from httptool.run.shard import RunOptions
 
@@ -146,4 +147,5 @@ def _run(plan: Plan, sc: ScenarioPlan, file: str, workers: int,
     info.workers = outcome.workers or count
     outcomes = evaluate_thresholds(sc.thresholds, outcome.result,
                                    [r.name for r in plan.requests])
-    return Result(summary_dict(outcome.result, info, outcomes), outcome.interrupted)
+    validity = assess(outcome.result, info, planned_iterations(sc.load))
+    return Result(summary_dict(outcome.result, info, outcomes, validity), outcome.interrupted)

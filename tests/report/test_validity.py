@@ -43,6 +43,10 @@ def test_saturation_drops_interruptions_and_lost_shards_invalidate() -> None:
     assert "planned" not in text
     doc = summary_dict(res, info, (), v)
     assert doc["validity"]["valid"] is False
+    from httptool.report.html import render_html
+
+    assert '<div class="banner bad" id="invalid">Not a valid run: httptool&#x27;s CPU' in (
+        render_html(doc))
     assert doc["validity"]["cpu_saturated_s"] == {"0": 0.2, "1": 2.5}
 
 

@@ -434,6 +434,11 @@ def _header(doc: dict[str, Any]) -> str:
         if status:
             out.append(f'<div class="banner bad" id="partial">{escape(status[0].upper())}'
                        f"{escape(status[1:])}, up to the moment the run stopped.</div>")
+    validity = doc.get("validity")
+    if isinstance(validity, dict) and validity.get("valid") is False:
+        why = "; ".join(str(r) for r in validity.get("reasons") or [])
+        out.append(f'<div class="banner bad" id="invalid">Not a valid run: {escape(why)}'
+                   "</div>")
     out.append(f'<div class="banner {vcls}" id="verdict" data-passed="'
                f'{_attr(doc["thresholds"].get("passed", True))}">Thresholds: '
                f"{escape(verdict)}</div>")
