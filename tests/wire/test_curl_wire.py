@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.timeout(60), needs_curl]
 
 @pytest.fixture(scope="module")
 def cap() -> Iterator[CaptureServer]:
-    with CaptureServer(idle=0.5) as c:
+    with CaptureServer(idle=2.0) as c:
         yield c
 
 
@@ -145,7 +145,7 @@ def test_compressed_sends_curls_accept_encoding_and_decodes_zstd():
     data = body.compress(b'{"hello": "zstd"}' * 50) + body.flush()
     reply = (b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: %d\r\n\r\n%s"
              % (len(data), data))
-    with CaptureServer(idle=0.5, reply=reply) as cap:
+    with CaptureServer(idle=2.0, reply=reply) as cap:
         sent = same_as_curl(cap, _cmd(cap, "curl --compressed URL/z"))
         assert b"\r\nAccept-Encoding: deflate, gzip, br, zstd\r\n" in sent[0]
         from click.testing import CliRunner

@@ -20,7 +20,7 @@ def _run(path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_scenario_sends_curls_bytes_static_and_templated(tmp_path: Path):
-    with CaptureServer(idle=0.5) as cap:
+    with CaptureServer(idle=2.0) as cap:
         static = (f"curl -H 'Transfer-Encoding: chunked' -d $'caf\\xe9 \\ud83d\\ude00 \\xeb' "
                   f"'http://u%40x:p%40ss@127.0.0.1:{cap.port}/a/./b/../c?f\\[s\\]=1'")
         templated = (f"curl --data-binary $'\\xeb${{VU}}\\xc3\\xa9' "

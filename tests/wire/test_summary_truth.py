@@ -20,7 +20,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_quiet_says_requests_failed_and_no_checks_is_none(tmp_path: Path):
-    with CaptureServer(idle=0.5) as cap:
+    with CaptureServer(idle=2.0) as cap:
         f = tmp_path / "s.httpx"
         f.write_text(f"request ok {{ curl {cap.url('/ok')} }}\n"
                      "request refused { curl http://127.0.0.1:9/x }\n"
