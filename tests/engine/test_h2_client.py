@@ -164,4 +164,27 @@ def test_exec_prints_body_and_says_h2(h2target: tuple[ProcessTarget, str],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["url"].endswith("/get")
+    assert "> GET /get HTTP/2\n" in p.stderr
     assert "* using HTTP/2 (h2)" in p.stderr and "< HTTP/2 200" in p.stderr
+
+
+def test_https_through_an_http_proxy_tunnel_negotiates_h2(
+        h2target: tuple[ProcessTarget, str]) -> None:
+    from test_client_http import _Proxy
+
+    server, ca = h2target
+
+    async def go() -> tuple[Any, list[str]]:
+        proxy = _Proxy()
+        pserver = await proxy.start()
+        try:
+            resp = await _send(server.h2_urls["h2"] + "/get", cacert=ca,
+                               proxy=f"http://127.0.0.1:{proxy.port}")
+            return resp, proxy.lines
+        finally:
+            pserver.close()
+
+    resp, lines = _run(go())
+    assert resp.error is None, resp.reason
+    assert (resp.status, resp.protocol) == (200, "h2")
+    assert lines == [f"CONNECT 127.0.0.1:{server.h2_urls['h2'].rsplit(':', 1)[1]} HTTP/1.1"]

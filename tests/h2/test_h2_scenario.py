@@ -129,3 +129,30 @@ def test_connections_setting_is_checked(tmp_path: Path) -> None:
     assert "bad.httpx:5:17: error: connections must be a whole number of at least 1" \
         in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_two_workers_merge_the_protocol_mix(
+        h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
+    server, ca = h2target
+    server.reset()
+    path = tmp_path / "w.httpx"
+    path.write_text(f"""
+request get {{
+  curl {server.h2_urls["h2"]}/get --cacert {ca}
+}}
+scenario main {{
+  load {{ vus = 4
+    iterations = 40 }}
+  run get
+}}
+""")
+    summary_path = tmp_path / "w.json"
+    p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
+                        "--workers", "2", "--summary-json", str(summary_path)],
+                       capture_output=True, text=True, timeout=80)
+    assert p.returncode == 0, p.stdout + p.stderr
+    summary = json.loads(summary_path.read_text())
+    assert summary["shards"] == 2
+    assert summary["requests"] == 40 == server.counts()["total"]
+    assert summary["total"]["protocols"] == {"http/1.1": 0, "h2": 40}
+    assert summary["total"]["connections_opened"] == 4

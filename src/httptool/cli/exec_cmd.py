@@ -66,11 +66,14 @@ def exec_command(command: tuple[str, ...], include: bool, verbose: bool) -> None
         text = "curl " + text
     req, cookies, cr = _prepare(text)
     out = Outputs.of(cr.outputs, include=include, verbose=verbose)
-    if out.verbose:
-        for line in _request_head(req, cookies).decode("latin-1").split("\r\n"):
+    resp = run(send(req, keep_body=True, cookies=cookies, jar=CookieJar()))
+    if out.verbose:  # after the send: the request line names the protocol ALPN chose
+        lines = _request_head(req, cookies).decode("latin-1").split("\r\n")
+        if resp.protocol == "h2":
+            lines[0] = lines[0].rsplit(" ", 1)[0] + " HTTP/2"
+        for line in lines:
             click.echo(f"> {mask_header_line(line)}", err=True)
         click.echo(">", err=True)
-    resp = run(send(req, keep_body=True, cookies=cookies, jar=CookieJar()))
     if cr.retry is not None:
         resp = _retried(cr.retry, resp, req, cookies, out)
     if resp.error is not None:
