@@ -6,7 +6,6 @@ further connect hangs), as a server that cannot keep up looks to a generator."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,15 @@ from typing import Any
 import pytest
 from e2ecli import httptool_run, write_scenario
 
+from support.backlog import full_backlog_url
+
 pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
 def full_backlog() -> Iterator[str]:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(0)
-    try:
-        yield f"http://127.0.0.1:{s.getsockname()[1]}"
-    finally:
-        s.close()
+    with full_backlog_url() as url:
+        yield url
 
 
 def scenario(tmp_path: Path, url: str) -> Path:

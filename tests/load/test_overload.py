@@ -6,7 +6,6 @@ queue there (engine/connecting.py)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterator
 
@@ -17,21 +16,15 @@ from httptool.engine.connecting import CONNECTING
 from httptool.engine.executors import CONNECT_LIMIT, Executor, LoadState
 from httptool.engine.request import build_request
 from httptool.plan import LoadSpec
+from support.backlog import full_backlog_url
 
 pytestmark = pytest.mark.timeout(30)
 
 
 @pytest.fixture
 def full_backlog() -> Iterator[str]:
-    """``http://127.0.0.1:PORT`` of a socket that listens but never accepts: once its
-    queue of one is taken, every further connect hangs (the SYNs are dropped)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(0)
-    try:
-        yield f"http://127.0.0.1:{s.getsockname()[1]}"
-    finally:
-        s.close()
+    with full_backlog_url() as url:
+        yield url
 
 
 class PoolVU:

@@ -11,6 +11,8 @@ received. Loopback only.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class FullBacklog:
@@ -36,6 +38,18 @@ class FullBacklog:
         finally:
             self.sock.close()
         return connections, heads
+
+
+@contextmanager
+def full_backlog_url() -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of a listener that never accepts: once its queue of one
+    is taken, every further connect hangs (the SYNs are dropped), as against a server
+    that cannot keep up. Closed on exit, nothing drained."""
+    srv = FullBacklog(backlog=0)
+    try:
+        yield srv.base
+    finally:
+        srv.sock.close()
 
 
 def _read_all(conn: socket.socket) -> bytes:
