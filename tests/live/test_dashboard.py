@@ -6,14 +6,22 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import socket
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from support.livecli import cli, free_port, load_json, read_sse, run_cli, wait_http, write_scenario
+from support.livecli import (
+    cli,
+    free_port,
+    load_json,
+    read_sse,
+    run_cli,
+    run_on_busy_port,
+    wait_http,
+    write_scenario,
+)
 
 
 async def watch(url: str, clients: int) -> tuple[list[list[tuple[str, Any]]], bool]:
@@ -93,13 +101,7 @@ def test_a_page_opened_mid_run_gets_the_history_so_far(target: Any, tmp_path: Pa
 
 
 def test_a_port_in_use_is_exit_2_and_nothing_is_sent(target: Any, tmp_path: Path) -> None:
-    scenario = write_scenario(tmp_path, target.url, vus=1, duration="1s")
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        target.reset()
-        run = run_cli("scenario", "run", str(scenario), f"--dashboard=127.0.0.1:{port}")
+    run, port = run_on_busy_port(target, tmp_path, "--dashboard=127.0.0.1:{port}")
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1] == (
         f"httptool: --dashboard: cannot listen on 127.0.0.1:{port}: "

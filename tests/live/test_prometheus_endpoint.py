@@ -3,7 +3,6 @@ use (exit 2, nothing sent) and the address forms."""
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from httptool.metrics.histogram import Histogram
 from httptool.report.listen import parse_listen
 from httptool.report.prometheus import histogram_buckets
-from support.livecli import cli, free_port, load_json, run_cli, write_scenario
+from support.livecli import cli, free_port, load_json, run_on_busy_port, write_scenario
 
 
 def test_metrics_mid_run_are_prometheus_text_and_grow(target: Any, tmp_path: Path) -> None:
@@ -51,13 +50,8 @@ def test_metrics_mid_run_are_prometheus_text_and_grow(target: Any, tmp_path: Pat
 
 
 def test_a_port_in_use_is_exit_2_before_anything_is_sent(target: Any, tmp_path: Path) -> None:
-    scenario = write_scenario(tmp_path, target.url, vus=1, duration="1s")
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        target.reset()
-        run = run_cli("scenario", "run", str(scenario), "--out", f"prometheus=127.0.0.1:{port}")
+    run, port = run_on_busy_port(target, tmp_path, "--out",
+                                 "prometheus=127.0.0.1:{port}")
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1] == (
         f"httptool: --out prometheus=127.0.0.1:{port}: cannot listen on 127.0.0.1:{port}: "

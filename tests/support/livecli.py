@@ -56,6 +56,21 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_on_busy_port(target: Any, tmp: Path, *options: str
+                     ) -> tuple[subprocess.CompletedProcess[str], int]:
+    """A 1-VU, 1 s ``scenario run`` of ``target`` with ``options`` (``{port}`` filled in)
+    naming a loopback port another socket listens on, the target's counters reset just
+    before: (the run, the port)."""
+    scenario = write_scenario(tmp, target.url, vus=1, duration="1s")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = int(busy.getsockname()[1])
+        target.reset()
+        args = [o.format(port=port) for o in options]
+        return run_cli("scenario", "run", str(scenario), *args), port
+
+
 def load_json(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
