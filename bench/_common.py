@@ -57,10 +57,7 @@ http {{
     scgi_temp_path {tmp}/scgi;
     keepalive_requests 100000000;
     keepalive_timeout 120s;
-    server {{
-        listen 127.0.0.1:{port} backlog=16384;
-{locations}
-    }}
+{http}{servers}
 }}
 """
 
@@ -134,36 +131,50 @@ def free_port() -> int:
     return port
 
 
+def nginx_server(port: int, lines: Sequence[str], listen: str = " backlog=16384") -> str:
+    """One ``server`` block of :data:`NGINX_CONF` on ``127.0.0.1:port``."""
+    body = "\n".join("        " + line for line in lines)
+    return f"    server {{\n        listen 127.0.0.1:{port}{listen};\n{body}\n    }}"
+
+
+@contextlib.contextmanager
+def run_nginx(tmp: Path, ready_port: int, servers: Sequence[str], connections: int = 4096,
+              http: str = "") -> Iterator[None]:
+    """nginx (1 worker, CPU 0) with ``servers`` and its files in ``tmp``, started and
+    accepting on ``ready_port`` when this enters, stopped when it exits. ``http``: more
+    http-level directives."""
+    conf = tmp / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(tmp=tmp, conns=connections + 64,
+                                      nofile=2 * connections + 256,
+                                      http=http, servers="\n".join(servers)))
+    proc = subprocess.Popen(["taskset", "-c", "0", "nginx", "-p", str(tmp), "-c",
+                             str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", ready_port), 0.1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        else:
+            raise SystemExit("nginx did not start")
+        if proc.poll() is not None:
+            raise SystemExit("nginx exited: " + (tmp / "error.log").read_text())
+        yield
+    finally:
+        stop_process(proc)
+
+
 @contextlib.contextmanager
 def nginx(locations: Sequence[str] = (STATIC_LOCATION,), connections: int = 4096
           ) -> Iterator[str]:
     """Run nginx (1 worker, CPU 0) serving ``locations``; yield its base URL (no slash)."""
     with tempfile.TemporaryDirectory(prefix="httptool-bench-") as d:
-        tmp = Path(d)
         port = free_port()
-        conf = tmp / "nginx.conf"
-        body = "\n".join("        " + loc for loc in locations)
-        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, locations=body,
-                                          conns=connections + 64,
-                                          nofile=2 * connections + 256))
-        proc = subprocess.Popen(["taskset", "-c", "0", "nginx", "-p", str(tmp), "-c",
-                                 str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), 0.1).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        break
-                    time.sleep(0.05)
-            else:
-                raise SystemExit("nginx did not start")
-            if proc.poll() is not None:
-                raise SystemExit("nginx exited: " + (tmp / "error.log").read_text())
+        with run_nginx(Path(d), port, [nginx_server(port, locations)], connections):
             yield f"http://127.0.0.1:{port}"
-        finally:
-            stop_process(proc)
 
 
 def run_child(cmd: list[str], timeout: float) -> tuple[str, float, float]:

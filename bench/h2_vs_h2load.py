@@ -38,40 +38,20 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from _common import RESULTS_DIR, free_port, machine, machine_line, run_child, table, write_json
-
-from httptool.target.proc import stop_process
+from _common import (
+    RESULTS_DIR,
+    STATIC_LOCATION,
+    free_port,
+    machine,
+    machine_line,
+    nginx_server,
+    run_child,
+    run_nginx,
+    table,
+    write_json,
+)
 
 K6_VERSION = "1.1.0"
-NGINX_H2 = """
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 4096; multi_accept on; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-    http2_max_requests 100000000;
-    server {{
-        listen 127.0.0.1:{port} ssl http2 backlog=16384;
-        ssl_certificate {tmp}/cert.pem;
-        ssl_certificate_key {tmp}/key.pem;
-        location / {{ default_type text/plain; return 200 "hello, world\\n"; }}
-    }}
-    server {{
-        listen 127.0.0.1:{status_port};
-        location = /status {{ stub_status; }}
-    }}
-}}
-"""
 
 
 # ---------------------------------------------------------------------------- tools
@@ -116,24 +96,14 @@ def nginx_h2() -> Iterator[tuple[str, str, str]]:
         cert.private_key_pem.write_to_path(str(tmp / "key.pem"))
         (tmp / "cert.pem").write_bytes(b"".join(b.bytes() for b in cert.cert_chain_pems))
         port, status_port = free_port(), free_port()
-        conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_H2.format(tmp=tmp, port=port, status_port=status_port))
-        proc = subprocess.Popen(["taskset", "-c", "0", "nginx", "-p", str(tmp), "-c",
-                                 str(conf)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        status = f"http://127.0.0.1:{status_port}/status"
-        try:
-            for _ in range(100):
-                try:
-                    served(status)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise SystemExit("nginx exited: " + (tmp / "error.log").read_text())
-                    time.sleep(0.05)
-            yield f"https://127.0.0.1:{port}/", str(tmp / "ca.pem"), status
-        finally:
-            stop_process(proc)
+        tls = nginx_server(port, [f"ssl_certificate {tmp}/cert.pem;",
+                                  f"ssl_certificate_key {tmp}/key.pem;", STATIC_LOCATION],
+                           listen=" ssl http2 backlog=16384")
+        stub = nginx_server(status_port, ["location = /status { stub_status; }"], listen="")
+        with run_nginx(tmp, status_port, [tls, stub], connections=4032,
+                       http="    http2_max_requests 100000000;\n"):
+            yield (f"https://127.0.0.1:{port}/", str(tmp / "ca.pem"),
+                   f"http://127.0.0.1:{status_port}/status")
 
 
 def served(status_url: str) -> int:

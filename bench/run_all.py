@@ -68,6 +68,7 @@ from _common import (
     table,
 )
 from soak import find_python_child, rss_kb
+from startup import ONE_REQUEST
 
 BENCH = Path(__file__).resolve().parent
 FIELD_VENV = Path(os.environ.get("HTTPTOOL_FIELD_VENV", BENCH / ".venv-field"))
@@ -77,19 +78,6 @@ GOAL_STATIC = 1.3  # × wrk CPU/request
 GOAL_FLOW = 3.0  # × wrk CPU/request (static GET)
 GOAL_LOCUST = 20.0  # Locust CPU/request ÷ httptool's
 GOAL_OPEN = open_model.GOAL
-
-STARTUP_SCENARIO = """
-request first {{
-  curl {url}/first
-  assert {{ status == 200 }}
-}}
-
-scenario startup {{
-  load 1 iterations with 1 vus
-  run first
-}}
-"""
-
 
 
 def log(msg: str) -> None:
@@ -221,7 +209,7 @@ def startup(rounds: int, tmp: Path) -> list[dict[str, Any]]:
     """Launch-to-first-request of the CLI, its wall time to exit and its CPU."""
     server = FirstArrival()
     src = tmp / "startup.httpx"
-    src.write_text(STARTUP_SCENARIO.format(url=server.url))
+    src.write_text(ONE_REQUEST.format(url=server.url))
     cmd = ["taskset", "-c", "1", str(ROOT / "bin" / "httptool"), "scenario", "run", str(src),
            "--workers", "1", "--quiet"]
     runs = []
