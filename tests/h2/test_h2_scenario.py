@@ -156,3 +156,15 @@ scenario main {{
     assert summary["requests"] == 40 == server.counts()["total"]
     assert summary["total"]["protocols"] == {"http/1.1": 0, "h2": 40}
     assert summary["total"]["connections_opened"] == 4
+
+
+def test_target_h2_port_in_use_is_one_line_and_exit_2(
+        h2target: tuple[ProcessTarget, str]) -> None:
+    server, _ = h2target
+    busy = server.h2_urls["h2c"].rsplit(":", 1)[1]
+    p = subprocess.run([sys.executable, "-m", "httptool", "target", "--port", "0",
+                        "--h2c-port", busy], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert p.stderr.strip() == (f"httptool target: cannot listen on 127.0.0.1:{busy}: address "
+                                "already in use (another server is listening there; pick "
+                                "another --h2-port/--h2c-port)")

@@ -88,7 +88,8 @@ async def _start_h2(host: str, bound: int, tls: bool, h2: H2Ports | None
         urls, servers, fw = await start_h2_ports(url_for(local, bound, tls), host, h2.h2_port,
                                                  h2.h2c_port, h2.tls)
     except OSError as e:
-        raise _bind_error(e, host, h2.h2_port or h2.h2c_port or 0) from e
+        err = _bind_error(e, host, h2.h2_port or h2.h2c_port or 0)
+        raise TargetStartError(str(err).replace("--port", "--h2-port/--h2c-port")) from e
 
     async def close() -> None:
         for server in servers:
