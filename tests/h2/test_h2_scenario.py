@@ -168,3 +168,26 @@ def test_target_h2_port_in_use_is_one_line_and_exit_2(
     assert p.stderr.strip() == (f"httptool target: cannot listen on 127.0.0.1:{busy}: address "
                                 "already in use (another server is listening there; pick "
                                 "another --h2-port/--h2c-port)")
+
+
+def test_open_model_over_h2c_counts_match(
+        h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
+    server, _ = h2target
+    server.reset()
+    path = tmp_path / "open.httpx"
+    path.write_text(f"""
+request get {{
+  curl {server.h2_urls["h2c"]}/get
+  extract {{ host = $.headers.Host }}
+  assert status == 200
+}}
+scenario main {{
+  http = 2
+  load 40 rps for 1s
+  run get
+}}
+""")
+    summary, rows, _ = _run(path, tmp_path)
+    assert summary["requests"] == len(rows) == server.counts()["total"]
+    assert 30 <= summary["requests"] <= 41
+    assert summary["failures"] == 0 and {r["protocol"] for r in rows} == {"h2"}
