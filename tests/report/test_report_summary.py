@@ -88,7 +88,10 @@ def test_tables_align_and_use_fitting_units(demo: RunResult) -> None:
     ends = [[m.end() for m in re.finditer(r"\S+", ln)][1:] for ln in lat]
     assert all(e == ends[0] for e in ends)
     timing = section(text, "timing (all)")
-    assert [ln.split()[0] for ln in timing[1:]] == ["ttfb", "connect"]
+    assert [ln.split()[0] for ln in timing[1:-1]] == ["ttfb", "connect"]
+    # then which latency this is (issue 23 item 10)
+    assert timing[-1] == ("  latency: from the send, connection set-up (connect) left out, "
+                          "as k6's http_req_duration")
     assert timing[2].split()[1:] == ["1.50ms"] * 7 + ["4"]
     assert [m.end() for m in re.finditer(r"\S+", timing[1])][1:] == ends[0]
     req = section(text, "request  ")

@@ -79,9 +79,17 @@ class Response:
         return self.end_ns - self.start_ns
 
     @property
+    def setup_ns(self) -> int:
+        """DNS, TCP, proxy tunnel and TLS of the connection this request opened (0 when
+        it went out on a kept-alive one): the summary's ``connect``."""
+        return self.connect_ns + self.tls_ns if self.new_connection else 0
+
+    @property
     def latency_ms(self) -> float:
-        """Start of the request to its end, in ms (what ``assert latency`` compares)."""
-        return (self.end_ns - self.start_ns) / 1e6
+        """Start of the request to its end without :attr:`setup_ns`, in ms: what
+        ``assert latency`` compares, the summary's closed-model latency and k6's
+        ``http_req_duration``."""
+        return (self.end_ns - self.start_ns - self.setup_ns) / 1e6
 
     @property
     def ok(self) -> bool:

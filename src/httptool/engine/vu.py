@@ -712,9 +712,15 @@ class VU:
                       mask_url(req.url_text), 0, (end - resp.start_ns) / 1e6, False,
                       resp.reason or error.value))
             return False, 0, error
-        service = end - resp.start_ns
+        # latency leaves out the set-up of a connection this request opened (DNS, TCP,
+        # proxy tunnel, TLS: the `connect` figure), as k6's http_req_duration does; in the
+        # open model it counts from the iteration's scheduled start, set-up included (no
+        # coordinated omission), and `service` is the k6-comparable figure
+        total = end - resp.start_ns
+        setup = resp.connect_ns + resp.tls_ns if resp.new_connection else 0
+        service = total - setup
         if self.open_model:
-            st.lat.append(service + self.lag_ns)
+            st.lat.append(total + self.lag_ns)
             st.svc.append(service)
         else:
             st.lat.append(service)
@@ -730,7 +736,7 @@ class VU:
         if resp.raw_head.startswith(b"HTTP/2 "):  # the protocol mix of the summary
             st.h2 += 1
         if resp.new_connection:
-            st.conn.append(resp.connect_ns)
+            st.conn.append(setup)
         if resp.copies is not None:  # HTTP/2: the resent copy may share a new connection
             self._resent(cr, req, resp.copies)
         status = resp.status

@@ -241,6 +241,13 @@ def _latency_table(res: RunResult, style: Style) -> list[str]:
             f"{INDENT}open model: latency includes each iteration's delay after its "
             "scheduled start (no coordinated omission); service time from the actual send",
             "dim"))
+        lines.append(style.paint(
+            f"{INDENT}latency includes connection set-up (connect); service leaves it out, "
+            "as k6's http_req_duration", "dim"))
+    elif res.total.latency.count:
+        lines.append(style.paint(
+            f"{INDENT}latency: from the send, connection set-up (connect) left out, as "
+            "k6's http_req_duration", "dim"))
     return lines
 
 
