@@ -26,6 +26,8 @@ from httptool.importers.writer import escape_template
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PLACEHOLDER = "change-me"
 _SERVER_VAR = re.compile(r"\{([^{}]+)\}")
+#: "no example given" (an example may itself be null)
+_NONE = object()
 
 
 @dataclass(slots=True)
@@ -94,14 +96,21 @@ class _Document:
         return any(k in p for k in ("example", "examples")) or any(
             k in schema for k in ("example", "examples", "default", "enum"))
 
-    def param_value(self, p: dict[str, Any]) -> Any:
-        if "example" in p:
-            return p["example"]
-        examples = p.get("examples")
+    def given_example(self, obj: dict[str, Any]) -> Any:
+        """A parameter's or media type's own ``example``, else the value of its first
+        ``examples`` entry, else :data:`_NONE` (then one is generated from the schema)."""
+        if "example" in obj:
+            return obj["example"]
+        examples = obj.get("examples")
         if isinstance(examples, dict) and examples:
             first = self.deref(next(iter(examples.values())), "examples")
             if isinstance(first, dict) and "value" in first:
                 return first["value"]
+        return _NONE
+
+    def param_value(self, p: dict[str, Any]) -> Any:
+        if (given := self.given_example(p)) is not _NONE:
+            return given
         if self.swagger and "schema" not in p:
             return self.examples.of({k: v for k, v in p.items() if k not in ("name", "in")})
         schema: Any = p.get("schema")
@@ -163,13 +172,8 @@ class _Document:
         self.form_body(fields, chosen == "multipart/form-data", req)
 
     def media_example(self, media: dict[str, Any]) -> Any:
-        if "example" in media:
-            return media["example"]
-        examples = media.get("examples")
-        if isinstance(examples, dict) and examples:
-            first = self.deref(next(iter(examples.values())), "examples")
-            if isinstance(first, dict) and "value" in first:
-                return first["value"]
+        if (given := self.given_example(media)) is not _NONE:
+            return given
         return self.examples.of(media.get("schema", {}))
 
     def json_body(self, value: Any, req: Request, ctype: str | None = None) -> None:
