@@ -9,9 +9,11 @@ an older schema, other scenario or requests without ``--allow-mismatch``), 1 the
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 import click
+from click.decorators import FC
 
 from httptool.cli.textout import print_or_write
 
@@ -37,17 +39,28 @@ def parse_min_change(text: str) -> float:
     return v / 100
 
 
-def comparison_options(fn: click.decorators.FC) -> click.decorators.FC:
-    """The options ``compare`` shares with ``scenario run --baseline``."""
-    for opt in reversed([
+def comparison_option_list(context: str = "") -> list[Callable[[FC], FC]]:
+    """The options ``compare`` shares with ``scenario run --baseline``; ``context``
+    (e.g. ``With --baseline``) starts their help where they need another option."""
+
+    def say(text: str) -> str:
+        return f"{context}: {text[0].lower()}{text[1:]}" if context else text
+
+    return [
         click.option("--fail-on", "fail_on", multiple=True, metavar="GATE",
-                     help="Exit 99 when the change crosses GATE (repeatable): 'p95 > +10%', "
-                          "'error_rate > +0.5pp', 'login.p99 > +50ms', 'rps < -10%'."),
+                     help=say("Exit 99 when the change crosses GATE (repeatable): "
+                              "'p95 > +10%', 'error_rate > +0.5pp', 'login.p99 > +50ms', "
+                              "'rps < -10%'.")),
         click.option("--min-change", default="10%", show_default=True, metavar="PCT",
-                     help="Smallest relative change a verdict calls better or worse."),
+                     help=say("Smallest relative change a verdict calls better or worse.")),
         click.option("--allow-mismatch", is_flag=True,
-                     help="Compare the common requests of runs of different requests."),
-    ]):
+                     help=say("Compare the common requests of runs of different requests.")),
+    ]
+
+
+def comparison_options(fn: FC) -> FC:
+    """:func:`comparison_option_list` as one decorator (``compare``'s own help)."""
+    for opt in reversed(comparison_option_list()):
         fn = opt(fn)
     return fn
 

@@ -17,6 +17,7 @@ import click
 
 from httptool import secrets
 from httptool.cli.app import EPILOG
+from httptool.cli.compare_cmd import comparison_option_list
 from httptool.cli.run_cmd import collect_thresholds, run_command
 from httptool.cli.run_options import (
     choose_workers,
@@ -198,13 +199,7 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--baseline", metavar="FILE",
                      help="Compare with this --summary-json of an earlier run; the comparison "
                           "is printed under the summary (see httptool compare)."),
-        click.option("--fail-on", "fail_on", multiple=True, metavar="GATE",
-                     help="With --baseline: exit 99 when the change crosses GATE, e.g. "
-                          "'p95 > +10%' (repeatable)."),
-        click.option("--min-change", default="10%", show_default=True, metavar="PCT",
-                     help="With --baseline: smallest change a verdict calls better or worse."),
-        click.option("--allow-mismatch", is_flag=True,
-                     help="With --baseline: compare even if the requests differ."),
+        *comparison_option_list("With --baseline"),
         click.option("--fail-on-invalid", is_flag=True,
                      help="Exit 98 when the run itself is not valid (the generator saturated, "
                           "iterations dropped, a worker lost...)."),
