@@ -150,3 +150,29 @@ def test_scenario_run_counts_goaway_copies_as_the_server_does(tmp_path: Any) -> 
     assert (doc["requests"], doc["resent"], doc["failures"]) == (24, 4, 0)
     assert streams == 24
     assert "resent .......: 4 (" in p.stdout
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_streams_still_queued_at_the_end_are_not_counted(tmp_path: Any, workers: str) -> None:
+    """Ten VUs share one connection that allows one stream at a time: when the duration
+    ends, most VUs' streams are still queued (never sent). They are not requests: the
+    tool's total equals the streams the server received (issue 16's counting rule)."""
+    import json
+    import subprocess
+    import sys
+
+    with H2FaultServer(max_streams=1, delay=0.15) as srv:
+        path = tmp_path / "q.httpx"
+        path.write_text(f"request ok {{\n  curl --http2 {srv.url}/ok\n}}\n"
+                        "scenario main {\n  connections = 1\n"
+                        "  load 10 vus for 1s\n  run ok\n}\n")
+        summary = tmp_path / "s.json"
+        p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
+                            "--workers", workers, "--graceful-stop", "0s",
+                            "--summary-json", str(summary)],
+                           capture_output=True, text=True, timeout=60)
+        streams = srv.streams
+    assert p.returncode in (0, 1), p.stdout + p.stderr
+    assert "Traceback" not in p.stderr
+    doc = json.loads(summary.read_text())
+    assert doc["requests"] == streams > 0, (doc["requests"], streams)

@@ -26,15 +26,13 @@ import re
 import ssl
 from collections.abc import Callable
 from time import perf_counter_ns
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from httptool.engine.compress import DecodeError, decode
 from httptool.engine.connecting import CONNECTING
 from httptool.engine.dns import Address, DnsCache, DnsError, connect_to, lookup
 from httptool.engine.errors import NOT_SENT, ErrorKind
-from httptool.engine.h2conn import H2Connection, H2Stream
 from httptool.engine.h2pool import H2Registry
-from httptool.engine.h2wire import request_headers
 from httptool.engine.http import HttpConnection, Response
 from httptool.engine.proxy import ProxyError, TunnelProtocol, open_tunnel
 from httptool.engine.request import (
@@ -48,6 +46,9 @@ from httptool.engine.request import (
     resolve_location,
 )
 from httptool.engine.tls import alpn_offer, client_context, describe_tls_error
+
+if TYPE_CHECKING:  # the h2 package (~40 ms) loads with the first HTTP/2 connection
+    from httptool.engine.h2conn import H2Connection
 
 #: How often running requests are checked against their deadline (seconds).
 WATCHDOG_TICK = 0.01
@@ -325,9 +326,15 @@ class ConnectionPool:
         origin = req.origin
         registry = self._h2
         if registry:
-            h2 = await registry.pick(origin)
+            try:
+                h2 = await registry.pick(origin)  # may wait for another request's connect
+            except asyncio.CancelledError as e:
+                if first:
+                    e.add_note(NOT_SENT)
+                raise
             if h2 is not None:
-                return await self._on_h2(loop, h2, req, keep_body, deadline, cookies, tries)
+                return await self._on_h2(loop, h2, req, keep_body, deadline, cookies, tries,
+                                         first=first)
         resp = Response(req.method, req.url_text, perf_counter_ns())
         pending = None
         if origin not in self._h1_only and _may_h2(req):
@@ -345,8 +352,9 @@ class ConnectionPool:
         finally:
             if pending is not None:
                 registry.opened(origin, pending)
-        if isinstance(conn, H2Connection):
-            return await self._on_h2(loop, conn, req, keep_body, deadline, cookies, tries, resp)
+        if not isinstance(conn, HttpConnection):
+            return await self._on_h2(loop, conn, req, keep_body, deadline, cookies, tries, resp,
+                                     first)
         fut: asyncio.Future[Response] = loop.create_future()
         conn.deadline = deadline
         conn.start(resp, wire, fut.set_result, keep_body, req.is_head)
@@ -370,13 +378,19 @@ class ConnectionPool:
         cookies: str | None,
         tries: int,
         resp: Response | None = None,
+        first: bool = False,
     ) -> Response:
         """One request as a stream of ``conn``. A stream the server did not process
         (GOAWAY, REFUSED_STREAM) goes again on a new connection: a copy that was sent is
-        kept in ``copies`` (counted as a request), one still queued is not a copy."""
+        kept in ``copies`` (counted as a request), one still queued is not a copy. A cancel
+        before the stream's HEADERS went out carries ``NOT_SENT`` when ``first``, as a cancel
+        during an HTTP/1.1 connect does: the server got nothing."""
         if resp is None:
             resp = Response(req.method, req.url_text, perf_counter_ns())
         fut: asyncio.Future[Response] = loop.create_future()
+        from httptool.engine.h2conn import H2Stream  # HTTP/2 loads on first use (start-up)
+        from httptool.engine.h2wire import request_headers
+
         st = H2Stream(resp, request_headers(req, self._cookie(req, cookies)), req.body,
                       fut.set_result, keep_body, req.is_head, deadline)
         conn.submit(st)
@@ -385,8 +399,10 @@ class ConnectionPool:
             ctx.arm(loop)
         try:
             resp = await fut
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as e:
             st.on_done = None
+            if first and not st.sent:
+                e.add_note(NOT_SENT)
             st.fail(ErrorKind.CLOSED, "cancelled")
             raise
         if not st.unprocessed:
@@ -547,7 +563,9 @@ class ConnectionPool:
             raise _ConnectFailed(ErrorKind.DNS, str(e))
         conn: HttpConnection | H2Connection
         if not url.secure and proxy is None and opts.http in ("2", "2-prior"):
-            conn = H2Connection(self._h2, req.origin, self.context.busy)  # h2c, prior knowledge
+            from httptool.engine.h2conn import H2Connection as H2c  # loads on first use
+
+            conn = H2c(self._h2, req.origin, self.context.busy)  # h2c, prior knowledge
         else:
             conn = self._new_connection(req.origin)
         tunnel = proxy is not None and url.secure
@@ -609,7 +627,7 @@ class ConnectionPool:
         resp.new_connection = True
         resp.connect_ns = t1 - t0
         resp.tls_ns = t2 - t1 if url.secure else 0
-        if isinstance(conn, H2Connection):
+        if not isinstance(conn, HttpConnection):
             self._h2.add(conn)
         else:
             self._all.add(conn)
@@ -623,7 +641,9 @@ class ConnectionPool:
         ssl_object = transport.get_extra_info("ssl_object")
         chosen = ssl_object.selected_alpn_protocol() if ssl_object is not None else None
         if chosen == "h2":
-            return H2Connection(self._h2, req.origin, self.context.busy)
+            from httptool.engine.h2conn import H2Connection as H2c  # loads on first use
+
+            return H2c(self._h2, req.origin, self.context.busy)
         if req.options.http == "2-prior":
             transport.abort()
             raise _ConnectFailed(ErrorKind.TLS, "the server did not choose HTTP/2 in ALPN "

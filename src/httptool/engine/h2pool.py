@@ -10,8 +10,10 @@ scenario setting ``connections = N`` one registry is shared by every pool of the
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from httptool.engine.h2conn import H2Connection
+if TYPE_CHECKING:  # the h2 package loads with the first HTTP/2 connection (start-up)
+    from httptool.engine.h2conn import H2Connection
 
 
 class H2Registry:
