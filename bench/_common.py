@@ -75,12 +75,13 @@ FLOW_LOCATIONS = (
 #: The requests every engine benchmark uses (``{url}``: nginx's base URL): ``get`` is the
 #: static GET; ``login`` -> ``me`` is the 4-step flow (login, extract the token, GET with
 #: ``Authorization: Bearer``, JSON assertion) served by :data:`FLOW_LOCATIONS`.
-REQUESTS = """
+GET_REQUEST = """
 request get {{
   curl {url}/
   assert {{ status == 200 }}
 }}
-
+"""
+REQUESTS = GET_REQUEST + """
 request login {{
   curl -X POST {url}/login \\
     -H 'Content-Type: application/json' \\
@@ -104,9 +105,22 @@ def scenario_block(name: str, load: str, run: str = "get", extra: str = "") -> s
     return f"\nscenario {name} {{\n  load {load}\n  run {run}\n{more}}}\n"
 
 
-def scenario_text(url: str, name: str, load: str, run: str = "get", extra: str = "") -> str:
-    """A whole scenario file: :data:`REQUESTS` against ``url`` and one scenario."""
-    return REQUESTS.format(url=url) + scenario_block(name, load, run, extra)
+def scenario_text(url: str, name: str, load: str, run: str = "get", extra: str = "",
+                  requests: str = REQUESTS) -> str:
+    """A whole scenario file: ``requests`` (:data:`REQUESTS`, or :data:`GET_REQUEST` alone)
+    against ``url`` and one scenario."""
+    return requests.format(url=url) + scenario_block(name, load, run, extra)
+
+
+def bench_parser(doc: str, duration: int = 5, vus: int = 50, rounds: int = 3
+                 ) -> argparse.ArgumentParser:
+    """``--duration`` (s), ``--vus`` and ``--rounds``: the options most scripts here take;
+    the description is the first line of the script's docstring."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--duration", type=int, default=duration)
+    ap.add_argument("--vus", type=int, default=vus)
+    ap.add_argument("--rounds", type=int, default=rounds)
+    return ap
 
 
 # --------------------------------------------------------------------------- tools

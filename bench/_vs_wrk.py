@@ -16,6 +16,7 @@ from typing import Any
 
 from _common import (
     VS_WRK_HEADER,
+    bench_parser,
     machine_line,
     median,
     per_request,
@@ -34,10 +35,7 @@ Row = tuple[str, dict[str, str]]
 
 def vs_wrk_parser(doc: str) -> argparse.ArgumentParser:
     """The options every script of this kind takes (more can be added)."""
-    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
-    ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--vus", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap = bench_parser(doc)
     ap.add_argument("--profile", action="store_true", help="one more run under py-spy")
     return ap
 

@@ -28,7 +28,6 @@ ENABLED=False`` (Dask's statistical profiler samples every thread's stack every 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -40,18 +39,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, ensure_tools, machine, machine_line, median, nginx, table, write_json
+from _common import (
+    GET_REQUEST,
+    ROOT,
+    bench_parser,
+    ensure_tools,
+    machine,
+    machine_line,
+    median,
+    nginx,
+    scenario_text,
+    table,
+    write_json,
+)
 
-SCENARIO = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
-scenario s {{
-  load {load}
-  run get
-}}
-"""
 VARIANTS = ("local", "cluster", "cluster no profiler", "local verbose", "cluster verbose")
 TINY = "1 iterations with 1 vus"
 BIN = ROOT / ".venv/bin"
@@ -210,10 +211,7 @@ def primitives(d: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--vus", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap = bench_parser(__doc__)
     ap.add_argument("--primitives-only", action="store_true",
                     help="only the Dask primitives' costs (no nginx, no runs)")
     args = ap.parse_args()
@@ -227,9 +225,10 @@ def main() -> None:
     with nginx() as url, tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         f = d / "s.httpx"
-        f.write_text(SCENARIO.format(url=url, load=f"{args.vus} vus for {args.duration}s"))
+        f.write_text(scenario_text(url, "s", f"{args.vus} vus for {args.duration}s",
+                                   requests=GET_REQUEST))
         tiny = d / "tiny.httpx"
-        tiny.write_text(SCENARIO.format(url=url, load=TINY))
+        tiny.write_text(scenario_text(url, "s", TINY, requests=GET_REQUEST))
         for r in range(1, min(args.rounds, 20) + 1):
             for v in VARIANTS:
                 res = run_variant(f, tiny, v, d)

@@ -22,7 +22,6 @@ watched) ≤ 1.03 × off.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -38,8 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    GET_REQUEST,
     ROOT,
     STATIC_LOCATION,
+    bench_parser,
     ensure_tools,
     free_port,
     machine,
@@ -47,20 +48,11 @@ from _common import (
     median,
     nginx,
     save_results,
+    scenario_text,
     spread,
     table,
 )
 
-SCENARIO = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
-scenario s {{
-  load {vus} vus for {duration}s
-  run get
-}}
-"""
 VARIANTS = ("off", "dashboard+prometheus", "trace")
 STATUS = "location = /__status { stub_status; }"
 
@@ -177,17 +169,14 @@ def run_cli(scenario: Path, variant: str, out: Path, url: str, duration: float
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--vus", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=5)
-    args = ap.parse_args()
+    args = bench_parser(__doc__, rounds=5).parse_args()
     ensure_tools()
     m = machine()
     runs: list[dict[str, Any]] = []
     with nginx((STATIC_LOCATION, STATUS)) as url, tempfile.TemporaryDirectory() as d:
         f = Path(d) / "s.httpx"
-        f.write_text(SCENARIO.format(url=url, vus=args.vus, duration=args.duration))
+        f.write_text(scenario_text(url, "s", f"{args.vus} vus for {args.duration}s",
+                                   requests=GET_REQUEST))
         for r in range(1, min(args.rounds, 20) + 1):
             for v in VARIANTS:
                 res = run_cli(f, v, Path(d) / "s.json", url, args.duration)

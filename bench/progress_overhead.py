@@ -15,7 +15,6 @@ up to 4 times a second). Requests/s come from ``--summary-json``; CPU per reques
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import shlex
@@ -25,18 +24,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, ensure_tools, machine, machine_line, median, nginx, table, write_json
+from _common import (
+    GET_REQUEST,
+    ROOT,
+    bench_parser,
+    ensure_tools,
+    machine,
+    machine_line,
+    median,
+    nginx,
+    scenario_text,
+    table,
+    write_json,
+)
 
-SCENARIO = """
-request get {{
-  curl {url}/
-  assert {{ status == 200 }}
-}}
-scenario s {{
-  load {vus} vus for {duration}s
-  run get
-}}
-"""
 VARIANTS = ("off", "plain", "live")
 
 
@@ -62,17 +63,14 @@ def run_cli(scenario: Path, variant: str, out: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--vus", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=3)
-    args = ap.parse_args()
+    args = bench_parser(__doc__).parse_args()
     ensure_tools()
     m = machine()
     runs: list[dict[str, Any]] = []
     with nginx() as url, tempfile.TemporaryDirectory() as d:
         f = Path(d) / "s.httpx"
-        f.write_text(SCENARIO.format(url=url, vus=args.vus, duration=args.duration))
+        f.write_text(scenario_text(url, "s", f"{args.vus} vus for {args.duration}s",
+                                   requests=GET_REQUEST))
         for r in range(1, min(args.rounds, 20) + 1):
             for v in VARIANTS:
                 res = run_cli(f, v, Path(d) / f"{v}.json")

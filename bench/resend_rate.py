@@ -15,7 +15,6 @@ close can cross the client's reuse: the worst case). ``resent`` and ``requests``
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -23,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, machine, machine_line, table
+from _common import ROOT, bench_parser, machine, machine_line, table
 
 sys.path.insert(0, str(ROOT / "tests"))
 from support.faultserver import FaultServer
@@ -69,11 +68,7 @@ def run_case(timeout: float | None, think: str, vus: int, duration: int, tmp: Pa
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--vus", type=int, default=20)
-    args = ap.parse_args()
+    args = bench_parser(__doc__, vus=20, rounds=2).parse_args()
     os.sched_setaffinity(0, {0})  # the fault server's thread stays off the tool's core
     rows = []
     with tempfile.TemporaryDirectory(prefix="httptool-resend-") as d:
