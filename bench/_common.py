@@ -191,6 +191,34 @@ def nginx(locations: Sequence[str] = (STATIC_LOCATION,), connections: int = 4096
             yield f"http://127.0.0.1:{port}"
 
 
+@contextlib.contextmanager
+def static_get_file(load: str, locations: Sequence[str] = (STATIC_LOCATION,)
+                    ) -> Iterator[tuple[str, Path]]:
+    """nginx serving ``locations`` and, in a temporary folder, ``s.httpx``: scenario ``s``
+    (``load``) of :data:`GET_REQUEST`. Yields (nginx's base URL, the file); the file's
+    folder takes the runs' other files."""
+    with nginx(locations) as url, tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "s.httpx"
+        f.write_text(scenario_text(url, "s", load, requests=GET_REQUEST))
+        yield url, f
+
+
+def interleaved_rounds(rounds: int, variants: Sequence[str],
+                       run: Callable[[str], dict[str, Any]],
+                       say: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
+    """``rounds`` rounds (at most 20) of ``run(variant)`` for every variant in turn, so
+    drift on the shared machine hits them alike; each result gets its ``round``, and
+    ``say(result)`` goes to stderr after the round number and variant."""
+    runs = []
+    for r in range(1, min(rounds, 20) + 1):
+        for v in variants:
+            res = run(v)
+            res["round"] = r
+            runs.append(res)
+            print(f"round {r} {v}: {say(res)}", file=sys.stderr)
+    return runs
+
+
 def run_child(cmd: list[str], timeout: float) -> tuple[str, float, float]:
     """Run ``cmd``; return its stdout and its user and system CPU seconds (from
     ``RUSAGE_CHILDREN``, so they include the child's start-up)."""

@@ -33,7 +33,6 @@ import json
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -44,11 +43,12 @@ from _common import (
     ROOT,
     bench_parser,
     ensure_tools,
+    interleaved_rounds,
     machine,
     machine_line,
     median,
-    nginx,
     scenario_text,
+    static_get_file,
     table,
     write_json,
 )
@@ -221,22 +221,14 @@ def main() -> None:
         return
     ensure_tools()
     m = machine()
-    runs: list[dict[str, Any]] = []
-    with nginx() as url, tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp)
-        f = d / "s.httpx"
-        f.write_text(scenario_text(url, "s", f"{args.vus} vus for {args.duration}s",
-                                   requests=GET_REQUEST))
-        tiny = d / "tiny.httpx"
+    with static_get_file(f"{args.vus} vus for {args.duration}s") as (url, f):
+        tiny = f.parent / "tiny.httpx"
         tiny.write_text(scenario_text(url, "s", TINY, requests=GET_REQUEST))
-        for r in range(1, min(args.rounds, 20) + 1):
-            for v in VARIANTS:
-                res = run_variant(f, tiny, v, d)
-                res["round"] = r
-                runs.append(res)
-                print(f"round {r} {v}: {res['rps']:,.0f} req/s, {res['us_per_req']:.2f} "
-                      f"µs/request, start-up {res['startup_s']:.2f} s, fixed CPU "
-                      f"{res['fixed_cpu_s']:.2f} s", file=sys.stderr)
+        runs = interleaved_rounds(
+            args.rounds, VARIANTS, lambda v: run_variant(f, tiny, v, f.parent),
+            lambda res: (f"{res['rps']:,.0f} req/s, {res['us_per_req']:.2f} µs/request, "
+                         f"start-up {res['startup_s']:.2f} s, fixed CPU "
+                         f"{res['fixed_cpu_s']:.2f} s"))
     rows = []
     for v in VARIANTS:
         sel = [x for x in runs if x["variant"] == v]

@@ -28,8 +28,6 @@ import re
 import resource
 import statistics
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -37,19 +35,18 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    GET_REQUEST,
     ROOT,
     STATIC_LOCATION,
     bench_parser,
     ensure_tools,
     free_port,
+    interleaved_rounds,
     machine,
     machine_line,
     median,
-    nginx,
     save_results,
-    scenario_text,
     spread,
+    static_get_file,
     table,
 )
 
@@ -172,20 +169,14 @@ def main() -> None:
     args = bench_parser(__doc__, rounds=5).parse_args()
     ensure_tools()
     m = machine()
-    runs: list[dict[str, Any]] = []
-    with nginx((STATIC_LOCATION, STATUS)) as url, tempfile.TemporaryDirectory() as d:
-        f = Path(d) / "s.httpx"
-        f.write_text(scenario_text(url, "s", f"{args.vus} vus for {args.duration}s",
-                                   requests=GET_REQUEST))
-        for r in range(1, min(args.rounds, 20) + 1):
-            for v in VARIANTS:
-                res = run_cli(f, v, Path(d) / "s.json", url, args.duration)
-                res["round"] = r
-                runs.append(res)
-                print(f"round {r} {v}: {res['rps']:,.0f} req/s, load "
-                      f"{res['load_us_per_request']:.2f} µs/request, whole "
-                      f"{res['cpu_us_per_request']:.2f} µs/request, scrapes "
-                      f"{res['scrapes']}, events {res['sse_events']}", file=sys.stderr)
+    load = f"{args.vus} vus for {args.duration}s"
+    with static_get_file(load, (STATIC_LOCATION, STATUS)) as (url, f):
+        runs = interleaved_rounds(
+            args.rounds, VARIANTS,
+            lambda v: run_cli(f, v, f.parent / "s.json", url, args.duration),
+            lambda res: (f"{res['rps']:,.0f} req/s, load {res['load_us_per_request']:.2f} "
+                         f"µs/request, whole {res['cpu_us_per_request']:.2f} µs/request, "
+                         f"scrapes {res['scrapes']}, events {res['sse_events']}"))
     # the ratio per round (same neighbours), then the median of those
     offs = {x["round"]: x for x in runs if x["variant"] == "off"}
     rows = []

@@ -19,21 +19,18 @@ import json
 import resource
 import shlex
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from _common import (
-    GET_REQUEST,
     ROOT,
     bench_parser,
     ensure_tools,
+    interleaved_rounds,
     machine,
     machine_line,
     median,
-    nginx,
-    scenario_text,
+    static_get_file,
     table,
     write_json,
 )
@@ -66,18 +63,10 @@ def main() -> None:
     args = bench_parser(__doc__).parse_args()
     ensure_tools()
     m = machine()
-    runs: list[dict[str, Any]] = []
-    with nginx() as url, tempfile.TemporaryDirectory() as d:
-        f = Path(d) / "s.httpx"
-        f.write_text(scenario_text(url, "s", f"{args.vus} vus for {args.duration}s",
-                                   requests=GET_REQUEST))
-        for r in range(1, min(args.rounds, 20) + 1):
-            for v in VARIANTS:
-                res = run_cli(f, v, Path(d) / f"{v}.json")
-                res["round"] = r
-                runs.append(res)
-                print(f"round {r} {v}: {res['rps']:,.0f} req/s, "
-                      f"{res['cpu_us_per_request']:.2f} µs/request", file=sys.stderr)
+    with static_get_file(f"{args.vus} vus for {args.duration}s") as (_, f):
+        runs = interleaved_rounds(
+            args.rounds, VARIANTS, lambda v: run_cli(f, v, f.parent / f"{v}.json"),
+            lambda res: f"{res['rps']:,.0f} req/s, {res['cpu_us_per_request']:.2f} µs/request")
     rows = []
     base = median([x for x in runs if x["variant"] == "off"], lambda x: x["rps"])
     for v in VARIANTS:
