@@ -6,6 +6,8 @@
 ``target_factory``  a private instance: ``target_factory(tls=True)``,
                     ``target_factory(process=True)``; stopped at the end of the test.
 ``target_ca``       the trustme CA that signs every TLS target's certificate.
+``h2target``        (per module) a target subprocess with its h2 (TLS) and h2c ports open:
+                    (the ProcessTarget, the PEM file of the CA that signs its certificate).
 
 Each yields a :class:`TargetHandle`: ``.url`` ("http://127.0.0.1:PORT"), ``.port``,
 ``.counts()`` -> {"total", "paths", "methods", "statuses"}, ``.reset()``; TLS ones also
@@ -89,6 +91,17 @@ def target() -> Iterator[TargetHandle]:
     server = ProcessTarget().start()
     try:
         yield TargetHandle(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def h2target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcessTarget, str]]:
+    ca = str(tmp_path_factory.mktemp("h2") / "ca.pem")
+    server = ProcessTarget(extra_args=["--h2-port", "0", "--h2c-port", "0", "--ca-out", ca])
+    server.start()
+    try:
+        yield server, ca
     finally:
         server.stop()
 

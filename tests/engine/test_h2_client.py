@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,6 @@ from httptool.plan import CurlOptions
 from httptool.target.server import ProcessTarget
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module")
-def h2target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProcessTarget, str]]:
-    ca = str(tmp_path_factory.mktemp("h2") / "ca.pem")
-    server = ProcessTarget(extra_args=["--h2-port", "0", "--h2c-port", "0", "--ca-out", ca])
-    server.start()
-    try:
-        yield server, ca
-    finally:
-        server.stop()
 
 
 def _run(coro: Any) -> Any:
