@@ -8,11 +8,10 @@ import socket
 import ssl
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from wireutil import CaptureServer, curl_sends, needs_curl, same_as_curl, tool_sends
+from wireutil import CaptureServer, aimed, curl_sends, needs_curl, same_as_curl, tool_sends
 
 pytestmark = [pytest.mark.timeout(60), needs_curl]
 
@@ -27,33 +26,23 @@ _JAR = (
 )
 
 
-@pytest.fixture(scope="module")
-def cap() -> Iterator[CaptureServer]:
-    with CaptureServer(idle=2.0) as c:
-        yield c
-
-
-def _cmd(cap: CaptureServer, text: str) -> str:
-    return text.replace("URL", cap.url("")).replace("PORT", str(cap.port))
-
-
 def test_cookie_file_sends_curls_cookies_in_curls_order(cap: CaptureServer, tmp_path: Path):
     jar = tmp_path / "cookies.txt"
     jar.write_text(_JAR, encoding="utf-8")
-    sent = same_as_curl(cap, _cmd(cap, f"curl -b {jar} -b 'z=1' -b y=2 URL/p/x"))
+    sent = same_as_curl(cap, aimed(cap, f"curl -b {jar} -b 'z=1' -b y=2 URL/p/x"))
     assert b"\r\nCookie: long=x1; sess=abc; sec=loopback-is-secure; z=1;y=2\r\n" in sent[0]
-    same_as_curl(cap, _cmd(cap, f"curl -b {jar} URL/q"))
+    same_as_curl(cap, aimed(cap, f"curl -b {jar} URL/q"))
 
 
 def test_a_missing_cookie_file_is_a_located_error(cap: CaptureServer, tmp_path: Path):
-    sent, code, err = tool_sends(cap, _cmd(cap, f"curl -b {tmp_path}/nope.txt URL/p"))
+    sent, code, err = tool_sends(cap, aimed(cap, f"curl -b {tmp_path}/nope.txt URL/p"))
     assert (sent, code) == ([], 2)
     assert "<command>:1:9: error: cannot read cookie file" in err and "^" in err
 
 
 def test_cookie_jar_is_accepted_with_a_warning(cap: CaptureServer, tmp_path: Path):
-    same_as_curl(cap, _cmd(cap, f"curl -c {tmp_path}/jar.txt URL/p"))
-    _, code, err = tool_sends(cap, _cmd(cap, f"curl -c {tmp_path}/jar.txt URL/p"))
+    same_as_curl(cap, aimed(cap, f"curl -c {tmp_path}/jar.txt URL/p"))
+    _, code, err = tool_sends(cap, aimed(cap, f"curl -c {tmp_path}/jar.txt URL/p"))
     assert code == 0 and "nothing is written" in err
 
 
@@ -63,7 +52,7 @@ def test_cookie_jar_is_accepted_with_a_warning(cap: CaptureServer, tmp_path: Pat
     "-4 'http://localhost:PORT/v4'", "--tlsv1.2 URL/t", "--tls-max 1.3 URL/t",
 ])
 def test_options_send_curls_bytes(cap: CaptureServer, args: str):
-    same_as_curl(cap, _cmd(cap, f"curl {args}"))
+    same_as_curl(cap, aimed(cap, f"curl {args}"))
 
 
 def test_proxy_user_and_proxy_credentials(cap: CaptureServer):
@@ -85,7 +74,7 @@ def test_noproxy_bypasses_the_proxy(cap: CaptureServer):
     port = dead.getsockname()[1]
     try:
         for rule in ("127.0.0.1", "*", "10.0.0.0/8,127.0.0.0/8"):
-            same_as_curl(cap, _cmd(cap, f"curl -x 127.0.0.1:{port} --noproxy '{rule}' URL/n"))
+            same_as_curl(cap, aimed(cap, f"curl -x 127.0.0.1:{port} --noproxy '{rule}' URL/n"))
     finally:
         dead.close()
 
@@ -101,8 +90,8 @@ def test_resolve_and_connect_to_keep_the_urls_host(cap: CaptureServer):
 
 
 def test_ipv6_only_fails_like_curl_on_an_ipv4_server(cap: CaptureServer):
-    assert curl_sends(cap, _cmd(cap, "curl -6 'http://127.0.0.1:PORT/x'")) == []
-    sent, code, err = tool_sends(cap, _cmd(cap, "curl -6 'http://127.0.0.1:PORT/x'"))
+    assert curl_sends(cap, aimed(cap, "curl -6 'http://127.0.0.1:PORT/x'")) == []
+    sent, code, err = tool_sends(cap, aimed(cap, "curl -6 'http://127.0.0.1:PORT/x'"))
     # exit 6, "not resolved" (curl says 7 for an address of the other family, 6 for a
     # name without one): nothing sent either way
     assert (sent, code) == ([], 6) and "no IPv6 address" in err
@@ -193,7 +182,7 @@ def test_location_trusted_keeps_credentials_on_another_host():
         cap.reply = (f"HTTP/1.1 302 Found\r\nLocation: http://localhost:{cap.port}/next\r\n"
                      "Content-Length: 0\r\n\r\n").encode()
         for flags in ("-L", "--location-trusted"):
-            sent = same_as_curl(cap, _cmd(cap, f"curl {flags} --max-redirs 1 -u a:b URL/start"))
+            sent = same_as_curl(cap, aimed(cap, f"curl {flags} --max-redirs 1 -u a:b URL/start"))
             assert len(sent) == 2
             assert (b"Authorization: Basic" in sent[1]) == (flags != "-L")
 

@@ -7,22 +7,10 @@ VU -> engine) is checked for the same bytes in test_scenario_wire.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from wireutil import CaptureServer, curl_sends, needs_curl, same_as_curl, tool_sends
+from wireutil import CaptureServer, aimed, curl_sends, needs_curl, same_as_curl, tool_sends
 
 pytestmark = [pytest.mark.timeout(60), needs_curl]
-
-
-@pytest.fixture(scope="module")
-def cap() -> Iterator[CaptureServer]:
-    with CaptureServer(idle=2.0) as c:
-        yield c
-
-
-def _cmd(cap: CaptureServer, text: str) -> str:
-    return text.replace("URL", cap.url("")).replace("PORT", str(cap.port))
 
 
 # 1. framing ---------------------------------------------------------------------------
@@ -34,7 +22,7 @@ def _cmd(cap: CaptureServer, text: str) -> str:
     "-H 'Transfer-Encoding: chunked' -F a=b",
 ])
 def test_user_chunked_header_sends_a_chunked_body(cap: CaptureServer, args: str):
-    sent = same_as_curl(cap, _cmd(cap, f"curl {args} URL/up"))
+    sent = same_as_curl(cap, aimed(cap, f"curl {args} URL/up"))
     assert len(sent) == 1
     head, _, body = sent[0].partition(b"\r\n\r\n")
     assert b"content-length" not in head.lower()
@@ -43,7 +31,7 @@ def test_user_chunked_header_sends_a_chunked_body(cap: CaptureServer, args: str)
 
 def test_chunked_never_carries_a_content_length_too(cap: CaptureServer):
     # curl passes a user Content-Length through beside chunked; httptool never sends both
-    sent, code, err = tool_sends(cap, _cmd(
+    sent, code, err = tool_sends(cap, aimed(
         cap, "curl -H 'Transfer-Encoding: chunked' -H 'Content-Length: 9' -d abc URL/up"))
     assert code == 0, err
     assert sent[0].endswith(b"\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
@@ -61,17 +49,17 @@ def test_chunked_never_carries_a_content_length_too(cap: CaptureServer):
 ])
 def test_bodies_are_the_bytes_the_shell_gave_curl(cap: CaptureServer, body: str):
     for flag in ("-d", "--data-binary", "--data-raw"):
-        same_as_curl(cap, _cmd(cap, f"curl {flag} {body} URL/b"))
+        same_as_curl(cap, aimed(cap, f"curl {flag} {body} URL/b"))
 
 
 def test_header_and_json_bodies_with_raw_bytes(cap: CaptureServer):
-    same_as_curl(cap, _cmd(cap, r"curl -H $'X-Name: caf\xe9' --json $'{\"n\":\"\xeb\"}' URL/j"))
+    same_as_curl(cap, aimed(cap, r"curl -H $'X-Name: caf\xe9' --json $'{\"n\":\"\xeb\"}' URL/j"))
 
 
 def test_binary_data_file_is_sent_as_it_is(cap: CaptureServer, tmp_path):
     f = tmp_path / "blob.bin"
     f.write_bytes(bytes(range(256)))
-    same_as_curl(cap, _cmd(cap, f"curl --data-binary @{f} URL/f"))
+    same_as_curl(cap, aimed(cap, f"curl --data-binary @{f} URL/f"))
 
 
 # 3. URLs as curl builds them ---------------------------------------------------------
@@ -90,14 +78,14 @@ def test_binary_data_file_is_sent_as_it_is(cap: CaptureServer, tmp_path):
     "--path-as-is 'URL/a/./b/../c'",
 ])
 def test_urls(cap: CaptureServer, url: str):
-    same_as_curl(cap, _cmd(cap, f"curl {url}"))
+    same_as_curl(cap, aimed(cap, f"curl {url}"))
 
 
 def test_a_real_glob_is_refused_with_its_place(cap: CaptureServer):
-    sent, code, err = tool_sends(cap, _cmd(cap, "curl 'URL/page/[1-3]'"))
+    sent, code, err = tool_sends(cap, aimed(cap, "curl 'URL/page/[1-3]'"))
     assert (sent, code) == ([], 2)
     assert "<command>:1:" in err and "URL glob '[1-3]'" in err and "-g/--globoff" in err
-    sent, code, err = tool_sends(cap, _cmd(cap, "curl 'URL/{a,b}.json'"))
+    sent, code, err = tool_sends(cap, aimed(cap, "curl 'URL/{a,b}.json'"))
     assert code == 2 and "'{a,b}'" in err
 
 
@@ -105,22 +93,22 @@ def test_a_real_glob_is_refused_with_its_place(cap: CaptureServer):
 
 def test_a_trailing_pipe_or_redirection_is_ignored_with_a_warning(cap: CaptureServer):
     for tail in ("| jq .", "| jq -r '.id' | head -1", "> out.json", "2>/dev/null", "-o x 2>&1"):
-        same_as_curl(cap, _cmd(cap, f"curl -s URL/p {tail}"))
-    _, code, err = tool_sends(cap, _cmd(cap, "curl -s URL/p | jq ."))
+        same_as_curl(cap, aimed(cap, f"curl -s URL/p {tail}"))
+    _, code, err = tool_sends(cap, aimed(cap, "curl -s URL/p | jq ."))
     assert code == 0 and "warning: '| jq .' pipes curl's output" in err
     cap.take()
 
 
 @pytest.mark.parametrize("op", ["&&", ";", "||", "&"])
 def test_a_second_command_is_named_as_such(cap: CaptureServer, op: str):
-    sent, code, err = tool_sends(cap, _cmd(cap, f"curl URL/p {op} curl URL/q"))
+    sent, code, err = tool_sends(cap, aimed(cap, f"curl URL/p {op} curl URL/q"))
     assert (sent, code) == ([], 2)
     assert f"the shell operator '{op}' starts another command" in err
     assert "second URL" not in err and err.count("error:") == 1
 
 
 def test_stdin_redirection_is_refused(cap: CaptureServer):
-    sent, code, err = tool_sends(cap, _cmd(cap, "curl -d @- URL/p < body.json"))
+    sent, code, err = tool_sends(cap, aimed(cap, "curl -d @- URL/p < body.json"))
     assert sent == []
     assert code == 2 and "'< body.json' feeds a file to curl's input" in err
 
@@ -130,7 +118,7 @@ def test_stdin_redirection_is_refused(cap: CaptureServer):
 @pytest.mark.parametrize("args", ["-X OPTIONS --request-target '*'",
                                   "--request-target '/other?x=1'"])
 def test_request_target(cap: CaptureServer, args: str):
-    same_as_curl(cap, _cmd(cap, f"curl {args} URL/a"))
+    same_as_curl(cap, aimed(cap, f"curl {args} URL/a"))
 
 
 # issue 23: --compressed asks what curl asks, and zstd is decoded ------------------------
@@ -146,7 +134,7 @@ def test_compressed_sends_curls_accept_encoding_and_decodes_zstd():
     reply = (b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\nContent-Length: %d\r\n\r\n%s"
              % (len(data), data))
     with CaptureServer(idle=2.0, reply=reply) as cap:
-        sent = same_as_curl(cap, _cmd(cap, "curl --compressed URL/z"))
+        sent = same_as_curl(cap, aimed(cap, "curl --compressed URL/z"))
         assert b"\r\nAccept-Encoding: deflate, gzip, br, zstd\r\n" in sent[0]
         from click.testing import CliRunner
 
@@ -172,13 +160,13 @@ def test_compressed_sends_curls_accept_encoding_and_decodes_zstd():
     "--sil --max-ti 5 --user-ag x/1",  # unambiguous abbreviations, as curl takes them
 ])
 def test_options(cap: CaptureServer, args: str):
-    same_as_curl(cap, _cmd(cap, f"curl {args} URL/o"))
+    same_as_curl(cap, aimed(cap, f"curl {args} URL/o"))
 
 
 def test_ambiguous_abbreviation_and_unsupported_option_messages(cap: CaptureServer):
-    _, code, err = tool_sends(cap, _cmd(cap, "curl --locat URL/o"))  # curl: ambiguous too
+    _, code, err = tool_sends(cap, aimed(cap, "curl --locat URL/o"))  # curl: ambiguous too
     assert code == 2 and "'--locat' is ambiguous: it abbreviates --location, " in err
-    _, code, err = tool_sends(cap, _cmd(cap, "curl --digest -u a:b --ntlm URL/o"))
+    _, code, err = tool_sends(cap, aimed(cap, "curl --digest -u a:b --ntlm URL/o"))
     assert code == 2 and err.count("error:") == 2 and "unknown" not in err
     assert "curl option '--digest' is not supported by httptool: httptool sends Basic" in err
 
@@ -189,8 +177,8 @@ def test_upload_file_is_a_put_of_its_bytes(cap: CaptureServer, tmp_path):
     # curl adds 'Expect: 100-continue' to -T and waits for the 100; httptool never sends
     # Expect (see docs/curl.md), so the oracle is curl without it
     for url in ("URL/", "URL", "URL/x/y"):
-        want = [r for r in (curl_sends(cap, _cmd(cap, f"curl -H 'Expect:' -T '{f}' {url}")))]
-        got, code, err = tool_sends(cap, _cmd(cap, f"curl -T '{f}' {url}"))
+        want = [r for r in (curl_sends(cap, aimed(cap, f"curl -H 'Expect:' -T '{f}' {url}")))]
+        got, code, err = tool_sends(cap, aimed(cap, f"curl -T '{f}' {url}"))
         assert (got, code) == (want, 0), err
         assert want[0].endswith(b"\r\n\r\n\x00\xffhello\r\n")
 
@@ -205,6 +193,6 @@ def test_a_mistyped_scheme_is_a_located_error(cap: CaptureServer):
 
 def test_a_socks_proxy_is_refused_up_front(cap: CaptureServer):
     for proxy in ("socks5://127.0.0.1:1080", "socks5h://127.0.0.1:1080", "socks4://h:1"):
-        sent, code, err = tool_sends(cap, _cmd(cap, f"curl -x {proxy} URL/p"))
+        sent, code, err = tool_sends(cap, aimed(cap, f"curl -x {proxy} URL/p"))
         assert (sent, code) == ([], 2)
         assert "<command>:1:9: error: a socks" in err and "only an HTTP proxy" in err

@@ -47,6 +47,11 @@ def normalise(raw: bytes) -> bytes:
     return b"\r\n".join([line, *fields]) + sep + body
 
 
+def aimed(cap: CaptureServer, command: str) -> str:
+    """``command`` with ``URL`` (``http://127.0.0.1:PORT``) and ``PORT`` naming ``cap``."""
+    return command.replace("URL", cap.url("")).replace("PORT", str(cap.port))
+
+
 def curl_sends(cap: CaptureServer, command: str) -> list[bytes]:
     """What real curl sends for ``command`` (a shell command line starting with ``curl``)."""
     assert command.startswith("curl ")
