@@ -176,6 +176,8 @@ class Extract:
     expr: str = ""
     line: int = field(default=0, compare=False)
     col: int = field(default=0, compare=False)
+    #: a regex over a header's or cookie's value (``header:Location regex:"code=(\w+)"``)
+    pattern: str = ""
 
 
 AssertSubject = Literal["status", "latency", "body", "json", "header", "size", "cookie"]

@@ -133,7 +133,8 @@ def test_header_meta_and_query_producers(tmp_path: Path) -> None:
     _scenario(write_har(tmp_path / "a.har", doc))
 
 
-def test_a_value_only_in_a_redirect_query_is_reported(tmp_path: Path) -> None:
+def test_a_value_in_a_redirect_query_is_taken_from_the_location_header(
+        tmp_path: Path) -> None:
     doc = har(
         entry("http://h.test/authorize", status=302,
               resp_headers=[("Location", "/callback?code=c0de-4455667788&state=xyz")]),
@@ -143,8 +144,28 @@ def test_a_value_only_in_a_redirect_query_is_reported(tmp_path: Path) -> None:
             "text": "grant_type=authorization_code&code=c0de-4455667788"}),
     )
     imp = import_har(str(write_har(tmp_path / "a.har", doc)), HarOptions())
-    _, callback, token = imp.requests
+    authorize, callback, token = imp.requests
     assert callback.url == "${base}${redirect}"
-    assert token.body is not None and "code=c0de-4455667788" in token.body.text
-    assert any("used by post_token" in w and "Location query code" in w for w in imp.warnings)
+    assert dict(authorize.extracts) == {
+        "redirect": "header:Location",
+        "code": 'header:Location regex:"[?&]code=([^&#]*)"'}
+    assert token.body is not None
+    assert token.body.text == "grant_type=authorization_code&code=${code}"
+    assert any("code = Location query code of" in c and "post_token" in c
+               for c in imp.notes), imp.notes
+    assert not any("c0de" in w for w in imp.warnings)
+    _scenario(write_har(tmp_path / "a.har", doc))
+
+
+def test_a_percent_encoded_redirect_query_value_is_reported(tmp_path: Path) -> None:
+    doc = har(
+        entry("http://h.test/authorize", status=302,
+              resp_headers=[("Location", "/callback?code=c0de%2B4455667788")]),
+        entry("http://h.test/token", "POST", post={
+            "mimeType": "application/x-www-form-urlencoded",
+            "text": "code=c0de%2B4455667788"}),
+    )
+    imp = import_har(str(write_har(tmp_path / "a.har", doc)), HarOptions())
+    assert any("Location query code (percent-encoded there)" in w for w in imp.warnings), \
+        imp.warnings
     assert not any("c0de" in w for w in imp.warnings)

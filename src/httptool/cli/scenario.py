@@ -32,6 +32,7 @@ from httptool.cli.textout import print_or_write
 from httptool.dsl import ScenarioFileError, load_plan
 from httptool.dsl.diagnostics import Diagnostics, Severity
 from httptool.dsl.envrefs import env_for_run, missing_env
+from httptool.engine.checks import extract_text
 from httptool.loadmodels import model_of
 from httptool.plan import (
     BasicAuth,
@@ -480,9 +481,7 @@ def request_lines(r: RequestSpec) -> list[str]:
     for a in r.asserts:
         out.append(f"    assert {a.text}")
     for e in r.extracts:
-        src = e.expr if e.source == "jsonpath" else (
-            f"{e.source}:{e.expr}" if e.expr else e.source)
-        out.append(f"    extract {e.name} = {src}")
+        out.append(f"    extract {extract_text(e)}")
     if r.retry is not None:
         rt = r.retry
         out.append(f"    retry: {rt.max_attempts} attempts, {rt.backoff} backoff from "

@@ -67,6 +67,10 @@ class ExtractItem:
     col: int
     expr_line: int = 0
     expr_col: int = 0
+    #: ``header:NAME regex:P`` / ``cookie:NAME regex:P``: the regex taken over that value
+    pattern: str | None = None
+    pattern_line: int = 0
+    pattern_col: int = 0
 
 
 @dataclass(slots=True)

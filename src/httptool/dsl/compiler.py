@@ -397,13 +397,17 @@ class Compiler:
             if why is not None:
                 self.err(f"invalid JSONPath '{x.expr}': {why}", x.expr_line, x.expr_col)
                 return None
-        elif x.source == "regex":
+        regexes = [(x.pattern, x.pattern_line, x.pattern_col)] if x.pattern is not None else []
+        if x.source == "regex":
+            regexes.append((x.expr, x.expr_line, x.expr_col))
+        for pattern, line, col in regexes:
             try:
-                re.compile(x.expr)
+                re.compile(pattern)
             except re.error as e:
-                self.err(f"invalid regex '{x.expr}': {e}", x.expr_line, x.expr_col)
+                self.err(f"invalid regex '{pattern}': {e}", line, col)
                 return None
-        return Extract(x.name, x.source, x.expr, x.line, x.col)  # type: ignore[arg-type]
+        return Extract(x.name, x.source, x.expr, x.line, x.col,  # type: ignore[arg-type]
+                       x.pattern or "")
 
     def assertion(self, a: A.AssertItem) -> Assertion | None:
         latency = a.subject == "latency"

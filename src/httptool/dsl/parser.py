@@ -566,11 +566,22 @@ class Parser:
         t = self.peek()
         if t.kind == "STR":
             self.next()
-            src = self.with_lexer(self.sub(t), self.extract_source)
+            item = self.with_lexer(self.sub(t), self.extract_from)
         else:
-            src = self.extract_source()
-        source, expr, line, col = src
-        return A.ExtractItem(str(name.value), source, expr, name.line, name.col, line, col)
+            item = self.extract_from()
+        item.name, item.line, item.col = str(name.value), name.line, name.col
+        return item
+
+    def extract_from(self) -> A.ExtractItem:
+        """A source, and for ``header:``/``cookie:`` an optional ``regex:PATTERN`` on the same
+        line that takes part of that value (a code in a redirect's ``Location`` query)."""
+        source, expr, line, col = self.extract_source()
+        item = A.ExtractItem("", source, expr, 0, 0, line, col)
+        t = self.peek()
+        if (source in ("header", "cookie") and t.kind == "IDENT" and t.value == "regex"
+                and t.line == line and self.at("PUNCT", ":", 1)):
+            _, item.pattern, item.pattern_line, item.pattern_col = self.extract_source()
+        return item
 
     def extract_source(self) -> tuple[str, str, int, int]:
         t = self.peek()

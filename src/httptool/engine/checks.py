@@ -265,7 +265,7 @@ def extract_text(e: Extract) -> str:
     if src == "jsonpath":
         return f"{e.name} = {e.expr}"
     if src in ("regex", "header", "cookie"):
-        return f"{e.name} = {src}:{e.expr}"
+        return f"{e.name} = {src}:{e.expr}" + (f" regex:{e.pattern}" if e.pattern else "")
     return f"{e.name} = {src}"
 
 
@@ -273,7 +273,7 @@ class Extractor:
     """A compiled :class:`~httptool.plan.Extract`: ``run(view)`` gives the typed value or
     raises :class:`ExtractionError` (``extract token = $.access_token: no match``)."""
 
-    __slots__ = ("_path", "_regex", "extract", "name", "text")
+    __slots__ = ("_part", "_path", "_regex", "extract", "name", "text")
 
     def __init__(self, e: Extract) -> None:
         self.extract = e
@@ -281,6 +281,7 @@ class Extractor:
         self.text = extract_text(e)
         self._path = compile_path(e.expr) if e.source == "jsonpath" else None
         self._regex = compile_regex(e.expr) if e.source == "regex" else None
+        self._part = compile_regex(e.pattern) if e.pattern else None
 
     def _fail(self, why: str) -> ExtractionError:
         return ExtractionError(f"extract {self.text}: {why}")
@@ -296,30 +297,35 @@ class Extractor:
                 raise self._fail("no match")
             return v
         if self._regex is not None:
-            m = self._regex.search(view.text())
-            if m is None:
-                raise self._fail("no match")
-            if self._regex.groups:
-                g = m.group(1)
-                if g is None:
-                    raise self._fail("no match")
-                return g
-            return m.group(0)
+            return self._search(self._regex, view.text())
         if src == "header":
             hv = view.header(self.extract.expr)
             if hv is None:
                 raise self._fail("no such header")
-            return hv
+            return hv if self._part is None else self._search(self._part, hv)
         if src == "cookie":
             cv = view.cookie(self.extract.expr)
             if cv is None:
                 raise self._fail("no such cookie")
-            return cv
+            return cv if self._part is None else self._search(self._part, cv)
         if src == "status":
             return view.status
         if src == "body":
             return view.text()
         raise self._fail(f"unknown source {src!r}")
+
+
+    def _search(self, regex: re.Pattern[str], text: str) -> str:
+        """The first group of the first match (the whole match without a group)."""
+        m = regex.search(text)
+        if m is None:
+            raise self._fail("no match")
+        if regex.groups:
+            g = m.group(1)
+            if g is None:
+                raise self._fail("no match")
+            return g
+        return m.group(0)
 
 
 def compile_extracts(extracts: Iterable[Extract]) -> tuple[Extractor, ...]:

@@ -3,7 +3,8 @@
 A recorded token replays dead, so each such value becomes an ``extract`` on the earliest
 response that produced it and ``${var}`` at every later use. Producers are JSON body
 fields, HTML hidden ``<input>``s (a CSRF token), response headers named like a token or an
-id, and a redirect's ``Location`` (the whole URL the client then requests). Uses are found
+id, a redirect's ``Location`` (the whole URL the client then requests) and each value of
+its query (``header:Location regex:...``). Uses are found
 in request URLs (path and query), header values and bodies (JSON or form).
 
 Left literal, never guessed: trivial values (short numbers, booleans, words), values the
@@ -272,12 +273,19 @@ class _Correlator:
         for name, value in ex.resp_headers:
             if name.lower() == "location" and value:
                 self.redirects.setdefault(urljoin(ex.url, value), (i, value))
-                # a value inside the redirect's query: no extract takes part of a header,
-                # so another use of it is reported, not wired
-                for key, v in parse_qsl(urlsplit(value).query):
-                    here.setdefault(v, []).append(
-                        ("", key, f"Location query {key} (an extract takes the whole header)",
-                         True))
+                # a value inside the redirect's query (an OAuth code): `header:Location
+                # regex:...` takes it, when the header carries it as it is sent (not encoded)
+                query = urlsplit(value).query
+                for key, v in parse_qsl(query):
+                    raw = f"{key}={v}"
+                    if raw in query.split("&") and _TOKEN.fullmatch(key):
+                        pattern = "[?&]" + re.escape(key) + "=([^&#]*)"
+                        here.setdefault(v, []).append(
+                            ("header:Location " + _dsl_regex(pattern), key,
+                             f"Location query {key}", False))
+                    else:
+                        here.setdefault(v, []).append(
+                            ("", key, f"Location query {key} (percent-encoded there)", True))
         for value, source, hint, where, in_array in _producers(ex):
             if (trivial(value) or value in self.sent or value in self.producers
                     or value == self.base):
