@@ -783,7 +783,7 @@ def render_html(doc: dict[str, Any], where: str = "input",
             curve = overlay_curve(curve, chart_curve(baseline))
             compared = baseline_section(doc, where, baseline, baseline_where)
         body = "\n".join([
-            _header(doc), compared, _cards(doc), _charts(doc, series, curve),
+            _header(doc), _cards(doc), _charts(doc, series, curve), compared,
             _requests_table(doc),
             '<div class="twocol">' + _checks_table(doc) + _thresholds_table(doc) + "</div>",
             _failures_table(doc), _slowest_table(doc), _vu_table(doc),
