@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 import pytest
 from e2ecli import httptool_run, write_scenario
+
+from support.listener import accept_thread
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,15 +34,7 @@ class SlowHandshakeServer:
         self.sock.listen(16)
         self.url = f"https://127.0.0.1:{self.sock.getsockname()[1]}"
         self.requests = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        accept_thread(self.sock, self._serve).start()
 
     def _serve(self, raw: socket.socket) -> None:
         time.sleep(SETUP_DELAY)

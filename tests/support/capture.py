@@ -13,6 +13,8 @@ import re
 import socket
 import threading
 
+from support.listener import accept_thread
+
 _CL = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 _TE_CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r\n]*chunked", re.IGNORECASE)
 _REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
@@ -27,7 +29,6 @@ class CaptureServer:
         self.requests: list[bytes] = []
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._accept, daemon=True)
         self._lock = threading.Lock()
 
     def url(self, path: str = "/") -> str:
@@ -40,19 +41,11 @@ class CaptureServer:
         return out
 
     def __enter__(self) -> CaptureServer:
-        self._thread.start()
+        accept_thread(self._sock, self._serve).start()  # _sock as it is now (may be wrapped)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._sock.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(self.idle)
