@@ -80,3 +80,12 @@ def test_histogram_buckets_are_cumulative_seconds() -> None:
     h.record_many([500_000, 2_000_000, 2_000_000, 70_000_000_000])  # 0.5 ms, 2 ms x2, 70 s
     b = dict(histogram_buckets(h))
     assert (b["0.001"], b["0.0025"], b["1.0"], b["60.0"], b["+Inf"]) == (1, 3, 3, 3, 4)
+
+
+def test_only_a_bind_beyond_loopback_warns() -> None:
+    from httptool.report.listen import exposure_warning
+
+    assert exposure_warning(parse_listen("127.0.0.2:1", "--dashboard"), "--dashboard") is None
+    assert exposure_warning(parse_listen("localhost:1", "--dashboard"), "--dashboard") is None
+    text = exposure_warning(parse_listen("0.0.0.0:5665", "--dashboard"), "--dashboard")
+    assert text is not None and "without authentication" in text
