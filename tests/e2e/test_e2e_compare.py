@@ -194,3 +194,30 @@ def test_fail_on_invalid_exits_98_when_the_open_model_drops(
     code, _, err = compare(runs["base"], path, "--allow-mismatch")
     assert code == 0
     assert f"httptool: warning: the current run ({path}) is not a valid run:" in err
+
+
+def test_a_run_cut_by_ctrl_c_is_a_baseline_with_a_warning(
+        runs: dict[str, Path], servers: dict[str, ProcessTarget], tmp_path: Path) -> None:
+    """A real SIGINT mid-run: its summary file is still a baseline (exit 0), and compare
+    says that side is interrupted."""
+    import subprocess
+
+    from e2ecli import PROGRESS_RE, send_sigint
+
+    f = write_scenario(tmp_path, SCENARIO.replace("duration = 1s", "duration = 20s"))
+    path = tmp_path / "cut.json"
+    sent: list[float] = []
+
+    def on_line(t: float, line: str, proc: subprocess.Popen[bytes]) -> None:
+        if not sent and PROGRESS_RE.match(line):  # the first progress line
+            sent.append(t)
+            send_sigint(proc)
+
+    r = httptool_run(f, "--workers", "1", "--progress", "--summary-json", str(path),
+                     env=cli_env(BASE=servers["fast"].url), on_line=on_line)
+    assert sent and r.returncode == 130, r.stdout + r.stderr
+    code, out, err = compare(path, runs["same0"])
+    assert code == 0, err
+    assert f"httptool: warning: the baseline ({path}) is interrupted (Ctrl-C): " \
+           "partial results" in err
+    assert "login" in out and "home" in out
