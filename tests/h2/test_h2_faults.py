@@ -13,6 +13,7 @@ from httptool.engine.client import ConnectionPool
 from httptool.engine.request import build_request
 from httptool.plan import CurlOptions
 from support.h2faults import H2FaultServer
+from support.scenariorun import scenario_run
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -131,22 +132,12 @@ def test_ping_is_answered() -> None:
 
 
 def test_scenario_run_counts_goaway_copies_as_the_server_does(tmp_path: Any) -> None:
-    import json
-    import subprocess
-    import sys
-
     with H2FaultServer(goaway_every=5) as srv:
-        path = tmp_path / "g.httpx"
-        path.write_text(f"request ok {{\n  curl --http2 {srv.url}/ok\n}}\n"
-                        "scenario main {\n  load { vus = 1\n    iterations = 20 }\n"
-                        "  run ok\n}\n")
-        summary = tmp_path / "s.json"
-        p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
-                            "--workers", "1", "--summary-json", str(summary)],
-                           capture_output=True, text=True, timeout=60)
+        p, doc = scenario_run(tmp_path, f"request ok {{\n  curl --http2 {srv.url}/ok\n}}\n"
+                              "scenario main {\n  load { vus = 1\n    iterations = 20 }\n"
+                              "  run ok\n}\n", "--workers", "1", timeout=60)
         streams = srv.streams
     assert p.returncode == 0, p.stdout + p.stderr
-    doc = json.loads(summary.read_text())
     assert (doc["requests"], doc["resent"], doc["failures"]) == (24, 4, 0)
     assert streams == 24
     assert "resent .......: 4 (" in p.stdout
@@ -157,22 +148,12 @@ def test_streams_still_queued_at_the_end_are_not_counted(tmp_path: Any, workers:
     """Ten VUs share one connection that allows one stream at a time: when the duration
     ends, most VUs' streams are still queued (never sent). They are not requests: the
     tool's total equals the streams the server received (issue 16's counting rule)."""
-    import json
-    import subprocess
-    import sys
-
     with H2FaultServer(max_streams=1, delay=0.15) as srv:
-        path = tmp_path / "q.httpx"
-        path.write_text(f"request ok {{\n  curl --http2 {srv.url}/ok\n}}\n"
-                        "scenario main {\n  connections = 1\n"
-                        "  load 10 vus for 1s\n  run ok\n}\n")
-        summary = tmp_path / "s.json"
-        p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
-                            "--workers", workers, "--graceful-stop", "0s",
-                            "--summary-json", str(summary)],
-                           capture_output=True, text=True, timeout=60)
+        p, doc = scenario_run(tmp_path, f"request ok {{\n  curl --http2 {srv.url}/ok\n}}\n"
+                              "scenario main {\n  connections = 1\n"
+                              "  load 10 vus for 1s\n  run ok\n}\n",
+                              "--workers", workers, "--graceful-stop", "0s", timeout=60)
         streams = srv.streams
     assert p.returncode in (0, 1), p.stdout + p.stderr
     assert "Traceback" not in p.stderr
-    doc = json.loads(summary.read_text())
     assert doc["requests"] == streams > 0, (doc["requests"], streams)

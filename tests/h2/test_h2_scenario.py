@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from httptool.target.server import ProcessTarget
+from support.scenariorun import scenario_run
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -52,6 +53,12 @@ def _run(path: Path, tmp_path: Path, *args: str) -> tuple[dict, list[dict], str]
             [json.loads(line) for line in rows.read_text().splitlines()], p.stdout)
 
 
+def _run_text(tmp_path: Path, text: str, *args: str) -> tuple[dict, list[dict], str]:
+    path = tmp_path / "h2.httpx"
+    path.write_text(text)
+    return _run(path, tmp_path, *args)
+
+
 def test_http2_setting_multiplexes_and_counts_match(
         h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
     server, ca = h2target
@@ -87,8 +94,7 @@ def test_connections_setting_shares_few_connections_among_vus(
         h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
     server, _ = h2target
     server.reset()
-    path = tmp_path / "shared.httpx"
-    path.write_text(f"""
+    summary, rows, console = _run_text(tmp_path, f"""
 request get {{
   curl --http2 {server.h2_urls["h2c"]}/get
   assert status == 200
@@ -100,7 +106,6 @@ scenario main {{
   run get
 }}
 """)
-    summary, rows, console = _run(path, tmp_path)
     assert server.counts()["total"] == 60 == len(rows) == summary["requests"]
     assert all(r["ok"] and r["protocol"] == "h2" for r in rows)
     assert summary["total"]["connections_opened"] == 2  # not 10: one per VU
@@ -123,8 +128,7 @@ def test_two_workers_merge_the_protocol_mix(
         h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
     server, ca = h2target
     server.reset()
-    path = tmp_path / "w.httpx"
-    path.write_text(f"""
+    p, summary = scenario_run(tmp_path, f"""
 request get {{
   curl {server.h2_urls["h2"]}/get --cacert {ca}
 }}
@@ -133,13 +137,8 @@ scenario main {{
     iterations = 40 }}
   run get
 }}
-""")
-    summary_path = tmp_path / "w.json"
-    p = subprocess.run([sys.executable, "-m", "httptool", "scenario", "run", str(path),
-                        "--workers", "2", "--summary-json", str(summary_path)],
-                       capture_output=True, text=True, timeout=80)
+""", "--workers", "2")
     assert p.returncode == 0, p.stdout + p.stderr
-    summary = json.loads(summary_path.read_text())
     assert summary["shards"] == 2
     assert summary["requests"] == 40 == server.counts()["total"]
     assert summary["total"]["protocols"] == {"http/1.1": 0, "h2": 40}
@@ -162,8 +161,7 @@ def test_open_model_over_h2c_counts_match(
         h2target: tuple[ProcessTarget, str], tmp_path: Path) -> None:
     server, _ = h2target
     server.reset()
-    path = tmp_path / "open.httpx"
-    path.write_text(f"""
+    summary, rows, _ = _run_text(tmp_path, f"""
 request get {{
   curl {server.h2_urls["h2c"]}/get
   extract {{ host = $.headers.Host }}
@@ -175,7 +173,6 @@ scenario main {{
   run get
 }}
 """)
-    summary, rows, _ = _run(path, tmp_path)
     assert summary["requests"] == len(rows) == server.counts()["total"]
     assert 30 <= summary["requests"] <= 41
     assert summary["failures"] == 0 and {r["protocol"] for r in rows} == {"h2"}
