@@ -35,7 +35,7 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
     """Closed loop: each connection sends its next request as soon as the last ends."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from httptool.engine.client import ConnectionPool
-    from httptool.engine.loop import new_event_loop
+    from httptool.engine.loop import run
     from httptool.engine.request import build_request
 
     async def main() -> dict[str, float]:
@@ -99,11 +99,7 @@ def client_loop(url: str, connections: int, duration: float, mode: str) -> dict[
         return {"requests": count, "errors": errors, "seconds": elapsed, "cpu": user + sys_,
                 "cpu_user": user, "cpu_sys": sys_}
 
-    loop = new_event_loop()
-    try:
-        return loop.run_until_complete(main())
-    finally:
-        loop.close()
+    return run(main())
 
 
 # ---------------------------------------------------------------------------- harness

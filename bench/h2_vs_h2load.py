@@ -121,7 +121,7 @@ def client_loop(url: str, ca: str, connections: int, streams: int,
     """``connections`` pools, each with ``streams`` closed loops of ``await send(req)``."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from httptool.engine.client import ConnectionPool
-    from httptool.engine.loop import new_event_loop
+    from httptool.engine.loop import run
     from httptool.engine.request import build_request
     from httptool.plan import CurlOptions
 
@@ -161,11 +161,7 @@ def client_loop(url: str, ca: str, connections: int, streams: int,
         return {"requests": count, "errors": errors, "seconds": elapsed, "cpu": cpu,
                 "connections": opened, "warmup": connections}
 
-    loop = new_event_loop()
-    try:
-        return loop.run_until_complete(main())
-    finally:
-        loop.close()
+    return run(main())
 
 
 def run_httptool(url: str, ca: str, status: str, conns: int, streams: int,
