@@ -582,10 +582,35 @@ class Compiler:
                     kw[f.key] = float(v.value)
             else:
                 kw[f.key] = self.integer(v, f.key, 0)
+        stages, stage_kind, first_stage_duration = self.stages(d.stages)
+        model = loadmodels.choose(frozenset(kw), stage_kind)
+        for key in ("vus", "rps", "iterations", "max_vus"):
+            if kw.get(key) == 0:
+                v = pos[key].value
+                what = "VUs" if key in ("vus", "max_vus") else key
+                self.err(f"impossible load: 0 {what}", v.line, v.col)
+        self.check_zero_time(kw, pos, stages, first_stage_duration)
+        has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
+        settings = loadmodels.Settings(
+            kw, {k: (f.value.line, f.value.col) for k, f in pos.items()},
+            {k: (f.line, f.col) for k, f in pos.items()}, has_time, d.line, d.col)
+        model.check(settings, self.err)
+        for key, value in model.defaults.items():
+            if kw.get(key) is None and key not in pos:
+                kw[key] = value
+        if kw.get("graceful_stop") is None:
+            kw.pop("graceful_stop", None)
+        for key in model.marks:
+            kw.pop(key, None)
+        return LoadSpec(model.name, stages=tuple(stages), line=d.line, col=d.col, **kw)
+
+    def stages(self, decls: list[A.StageDecl]) -> tuple[list[Stage], str | None, A.Lit | None]:
+        """The ``stage { duration = D, vus|rps|target = N }`` list, with located errors:
+        the stages, their kind (vus or rps, never mixed) and the first one's duration."""
         stages: list[Stage] = []
         stage_kind = None
         first_stage_duration: A.Lit | None = None
-        for st in d.stages:
+        for st in decls:
             sd: float | None = None
             target: float | None = None
             for f in st.fields:
@@ -612,26 +637,7 @@ class Compiler:
                 self.err("a stage needs a target (vus = N or rps = N)", st.line, st.col)
                 continue
             stages.append(Stage(sd, target))
-        model = loadmodels.choose(frozenset(kw), stage_kind)
-        for key in ("vus", "rps", "iterations", "max_vus"):
-            if kw.get(key) == 0:
-                v = pos[key].value
-                what = "VUs" if key in ("vus", "max_vus") else key
-                self.err(f"impossible load: 0 {what}", v.line, v.col)
-        self.check_zero_time(kw, pos, stages, first_stage_duration)
-        has_time = "duration" in kw or bool(d.stages) or len(pos) < len(d.fields)
-        settings = loadmodels.Settings(
-            kw, {k: (f.value.line, f.value.col) for k, f in pos.items()},
-            {k: (f.line, f.col) for k, f in pos.items()}, has_time, d.line, d.col)
-        model.check(settings, self.err)
-        for key, value in model.defaults.items():
-            if kw.get(key) is None and key not in pos:
-                kw[key] = value
-        if kw.get("graceful_stop") is None:
-            kw.pop("graceful_stop", None)
-        for key in model.marks:
-            kw.pop(key, None)
-        return LoadSpec(model.name, stages=tuple(stages), line=d.line, col=d.col, **kw)
+        return stages, stage_kind, first_stage_duration
 
     def check_zero_time(self, kw: dict[str, Any], pos: dict[str, A.KV], stages: list[Stage],
                         first_stage: A.Lit | None) -> None:

@@ -378,62 +378,11 @@ class _CurlParser:
             if not w.quoted and _SHELL_OP.fullmatch(t):
                 i = self.shell_operator(w, words, i)
             elif flags and t.startswith("--") and len(t) > 2:
-                after_unknown = False
-                spec = _LONG.get(t[2:])
-                if spec is None:
-                    name, i = self.other_long(w, words, i)
-                    if name is None:
-                        continue
-                    if name == "":
-                        after_unknown = not self.unknown_long(w)
-                        continue
-                    t, spec = "--" + name, _LONG[name]
-                action, takes = spec
-                if takes:
-                    if i >= n:
-                        self.err(f"curl option '{t}' needs an argument", w.start)
-                        continue
-                    self.apply(action, _Arg(words[i], 0, t, w.start))
-                    i += 1
-                else:
-                    if action == "ignore":
-                        self.st.outputs.append((t[2:], None))
-                    self.apply_bool(action, True, w.start)
+                i, after_unknown = self.long_option(w, words, i)
             elif flags and t == "--":
                 flags = False
             elif flags and t.startswith("-") and len(t) > 1:
-                after_unknown = False
-                j = 1
-                while j < len(t):
-                    c = t[j]
-                    at = w.start if j == 1 else w.source_offset(j)
-                    action = _SHORT.get(c, "")
-                    if not action:
-                        if c not in SHORT:
-                            self.err(f"unknown curl option '-{c}'", at)
-                            self.st.url_excused = after_unknown = True
-                            break
-                        if not self.not_honoured(SHORT[c], "-" + c, at):
-                            j += 1
-                            continue
-                        if j + 1 == len(t) and i < n:
-                            i += 1  # its argument (one glued on, -Y100, is in this word)
-                        break
-                    takes = _LONG[action][1] if action in _LONG else False
-                    if not takes:
-                        if _LONG[action][0] == "ignore":
-                            self.st.outputs.append((action, None))
-                        self.apply_bool(_LONG[action][0], True, at)
-                        j += 1
-                        continue
-                    if j + 1 < len(t):
-                        self.apply(_LONG[action][0], _Arg(w, j + 1, "-" + c, at))
-                    elif i < n:
-                        self.apply(_LONG[action][0], _Arg(words[i], 0, "-" + c, at))
-                        i += 1
-                    else:
-                        self.err(f"curl option '-{c}' needs an argument", at)
-                    break
+                i, after_unknown = self.short_options(w, words, i)
             else:
                 if after_unknown:
                     after_unknown = False  # most likely the unknown option's argument
@@ -443,6 +392,67 @@ class _CurlParser:
                     break
                 self.set_url(w, 0, w.start)
         return self.finish(curl_word, errors_before)
+
+    def long_option(self, w: Word, words: list[Word], i: int) -> tuple[int, bool]:
+        """``--name [ARG]`` at ``words[i - 1]``: the index after it, and whether it was an
+        unknown option (then the next word is most likely its argument, not a URL)."""
+        t = w.text
+        spec = _LONG.get(t[2:])
+        if spec is None:
+            name, i = self.other_long(w, words, i)
+            if name is None:
+                return i, False
+            if name == "":
+                return i, not self.unknown_long(w)
+            t, spec = "--" + name, _LONG[name]
+        action, takes = spec
+        if takes:
+            if i >= len(words):
+                self.err(f"curl option '{t}' needs an argument", w.start)
+                return i, False
+            self.apply(action, _Arg(words[i], 0, t, w.start))
+            return i + 1, False
+        if action == "ignore":
+            self.st.outputs.append((t[2:], None))
+        self.apply_bool(action, True, w.start)
+        return i, False
+
+    def short_options(self, w: Word, words: list[Word], i: int) -> tuple[int, bool]:
+        """A cluster of short options (``-sSL``, ``-XPOST``, ``-d ARG``) at ``words[i - 1]``:
+        the index after it and its argument, and whether an unknown option was met."""
+        t, n = w.text, len(words)
+        j = 1
+        while j < len(t):
+            c = t[j]
+            at = w.start if j == 1 else w.source_offset(j)
+            action = _SHORT.get(c, "")
+            if not action:
+                if c not in SHORT:
+                    self.err(f"unknown curl option '-{c}'", at)
+                    self.st.url_excused = True
+                    return i, True
+                if not self.not_honoured(SHORT[c], "-" + c, at):
+                    j += 1
+                    continue
+                if j + 1 == len(t) and i < n:
+                    i += 1  # its argument (one glued on, -Y100, is in this word)
+                return i, False
+            takes = _LONG[action][1] if action in _LONG else False
+            if not takes:
+                if _LONG[action][0] == "ignore":
+                    self.st.outputs.append((action, None))
+                self.apply_bool(_LONG[action][0], True, at)
+                j += 1
+                continue
+            if j + 1 < len(t):
+                self.apply(_LONG[action][0], _Arg(w, j + 1, "-" + c, at))
+            elif i < n:
+                self.apply(_LONG[action][0], _Arg(words[i], 0, "-" + c, at))
+                i += 1
+            else:
+                self.err(f"curl option '-{c}' needs an argument", at)
+            return i, False
+        return i, False
 
     def dsl_word_in_curl(self, w: Word) -> None:
         """``curl URL  assert { status == 200 }`` on one line: the curl command runs to the

@@ -39,6 +39,7 @@ from httptool.engine.request import (
     DEFAULT_TOTAL_TIMEOUT as DEFAULT_TOTAL_TIMEOUT,  # re-exported: documented here
 )
 from httptool.engine.request import (
+    URL,
     InvalidRequest,
     PreparedRequest,
     build_request,
@@ -546,21 +547,7 @@ class ConnectionPool:
     ) -> HttpConnection | H2Connection:
         url, opts = req.url, req.options
         t0 = perf_counter_ns()
-        proxy = None
-        if opts.proxy:
-            try:
-                proxy = parse_url(opts.proxy)
-            except InvalidRequest as e:
-                raise _ConnectFailed(ErrorKind.INVALID, f"bad proxy: {e}")
-        if proxy:
-            host, port = proxy.host, proxy.port
-        else:
-            host, port = connect_to(url.host, url.port, opts.connect_to)
-        try:
-            addrs: list[Address] = [] if opts.unix_socket else await lookup(
-                self.context.dns, host, port, opts.resolve, opts.ip_version)
-        except DnsError as e:
-            raise _ConnectFailed(ErrorKind.DNS, str(e))
+        proxy, host, port, addrs = await self._where(req)
         conn: HttpConnection | H2Connection
         if not url.secure and proxy is None and opts.http in ("2", "2-prior"):
             from httptool.engine.h2conn import H2Connection as H2c  # loads on first use
@@ -571,23 +558,7 @@ class ConnectionPool:
         tunnel = proxy is not None and url.secure
         proto: asyncio.Protocol = (TunnelProtocol() if tunnel else _Pending() if url.secure
                                    else conn)
-        transport = None
-        last: OSError | None = None
-        if opts.unix_socket:  # --unix-socket: the URL is only the request's Host and path
-            host, port = opts.unix_socket, 0
-            try:
-                transport, _ = await loop.create_unix_connection(lambda: proto, host)
-            except OSError as e:
-                last = e
-        for _family, sockaddr in addrs:
-            try:
-                transport, _ = await loop.create_connection(
-                    lambda: proto, sockaddr[0], sockaddr[1])
-                break
-            except OSError as e:
-                last = e
-        if transport is None:
-            raise _ConnectFailed(*_describe_connect_error(last, host, port, proxy is not None))
+        transport = await self._open(loop, proto, req, addrs, host, port, proxy is not None)
         t1 = perf_counter_ns()
         try:
             if tunnel:
@@ -633,6 +604,52 @@ class ConnectionPool:
             self._all.add(conn)
         self.connections_opened += 1
         return conn
+
+    async def _where(self, req: PreparedRequest) -> tuple[URL | None, str, int, list[Address]]:
+        """Where the connection goes: the proxy, or the URL's host after ``--connect-to``;
+        its addresses (``--resolve``, ``-4/-6``), none for ``--unix-socket``."""
+        url, opts = req.url, req.options
+        proxy = None
+        if opts.proxy:
+            try:
+                proxy = parse_url(opts.proxy)
+            except InvalidRequest as e:
+                raise _ConnectFailed(ErrorKind.INVALID, f"bad proxy: {e}")
+        if proxy:
+            host, port = proxy.host, proxy.port
+        else:
+            host, port = connect_to(url.host, url.port, opts.connect_to)
+        try:
+            addrs: list[Address] = [] if opts.unix_socket else await lookup(
+                self.context.dns, host, port, opts.resolve, opts.ip_version)
+        except DnsError as e:
+            raise _ConnectFailed(ErrorKind.DNS, str(e))
+        return proxy, host, port, addrs
+
+    @staticmethod
+    async def _open(loop: asyncio.AbstractEventLoop, proto: asyncio.Protocol,
+                    req: PreparedRequest, addrs: list[Address], host: str, port: int,
+                    via_proxy: bool) -> asyncio.Transport:
+        """The transport of the first address that accepts (or of ``--unix-socket``)."""
+        transport: asyncio.Transport | None = None
+        last: OSError | None = None
+        unix = req.options.unix_socket
+        if unix:  # --unix-socket: the URL is only the request's Host and path
+            host, port = unix, 0
+            try:
+                transport, _ = await loop.create_unix_connection(lambda: proto, host)
+            except OSError as e:
+                last = e
+        for _family, sockaddr in addrs:
+            try:
+                transport, _ = await loop.create_connection(
+                    lambda: proto, sockaddr[0], sockaddr[1])
+                break
+            except OSError as e:
+                last = e
+        if transport is None:
+            raise _ConnectFailed(*_describe_connect_error(last, host, port, via_proxy))
+        return transport
 
     def _negotiated(self, req: PreparedRequest, conn: HttpConnection | H2Connection,
                     transport: asyncio.Transport) -> HttpConnection | H2Connection:
