@@ -42,6 +42,10 @@ def test_closed_vus_never_all_running_are_named(full_backlog: str, tmp_path: Pat
             "them in time — use ramp_up or --workers") in r.stdout
     assert s["iterations"]["interrupted"] == reached  # each stuck in connect, cut at the end
     assert r.returncode == 0, r.stderr
+    # the run-validity verdict counts it (and --fail-on-invalid would exit 98)
+    v = s["validity"]
+    assert v["valid"] is False and v["vus_requested"] == 2000 and v["vus_max"] == reached
+    assert any(f"{reached:,} of 2,000 VUs ever ran at once" in x for x in v["reasons"])
 
 
 def test_open_model_drops_behind_pending_connects_and_says_so(full_backlog: str,
@@ -67,5 +71,5 @@ def test_a_healthy_closed_run_reached_all_its_vus(fresh_target: Any, tmp_path: P
     assert r.returncode == 0, r.stderr
     s = json.loads(out.read_text(encoding="utf-8"))
     assert s["vus"] == {"created": 20, "max": 20, "requested": 20, "all_started": True}
-    assert "not reached" not in r.stdout
+    assert "not reached" not in r.stdout and s["validity"]["valid"] is True
     assert s["requests"] == fresh_target.counts()["total"]

@@ -11,6 +11,8 @@ run is *not valid* when the numbers may be the generator's own:
   planned ones: the rate the service saw is not the rate asked for;
 * more than :data:`MAX_RESENT` of the requests were resent, or more than
   :data:`MAX_INTERRUPTED` of the iterations were cut at the end of the grace period;
+* fewer VUs than the load asked for were ever running at once (the generator could not
+  start them in time);
 * the run was interrupted (Ctrl-C, SIGTERM), or a worker or shard was lost.
 
 Smaller amounts are listed as notes. ``--fail-on-invalid`` turns an invalid run into
@@ -96,6 +98,10 @@ def assess(result: RunResult, info: RunInfo, planned: int | None = None) -> Vali
         (reasons if share > MAX_INTERRUPTED else notes).append(
             f"{plural(result.interrupted, 'iteration')} interrupted at the end of the grace "
             "period")
+    want = info.planned_vus
+    if want and result.vus_max < want and not info.interrupted:
+        reasons.append(f"{result.vus_max:,} of {want:,} VUs ever ran at once (the generator "
+                       "could not start them in time: use ramp_up or --workers)")
     if info.interrupted:
         reasons.append(f"the run was interrupted ({info.stopped_by or 'Ctrl-C'})")
     for e in info.errors:
@@ -103,5 +109,5 @@ def assess(result: RunResult, info: RunInfo, planned: int | None = None) -> Vali
     facts = {"cpu_saturated_s": saturated, "dropped": result.dropped,
              "planned_iterations": planned, "started_iterations": started,
              "resent": resent, "interrupted_iterations": result.interrupted,
-             "lost": list(info.errors)}
+             "lost": list(info.errors), "vus_requested": want, "vus_max": result.vus_max}
     return Validity(not reasons, reasons, notes, facts)
