@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from html import escape
-from importlib import resources
 from typing import Any
 
 from httptool.errors import HttptoolError
@@ -30,6 +29,8 @@ from httptool.inputs import read_json_text
 from httptool.metrics.result import SCHEMA, SCHEMA_VERSION, RunResult
 from httptool.report.info import RunInfo, partial_status
 from httptool.report.json_summary import summary_dict
+from httptool.report.page import asset as _asset
+from httptool.report.page import page_head
 from httptool.report.summary import verdict_text
 from httptool.report.thresholds import ThresholdOutcome, fmt_metric
 from httptool.report.units import (
@@ -748,10 +749,6 @@ def _vu_table(doc: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ the page
 
 
-def _asset(folder: str, name: str) -> str:
-    return (resources.files("httptool.report") / folder / name).read_text(encoding="utf-8")
-
-
 def _script_json(obj: Any) -> str:
     """JSON safe inside ``<script>``: no ``</script>`` or ``<!--`` can appear."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -799,10 +796,8 @@ def render_html(doc: dict[str, Any], where: str = "input",
     data = {"series": series, "curve": curve, "open_model": _open_model(doc)}
     run = doc["run"]
     return _fill(_asset("templates", "report.html"), {
-        "TITLE": lambda: escape(f"httptool report: {run.get('scenario', '?')}"),
+        "HEAD": lambda: page_head(escape(f"httptool report: {run.get('scenario', '?')}")),
         "VERSION": lambda: escape(str(doc.get("tool_version") or "")),
-        "UPLOT_CSS": lambda: _asset("vendor", "uPlot.min.css"),
-        "REPORT_CSS": lambda: _asset("templates", "report.css"),
         "BODY": lambda: body,
         "DATA": lambda: _script_json(data),
         "UPLOT_JS": lambda: _asset("vendor", "uPlot.iife.min.js"),

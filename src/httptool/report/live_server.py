@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Sequence
 from html import escape
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -32,6 +31,8 @@ from httptool.plan import Threshold
 from httptool.report.info import RunInfo
 from httptool.report.listen import ListenAddress
 from httptool.report.live_state import TAIL_SECONDS, series_row, state_doc
+from httptool.report.page import asset as _asset
+from httptool.report.page import page_head
 from httptool.report.thresholds import ThresholdOutcome
 
 if TYPE_CHECKING:
@@ -47,10 +48,6 @@ DRAIN_TIMEOUT = 2.0
 DEFAULT_PORT = 5665
 
 
-def _asset(folder: str, name: str) -> str:
-    return (resources.files("httptool.report") / folder / name).read_text(encoding="utf-8")
-
-
 def _event(kind: str, data: Any) -> bytes:
     return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
@@ -58,11 +55,9 @@ def _event(kind: str, data: Any) -> bytes:
 def dashboard_page(info: RunInfo) -> str:
     """The live page: template, styles, uPlot and the script, all inlined."""
     values = {
-        "TITLE": escape(f"httptool live: {info.scenario}"),
+        "HEAD": page_head(escape(f"httptool live: {info.scenario}"), connect_self=True),
         "SCENARIO": escape(info.scenario), "LOAD": escape(info.load),
         "FILE": escape(info.file),
-        "UPLOT_CSS": _asset("vendor", "uPlot.min.css"),
-        "REPORT_CSS": _asset("templates", "report.css"),
         "DASHBOARD_CSS": _asset("templates", "dashboard.css"),
         "UPLOT_JS": _asset("vendor", "uPlot.iife.min.js"),
         "DASHBOARD_JS": _asset("templates", "dashboard.js"),
