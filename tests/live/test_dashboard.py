@@ -114,3 +114,16 @@ def test_linger_needs_the_dashboard(tmp_path: Path) -> None:
     run = run_cli("scenario", "run", str(scenario), "--dashboard-linger")
     assert run.returncode == 2
     assert run.stderr.strip() == "httptool: --dashboard-linger needs --dashboard"
+
+
+def test_dashboard_then_file_takes_the_default_address(target: Any, tmp_path: Path) -> None:
+    """``httptool run --dashboard FILE``: the option's value is optional, so FILE is the
+    scenario file and the dashboard gets 127.0.0.1:5665 (a test beside may hold that port:
+    then the run stops at the bind, which still shows FILE was read as the file)."""
+    scenario = write_scenario(tmp_path, target.url, vus=1, duration="1s")
+    run = run_cli("run", "--dashboard", str(scenario), "--workers", "1", "-q")
+    assert "Missing argument" not in run.stderr and "Traceback" not in run.stderr
+    assert ("dashboard at http://127.0.0.1:5665/" in run.stderr and run.returncode == 0) or (
+        "cannot listen on 127.0.0.1:5665" in run.stderr and run.returncode == 2), run.stderr
+    missing = run_cli("run", "--dashboard", "127.0.0.1:5999")
+    assert missing.returncode == 2 and "Missing argument 'FILE'." in missing.stderr

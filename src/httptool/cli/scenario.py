@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -150,10 +151,15 @@ def convert(file: str, output: str | None) -> None:
 # --------------------------------------------------------------------------- run
 
 
+DASHBOARD_DEFAULT = "127.0.0.1:5665"
+
+
 def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The ``scenario run`` options (listed in ``--help`` in this order)."""
     opts = [
-        click.argument("file", metavar="FILE"),
+        # not required by click: `--dashboard FILE` hands FILE to --dashboard (an option
+        # with an optional value), and run() takes it back (dashboard_or_file)
+        click.argument("file", metavar="FILE", required=False),
         click.option("--scenario", "scenario_name", metavar="NAME",
                      help="Which scenario to run (default: the first in the file)."),
         click.option("--dry-run", is_flag=True,
@@ -215,7 +221,7 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "trace ids go into --out rows and the slowest requests into the "
                           "summary JSON, report and dashboard."),
         click.option("--dashboard", metavar="[=HOST:PORT]", is_flag=False,
-                     flag_value="127.0.0.1:5665", default=None,
+                     flag_value=DASHBOARD_DEFAULT, default=None,
                      help="Serve a live web dashboard of the run (default 127.0.0.1:5665; "
                           "give an address with '='; unauthenticated beyond loopback)."),
         click.option("--dashboard-linger", is_flag=True,
@@ -235,13 +241,29 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+#: what ``--dashboard VALUE`` takes as an address: HOST:PORT, :PORT, [v6]:PORT or a port
+_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[\w.-]*)?:\d+|\d+")
+
+
+def dashboard_or_file(file: str | None, dashboard: str | None) -> tuple[str, str | None]:
+    """``--dashboard FILE``: click gives FILE to the option (its value is optional); a
+    value that is no address, with no FILE after it, is the FILE, and the dashboard gets
+    its default address."""
+    if file is None and dashboard is not None and not _ADDRESS.fullmatch(dashboard):
+        return dashboard, DASHBOARD_DEFAULT
+    if file is None:
+        raise click.UsageError("Missing argument 'FILE'.")
+    return file, dashboard
+
+
 @scenario.command("run", epilog=EPILOG)
 @run_options
-def run(file: str, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
+def run(file: str | None, scenario_name: str | None, dry_run: bool, **kw: Any) -> None:
     """Run a scenario of FILE and print its summary.
 
     With --dry-run: show what would be sent and send nothing.
     """
+    file, kw["dashboard"] = dashboard_or_file(file, kw["dashboard"])
     env = run_env(kw["env"])
     # a file without a scenario is an error there; so is an env.NAME set nowhere
     plan, _, _ = _load(file, scenario_name, env, "warning" if dry_run else "error")
