@@ -32,21 +32,9 @@ from httptool.report.compare import BETTER, WORSE, compare_files
 from httptool.report.gates import evaluate_gates, parse_gate
 from httptool.target.server import ProcessTarget
 
-SCENARIO = """\
-var base = "${env.BASE}"
-request login {
-  curl -X POST ${base}/post -d 'user=alice'
-  assert { status == 200 }
-}
-request home {
-  curl ${base}/get
-  assert { status == 200 }
-}
-scenario shop {
-  load { vus = %(vus)d  duration = %(duration)s }
-  run login -> home
-}
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.journeys import shop
+
 GATES = ("p95 > +25%", "p50 > +10%", "error_rate > +0.5pp")
 
 
@@ -98,7 +86,7 @@ def main() -> None:
         raise SystemExit("--runs must be 2..500")
     tmp = Path(tempfile.mkdtemp(prefix="compare-noise-"))
     f = tmp / "s.httpx"
-    f.write_text(SCENARIO % {"vus": args.vus, "duration": args.duration})
+    f.write_text(shop(args.vus, args.duration))
     server = ProcessTarget(extra_args=["--delay", args.delay])
     server.start()
     try:

@@ -14,24 +14,11 @@ import pytest
 from e2ecli import cli_env, httptool_run, run_cli, write_scenario
 
 from httptool.target.server import ProcessTarget
+from support.journeys import shop
 
 pytestmark = pytest.mark.timeout(180)
 
-SCENARIO = """\
-var base = "${env.BASE}"
-request login {
-  curl -X POST ${base}/post -d 'user=alice'
-  assert { status == 200 }
-}
-request home {
-  curl ${base}/get
-  assert { status == 200 }
-}
-scenario shop {
-  load { vus = 2  duration = 1s }
-  run login -> home
-}
-"""
+SCENARIO = shop(2, "1s")
 SAME_RUNS = 5
 
 
