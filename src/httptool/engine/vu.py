@@ -673,14 +673,7 @@ class VU:
         try:
             req, cookies = cr.prepare(scope)
         except (RenderError, InvalidRequest) as e:
-            self.trace_id = ""  # nothing was sent, so no trace (a rare path: no test)
-            kind = "variable" if isinstance(e, RenderError) else ErrorKind.INVALID.value
-            st.error(kind, vu, perf_counter_ns())
-            if emit is not None:
-                message = self._why(e) if isinstance(e, RenderError) else str(e)
-                emit((REQUEST, time.time(), vu, self.iter, cr.name, cr.method,
-                      mask_url(cr.shown_url(scope)), 0, 0.0, False, message))
-            return False, 0, ErrorKind.INVALID
+            return self._unbuildable(cr, scope, e)
         if self.trace:
             req, self.trace_id = with_trace(req)
         try:
@@ -690,28 +683,13 @@ class VU:
             # cut at the end of the grace period (or a second Ctrl-C). Written, the request
             # counts — one with no response, of kind interrupted; cut while its connection
             # was still being opened, the server got nothing and neither does the count
-            if cancelled_unsent(e):
-                raise
-            st.error(INTERRUPTED, vu, perf_counter_ns())
-            if emit is not None:
-                emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
-                      mask_url(req.url_text), 0, 0.0, False,
-                      "interrupted: the run ended before the response"))
+            if not cancelled_unsent(e):
+                self._interrupted(cr, req)
             raise
         error = resp.error
         end = resp.end_ns or perf_counter_ns()
         if error is not None:
-            if resp.copies is not None:
-                self._resent(cr, req, resp.copies)
-            # a timeout or reset after the request went out: the server did receive it
-            st.bytes_sent += resp.bytes_sent
-            st.bytes_received += resp.bytes_received
-            st.error(error.value, vu, end)
-            if emit is not None:
-                emit((REQUEST, time.time(), vu, self.iter, cr.name, req.method,
-                      mask_url(req.url_text), 0, (end - resp.start_ns) / 1e6, False,
-                      resp.reason or error.value))
-            return False, 0, error
+            return self._failed(cr, req, resp, error, end)
         # latency leaves out the set-up of a connection this request opened (DNS, TCP,
         # proxy tunnel, TLS: the `connect` figure), as k6's http_req_duration does; in the
         # open model it counts from the iteration's scheduled start, set-up included (no
@@ -750,34 +728,7 @@ class VU:
             for cs in cr.check_stats:
                 cs.passed += 1
         elif cr.extractors or cr.checks:
-            view = ResponseView(resp, self.jar, req.url.host)
-            for ex in cr.extractors:
-                try:
-                    scope.extracted[ex.name] = ex.run(view)
-                except ExtractionError as e:
-                    if not kind:
-                        kind, reason = "extraction", str(e)
-            if cr.checks:
-                def render(v: Value) -> Any:
-                    return evaluate(v, scope)
-
-                first_fail = bad_var = ""
-                for check, cs in zip(cr.checks, cr.check_stats, strict=True):
-                    try:
-                        why = check.evaluate(view, render)
-                    except RenderError as e:
-                        why = f"assert {check.text} failed: {self._why(e)}"
-                        bad_var = bad_var or why
-                    if why is None:
-                        cs.passed += 1
-                    else:
-                        cs.failed += 1
-                        if not first_fail:
-                            first_fail = why
-                if bad_var:  # the scenario's mistake, not the server's: say so first
-                    kind, reason = "variable", bad_var
-                elif first_fail and kind in ("", "extraction"):
-                    kind, reason = "assertion", first_fail
+            kind, reason = self._verify(cr, resp, req, scope, kind, reason)
         if kind:
             st.fail(kind, vu, end)
         if emit is not None:
@@ -785,6 +736,84 @@ class VU:
                   mask_url(req.url_text), status, service / 1e6, not kind, reason,
                   resp.protocol))
         return not kind, status, ErrorKind.INVALID if kind == "variable" else None
+
+    # The paths of _attempt that a plain passing request never takes, kept apart so that
+    # the one it takes reads straight through.
+    def _unbuildable(self, cr: CompiledRequest, scope: Scope, e: Exception
+                     ) -> tuple[bool, int, ErrorKind | None]:
+        """The request could not be built (an undefined variable, a bad URL): counted as
+        an error of its own kind, never retried."""
+        self.trace_id = ""  # nothing was sent, so no trace (a rare path: no test)
+        kind = "variable" if isinstance(e, RenderError) else ErrorKind.INVALID.value
+        cr.stats.error(kind, self.id, perf_counter_ns())
+        if self.emit is not None:
+            message = self._why(e) if isinstance(e, RenderError) else str(e)
+            self.emit((REQUEST, time.time(), self.id, self.iter, cr.name, cr.method,
+                       mask_url(cr.shown_url(scope)), 0, 0.0, False, message))
+        return False, 0, ErrorKind.INVALID
+
+    def _interrupted(self, cr: CompiledRequest, req: PreparedRequest) -> None:
+        """Cut at the end of the grace period (or a second Ctrl-C) after it was written:
+        a request with no response, of kind interrupted (one cut while its connection was
+        still being opened reached no server and is not counted: the caller's check)."""
+        cr.stats.error(INTERRUPTED, self.id, perf_counter_ns())
+        if self.emit is not None:
+            self.emit((REQUEST, time.time(), self.id, self.iter, cr.name, req.method,
+                       mask_url(req.url_text), 0, 0.0, False,
+                       "interrupted: the run ended before the response"))
+
+    def _failed(self, cr: CompiledRequest, req: PreparedRequest, resp: Response,
+                error: ErrorKind, end: int) -> tuple[bool, int, ErrorKind | None]:
+        """A transport error (timeout, reset, refused...): counted with its bytes, since a
+        request that went out did reach the server."""
+        st = cr.stats
+        if resp.copies is not None:
+            self._resent(cr, req, resp.copies)
+        st.bytes_sent += resp.bytes_sent
+        st.bytes_received += resp.bytes_received
+        st.error(error.value, self.id, end)
+        if self.emit is not None:
+            self.emit((REQUEST, time.time(), self.id, self.iter, cr.name, req.method,
+                       mask_url(req.url_text), 0, (end - resp.start_ns) / 1e6, False,
+                       resp.reason or error.value))
+        return False, 0, error
+
+    def _verify(self, cr: CompiledRequest, resp: Response, req: PreparedRequest,
+                scope: Scope, kind: str, reason: str) -> tuple[str, str]:
+        """Extractions, then assertions: the failure kind and reason ('' when it passed).
+        A failed assertion wins over a failed extraction; an undefined variable in an
+        assertion (the scenario's mistake) wins over both."""
+        view = ResponseView(resp, self.jar, req.url.host)
+        for ex in cr.extractors:
+            try:
+                scope.extracted[ex.name] = ex.run(view)
+            except ExtractionError as e:
+                if not kind:
+                    kind, reason = "extraction", str(e)
+        if not cr.checks:
+            return kind, reason
+
+        def render(v: Value) -> Any:
+            return evaluate(v, scope)
+
+        first_fail = bad_var = ""
+        for check, cs in zip(cr.checks, cr.check_stats, strict=True):
+            try:
+                why = check.evaluate(view, render)
+            except RenderError as e:
+                why = f"assert {check.text} failed: {self._why(e)}"
+                bad_var = bad_var or why
+            if why is None:
+                cs.passed += 1
+            else:
+                cs.failed += 1
+                if not first_fail:
+                    first_fail = why
+        if bad_var:
+            return "variable", bad_var
+        if first_fail and kind in ("", "extraction"):
+            return "assertion", first_fail
+        return kind, reason
 
     def _resent(self, cr: CompiledRequest, req: PreparedRequest,
                 copies: list[Response]) -> None:
