@@ -44,7 +44,7 @@ from httptool.report.thresholds import (
     evaluate_thresholds,
     parse_threshold_option,
 )
-from httptool.report.validity import assess, planned_iterations
+from httptool.report.validity import Validity, assess, planned_iterations
 from httptool.run.orchestrator import run_scenario, shard_count
 from httptool.run.shard import RunOptions
 
@@ -224,23 +224,22 @@ def run_command(
     baseline: BaselineCheck | None = None,
     fail_on_invalid: bool = False,
 ) -> int:
-    """Run and report; returns the exit code. (Just over 80 lines: one straight sequence
-    of open outputs, run, close, report, write files, choose the exit code; several
-    branches edit it at once, so it stays one block until they have landed.)"""
+    """Run and report; returns the exit code: open outputs, run, close, report, write
+    the files, choose the exit code. Over 80 lines on purpose: a quarter of them are its
+    keyword parameters (one per flag it serves), and the body is that one sequence, in
+    the order it happens, each step a call."""
     specs, on_stdout = parse_outs(outs)
     # with --out json=- stdout carries only those lines: the console goes to stderr
     out = sys.stderr if on_stdout else sys.stdout
-    check_writable(summary_json, "--summary-json")
-    check_writable(junit, "--junit")
-    check_writable(report_html, "--report")
+    for path, flag in ((summary_json, "--summary-json"), (junit, "--junit"),
+                       (report_html, "--report")):
+        check_writable(path, flag)
     if shards is not None and cluster is None:
         _fail_usage("--shards needs --cluster (use --workers for local processes)")
-    runner = run_scenario
-    if cluster is not None:
-        # the Dask path (issue 9): same listener, same outcome, shards on the cluster
-        runner = cluster_runner(cluster, shards)
     if linger and dashboard is None:
         _fail_usage("--dashboard-linger needs --dashboard")
+    # the Dask path (issue 9): same listener, same outcome, shards on the cluster
+    runner = run_scenario if cluster is None else cluster_runner(cluster, shards)
     count = shard_count(sc.load, workers)
     info = RunInfo.from_plan(file, sc, load_text, count, time.time())
     live = open_live(specs, sc.name, dashboard,
@@ -283,20 +282,7 @@ def run_command(
         click.echo(render_summary(result, info, outcomes, color, validity), file=out)
     gates_ok = baseline is None or baseline.report(
         summary_dict(result, info, outcomes, validity), "this run", color, out)
-    if summary_json:
-        from httptool.report.json_summary import write_summary_json
-
-        write_final(summary_json, lambda: write_summary_json(summary_json, result, info,
-                                                             outcomes, validity), errors)
-    if report_html:
-        from httptool.report.html import write_html_report
-
-        write_final(report_html, lambda: write_html_report(report_html, result, info,
-                                                           outcomes, validity), errors)
-    if junit:
-        from httptool.report.junit import write_junit
-
-        write_final(junit, lambda: write_junit(junit, result, info, outcomes), errors)
+    _write_files(summary_json, report_html, junit, result, info, outcomes, validity, errors)
     for w in end_warnings:
         click.echo(f"httptool: warning: {w}", err=True)
     for e in errors:
@@ -317,3 +303,24 @@ def run_command(
     if not all_passed(outcomes) or not gates_ok:
         return EXIT_THRESHOLD
     return EXIT_OK
+
+
+def _write_files(summary_json: str | None, report_html: str | None, junit: str | None,
+                 result: RunResult, info: RunInfo, outcomes: list[ThresholdOutcome],
+                 validity: Validity, errors: list[str]) -> None:
+    """The files asked for, each written whole or not at all (a failure is one more
+    entry of ``errors``); their modules load only when asked for (start-up)."""
+    if summary_json:
+        from httptool.report.json_summary import write_summary_json
+
+        write_final(summary_json, lambda: write_summary_json(summary_json, result, info,
+                                                             outcomes, validity), errors)
+    if report_html:
+        from httptool.report.html import write_html_report
+
+        write_final(report_html, lambda: write_html_report(report_html, result, info,
+                                                           outcomes, validity), errors)
+    if junit:
+        from httptool.report.junit import write_junit
+
+        write_final(junit, lambda: write_junit(junit, result, info, outcomes), errors)

@@ -345,6 +345,15 @@ class Executor:
         return pre, max_vus
 
     async def _open(self) -> None:
+        """The open model: a pacer starts each scheduled iteration on an idle VU, grows
+        the pool up to max_vus, or drops it (and says why: no VU, saturated, connects
+        pending, late).
+
+        One function on purpose (over 80 lines): the pacer and its workers share the
+        schedule cursor ``k``, the idle stack and ``closing`` as closure variables, and a
+        free worker starts what fell due itself. These lines are the open model's
+        per-iteration cost at 50,000/s (docs/benchmarks.md, "Open model pacing");
+        methods would put attribute reads and calls on that path."""
         sched = ArrivalSchedule(self.load)
         pre, max_vus = self._pool_bounds(sched)
         loop = asyncio.get_running_loop()
