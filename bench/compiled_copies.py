@@ -13,8 +13,8 @@ same rounds as the checkout's pure-Python sources::
         --variant src=/tmp/httptool-compiled/mypyc/src
 
 ``--all`` adds the coroutine modules (vu, client, executors, checks, cookies) to the
-Cython copy (mypyc cannot compile their asyncio.Protocol / monkeypatched classes as they
-are). Results: docs/benchmarks.md, "Compiling the hot path".
+Cython copy only (mypyc's native classes cannot have methods replaced, and tests/vu
+replaces ``ConnectionPool.send``). Results: docs/benchmarks.md, "Compiling the hot path".
 """
 
 from __future__ import annotations
