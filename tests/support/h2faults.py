@@ -16,6 +16,13 @@ equal. What it does is chosen by the request path and by its settings:
 * ``max_streams``    SETTINGS_MAX_CONCURRENT_STREAMS; ``peak`` records the most streams
   open at once
 * ``ping``           send a PING on each connection; ``ping_acks`` counts the answers
+* ``/echo``     reads the request body, then answers its size and the size of the request's
+  header list (``body=N headers=M``); ``window`` sets the server's
+  SETTINGS_INITIAL_WINDOW_SIZE, so a body larger than it needs the client to wait for
+  WINDOW_UPDATE (the server credits data as it reads it)
+* ``/large``    a 17 MiB body: more than the client's 16 MiB receive window, so it must
+  send WINDOW_UPDATE for the rest to come
+* ``/continued`` a 40 KB response header block (HEADERS + CONTINUATION frames)
 """
 
 from __future__ import annotations
@@ -27,7 +34,14 @@ from dataclasses import dataclass, field
 from h2.config import H2Configuration
 from h2.connection import ConnectionState, H2Connection
 from h2.errors import ErrorCodes
-from h2.events import PingAckReceived, RequestReceived, StreamReset
+from h2.events import (
+    DataReceived,
+    PingAckReceived,
+    RequestReceived,
+    StreamEnded,
+    StreamReset,
+    WindowUpdated,
+)
 from h2.exceptions import ProtocolError
 from h2.settings import SettingCodes, Settings
 
@@ -39,6 +53,7 @@ class H2FaultServer:
     max_streams: int = 100
     delay: float = 0.0
     ping: bool = False
+    window: int = 65_535
     streams: int = 0
     peak: int = 0
     ping_acks: int = 0
@@ -91,12 +106,15 @@ class _Conn(asyncio.Protocol):
         self.seen = 0  # streams of this connection
         self.last_ok = 0  # GOAWAY's last_stream_id once sent
         self.closing = False
+        self.pending: list[int] = []  # /large: stream id, bytes left to send
+        self.echo: dict[int, list[int]] = {}  # /echo streams: body bytes, header list size
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.srv.connections += 1
         self.h2.local_settings = Settings(client=False, initial_values={
-            SettingCodes.MAX_CONCURRENT_STREAMS: self.srv.max_streams})
+            SettingCodes.MAX_CONCURRENT_STREAMS: self.srv.max_streams,
+            SettingCodes.INITIAL_WINDOW_SIZE: self.srv.window})
         self.h2.initiate_connection()
         if self.srv.ping:
             self.h2.ping(b"12345678")
@@ -110,11 +128,23 @@ class _Conn(asyncio.Protocol):
             return
         for ev in events:
             if isinstance(ev, RequestReceived):
-                self.request(ev.stream_id, dict(ev.headers)[b":path"].decode())
+                path = dict(ev.headers)[b":path"].decode()
+                if path == "/echo":
+                    self.echo[ev.stream_id] = [0, sum(len(k) + len(v) for k, v in ev.headers)]
+                self.request(ev.stream_id, path)
+            elif isinstance(ev, DataReceived):
+                self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                if ev.stream_id in self.echo:
+                    self.echo[ev.stream_id][0] += len(ev.data)
+            elif isinstance(ev, StreamEnded) and ev.stream_id in self.echo:
+                got, size = self.echo.pop(ev.stream_id)
+                self.answer(ev.stream_id, b"body=%d headers=%d" % (got, size))
             elif isinstance(ev, StreamReset):
                 self.open.discard(ev.stream_id)
             elif isinstance(ev, PingAckReceived):
                 self.srv.ping_acks += 1
+            elif isinstance(ev, WindowUpdated):
+                self.send_large()
         self.flush()
 
     def request(self, sid: int, path: str) -> None:
@@ -147,6 +177,18 @@ class _Conn(asyncio.Protocol):
                                  end_stream=True)
             self.open.discard(sid)
             return
+        if path == "/echo":
+            return  # answered when the body has been read
+        if path == "/continued":
+            self.h2.send_headers(sid, [(b":status", b"200"), (b"x-long", b"b" * 40_000)],
+                                 end_stream=True)
+            self.open.discard(sid)
+            return
+        if path == "/large":
+            self.h2.send_headers(sid, [(b":status", b"200")])
+            self.pending = [sid, 17 << 20]
+            self.send_large()
+            return
         if path == "/malformed":
             # a DATA frame on stream 0: a connection error (RFC 9113 §6.1)
             self.transport.write(b"\x00\x00\x01\x00\x00\x00\x00\x00\x00x")  # type: ignore[union-attr]
@@ -156,12 +198,30 @@ class _Conn(asyncio.Protocol):
         else:
             self.answer(sid)
 
-    def answer(self, sid: int) -> None:
+    def send_large(self) -> None:
+        """As much of /large's body as the client's windows allow (again on each
+        WINDOW_UPDATE)."""
+        if not self.pending:
+            return
+        sid, left = self.pending
+        chunk = b"z" * self.h2.max_outbound_frame_size
+        while left:
+            room = min(self.h2.local_flow_control_window(sid), len(chunk), left)
+            if room <= 0:
+                break
+            left -= room
+            self.h2.send_data(sid, chunk[:room], end_stream=not left)
+        self.pending = [sid, left] if left else []
+        if not left:
+            self.open.discard(sid)
+
+    def answer(self, sid: int, body: bytes = b"ok") -> None:
         if sid not in self.open:
             return
         try:
-            self.h2.send_headers(sid, [(b":status", b"200"), (b"content-length", b"2")])
-            self.h2.send_data(sid, b"ok", end_stream=True)
+            self.h2.send_headers(sid, [(b":status", b"200"),
+                                       (b"content-length", str(len(body)).encode())])
+            self.h2.send_data(sid, body, end_stream=True)
         except ProtocolError:
             pass
         self.open.discard(sid)
