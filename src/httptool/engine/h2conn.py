@@ -6,7 +6,8 @@ an event object per frame, a state machine per stream, per-header validation and
 HPACK encoder that indexes. A client sending GETs needs much less: frames are parsed and
 built with ``struct`` (engine/h2frames.py), request header blocks are encoded once per
 request shape (static table, no dynamic state), and responses are decoded by
-``hpack.Decoder`` (the well-kept library: the server's dynamic table is real state).
+engine/h2hpack.py (``hpack.Decoder`` was then half the CPU left; the Huffman code and
+the static table are still the ``hpack`` library's).
 
 Each request is a stream (:class:`H2Stream`). Streams beyond the server's
 SETTINGS_MAX_CONCURRENT_STREAMS wait in a queue; request bodies are sent as the
@@ -34,11 +35,9 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import Any, Protocol
 
-from hpack import Decoder
-from hpack.exceptions import HPACKError, OversizedHeaderListError
-
 from httptool.engine import h2frames as f
 from httptool.engine.errors import ErrorKind
+from httptool.engine.h2hpack import DecodeError, Decoder, TooLarge
 from httptool.engine.h2wire import Headers, response_head
 from httptool.engine.http import MAX_HEADER_BYTES, Response
 
@@ -127,8 +126,7 @@ class H2Connection(asyncio.Protocol):
         self.stream_window = DEFAULT_WINDOW  # the server's SETTINGS_INITIAL_WINDOW_SIZE
         self.max_frame = MAX_FRAME  # the server's SETTINGS_MAX_FRAME_SIZE
         self.unacked = 0  # connection-level bytes received, not credited back
-        self.decoder = Decoder()
-        self.decoder.max_header_list_size = MAX_HEADER_BYTES
+        self.decoder = Decoder(MAX_HEADER_BYTES)
         self.buf = b""
         self.block: list[bytes] = []  # a header block continued by CONTINUATION
         self.block_id = 0
@@ -361,10 +359,10 @@ class H2Connection(asyncio.Protocol):
         if len(block) > MAX_HEADER_BYTES:
             raise _Broken("header block too large (> 64 KiB)")
         try:  # every block is decoded: the server's dynamic table must stay in step
-            headers: Headers = self.decoder.decode(block, raw=True)  # type: ignore[assignment]
-        except OversizedHeaderListError:
+            headers = self.decoder.decode(block)
+        except TooLarge:
             raise _Broken("header block too large (> 64 KiB)") from None
-        except HPACKError as e:
+        except DecodeError as e:
             raise _Broken(f"HTTP/2 protocol error (bad header block: {e})") from None
         st = self.streams.get(sid)
         if st is None or st.resp is None:

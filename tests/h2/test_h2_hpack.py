@@ -1,0 +1,40 @@
+"""engine/h2hpack.py decodes what the ``hpack`` library's encoder writes (Huffman or not,
+indexed, with the dynamic table filling, evicting and resized), block after block on one
+decoder as on one connection, and refuses what the RFC says is an error."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hpack import Encoder
+
+from httptool.engine.h2hpack import DecodeError, Decoder, TooLarge
+
+
+def test_a_connections_blocks_decode_as_the_library_encoded_them() -> None:
+    rnd = random.Random(17)
+    enc, dec = Encoder(), Decoder(64 * 1024)
+    names = [b"server", b"date", b"content-type", b"x-id", b"set-cookie", b"etag"]
+    for i in range(400):
+        if i == 150:
+            enc.header_table_size = 256  # a size update, then eviction at the smaller size
+        if i == 300:
+            enc.header_table_size = 4096
+        headers = [(b":status", rnd.choice([b"200", b"404", b"302"]))]
+        headers += [(rnd.choice(names), b"v%d" % rnd.randrange(30) * rnd.randrange(1, 20))
+                    for _ in range(rnd.randrange(1, 8))]
+        block = enc.encode(headers, huffman=bool(i % 3))
+        assert dec.decode(block) == headers
+
+
+def test_the_header_list_limit_and_bad_input_are_errors() -> None:
+    enc = Encoder()
+    with pytest.raises(TooLarge):
+        Decoder(1000).decode(enc.encode([(b"x-big", b"a" * 2000)]))
+    with pytest.raises(DecodeError):
+        Decoder(1000).decode(b"\xff\x80")  # an index past both tables, truncated
+    with pytest.raises(DecodeError):
+        Decoder(1000).decode(b"\xbf")  # dynamic index 1 of an empty table
+    with pytest.raises(DecodeError):
+        Decoder(1000).decode(b"\x3f\xe2\x1f")  # a size update to 4097, over 4096
