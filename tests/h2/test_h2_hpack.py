@@ -38,3 +38,13 @@ def test_the_header_list_limit_and_bad_input_are_errors() -> None:
         Decoder(1000).decode(b"\xbf")  # dynamic index 1 of an empty table
     with pytest.raises(DecodeError):
         Decoder(1000).decode(b"\x3f\xe2\x1f")  # a size update to 4097, over 4096
+
+
+def test_a_block_seen_again_still_fills_the_table() -> None:
+    # nginx's way: every response the same literals "with incremental indexing"
+    dec = Decoder(64 * 1024)
+    for value in (b"one", b"two", b"two", b"one"):
+        block = Encoder().encode([(b":status", b"200"), (b"x-v", value)])
+        assert dec.decode(block) == [(b":status", b"200"), (b"x-v", value)]
+        assert dec.decode(b"\xbe") == [(b"x-v", value)]  # index 62: the newest entry
+    assert dec.size == 4 * (3 + 3 + 32)

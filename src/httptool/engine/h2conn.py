@@ -135,6 +135,7 @@ class H2Connection(asyncio.Protocol):
         self.out: list[bytes] = []
         self.first_block = True
         self._last: tuple[Headers, bytes] | None = None  # the last request shape's block
+        self._last_head: tuple[Headers, bytes] | None = None  # the last response head
 
     @property
     def usable(self) -> bool:
@@ -435,7 +436,13 @@ class H2Connection(asyncio.Protocol):
                             f"malformed response: bad :status {status:03d}", reset=True)
             return
         resp.status = status
-        resp.raw_head = head = response_head(status, headers)
+        last = self._last_head
+        if last is not None and last[0] is headers:  # the decoder's memo: the same head
+            head = last[1]
+        else:
+            head = response_head(status, headers)
+            self._last_head = (headers, head)
+        resp.raw_head = head
         resp.bytes_received += len(head)
         if not resp.first_ns:
             resp.first_ns = now

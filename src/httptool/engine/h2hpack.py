@@ -4,8 +4,10 @@ After the framer left the ``h2`` package, ``hpack.Decoder`` was half of the clie
 per request (bench/h2_vs_h2load.py under cProfile): Huffman decoding in pure Python for
 every literal, a ``HeaderTuple`` and a DEBUG log call per field. A server sends the same
 few values again and again (``nginx``, ``text/plain``, the date of this second), so this
-decoder memoises Huffman strings, and otherwise does only what the RFC requires: static
-and dynamic table lookups, insertions with eviction, size updates, the list size limit.
+decoder memoises Huffman strings and whole blocks that need no table state (nginx
+sends the same block, with the same insertions, until the date changes), and otherwise
+does only what the RFC requires: static and dynamic table lookups, insertions with
+eviction, size updates, the list size limit.
 The Huffman code itself is the library's (``hpack.huffman_table``), on a cache miss.
 """
 
@@ -20,6 +22,7 @@ Headers = list[tuple[bytes, bytes]]
 _STATIC: tuple[tuple[bytes, bytes], ...] = tuple(HeaderTable.STATIC_TABLE)
 _N_STATIC = len(_STATIC)
 _HUFFMAN_LIMIT = 4096
+_BLOCKS_LIMIT = 256
 
 
 class DecodeError(Exception):
@@ -40,8 +43,29 @@ class Decoder:
         self.size = 0
         self.table: list[tuple[bytes, bytes]] = []  # newest first
         self.huffman: dict[bytes, bytes] = {}
+        #: blocks that depend on no table state: their list and their insertions
+        self.blocks: dict[bytes, tuple[Headers, Headers]] = {}
+        self.pure = True
 
     def decode(self, data: bytes) -> Headers:
+        """The header list of ``data``. A block seen before that used no dynamic table
+        entry and resized nothing decodes to the same list (returned again, not to be
+        mutated); its insertions are replayed so the table stays in step."""
+        seen = self.blocks.get(data)
+        if seen is not None:
+            for name, value in seen[1]:
+                self._add(name, value)
+            return seen[0]
+        self.pure = True
+        added: Headers = []
+        out = self._decode(data, added)
+        if self.pure:
+            if len(self.blocks) >= _BLOCKS_LIMIT:
+                self.blocks.clear()
+            self.blocks[data] = (out, added)
+        return out
+
+    def _decode(self, data: bytes, added: Headers) -> Headers:
         out: Headers = []
         listed = 0
         pos, end = 0, len(data)
@@ -62,12 +86,14 @@ class Decoder:
                     out.append((name, value))
                     if index:
                         self._add(name, value)
+                        added.append((name, value))
                 else:  # dynamic table size update
                     size, pos = _int(data, pos, 5)
                     if size > self.max_allowed:
                         raise DecodeError(f"table size update to {size}, over "
                                           f"{self.max_allowed}")
                     self.max_size = size
+                    self.pure = False
                     self._evict()
                     continue
                 n, v = out[-1]
@@ -82,6 +108,7 @@ class Decoder:
         if 0 < idx <= _N_STATIC:
             return _STATIC[idx - 1]
         i = idx - _N_STATIC - 1
+        self.pure = False
         if idx <= 0 or i >= len(self.table):
             raise DecodeError(f"header table index {idx} out of range")
         return self.table[i]
