@@ -131,12 +131,14 @@ def test_saturated_generator_drops_instead_of_growing_the_pool(
     assert st.vus <= 80, st.vus
 
     # the same run with the guard off (a CPU share no loop reaches): the pool grows with
-    # every iteration the late loop could not start — what the guard prevents
+    # iterations the late loop could not start — what the guard prevents. (Since the
+    # overload rule, what falls due after the end is dropped as late rather than given a
+    # VU, so the pool grows less than before it: measured 57 vs 46, was 108 vs 17.)
     target.reset()
     monkeypatch.setattr(saturation, "CPU_SHARE", 2.0)
     ex_off, sent_off = _overloaded_run(target.url + "/get")
     assert ex_off.saturation is not None and ex_off.saturation.windows_saturated == 0
-    assert ex_off.state.vus > 2 * st.vus, (ex_off.state.vus, st.vus)  # measured: 108 vs 17
+    assert ex_off.state.vus > st.vus, (ex_off.state.vus, st.vus)
     assert ex_off.state.dropped_saturated == ex_off.state.dropped_connecting == 0
     # what it did drop fell due before the end, but the late loop reached it after: the
     # run still ends on time (issue 23 item 9)
