@@ -48,3 +48,14 @@ def test_a_block_seen_again_still_fills_the_table() -> None:
         assert dec.decode(block) == [(b":status", b"200"), (b"x-v", value)]
         assert dec.decode(b"\xbe") == [(b"x-v", value)]  # index 62: the newest entry
     assert dec.size == 4 * (3 + 3 + 32)
+
+
+def test_a_resize_up_keeps_only_what_fitted_before_it() -> None:
+    dec = Decoder(64 * 1024)
+    dec.decode(b"\x3f\xe1\x01")  # size update to 256
+    for value in (b"a" * 100, b"b" * 100):  # 100 + 3 + 32 each: only the newest fits 256
+        dec.decode(Encoder().encode([(b"x-v", value)]))
+    dec.decode(b"\x3f\xe1\x1f")  # back to 4096: "a" was evicted and does not come back
+    assert dec.decode(b"\xbe") == [(b"x-v", b"b" * 100)]
+    with pytest.raises(DecodeError):
+        dec.decode(b"\xbf")
