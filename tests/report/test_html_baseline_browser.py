@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support import livecli
 from support.chromium import CHROMIUM, chromium_tab, evaluate, wait_drawn
 
 if CHROMIUM is None:
@@ -22,13 +21,9 @@ if CHROMIUM is None:
                 "install chromium); the browser test of the baseline overlay is skipped",
                 allow_module_level=True)
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    return subprocess.run([sys.executable, "-m", "httptool", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return livecli.run_cli(*args, timeout=120)
 
 SCENARIO = """\
 request a {{
