@@ -108,3 +108,19 @@ def test_shards_option_one_shard_and_too_many(cluster: LocalCluster, fresh_targe
         f"httptool: --shards 3: the cluster at {cluster.address} has 2 worker thread(s) "
         "(one shard holds one for the whole run)"]
     assert r.summary is None
+
+
+def test_http2_over_tls_on_the_cluster_counts_and_merges_the_protocol_mix(
+        cluster: LocalCluster, h2target: Any, tmp_path: Path) -> None:
+    """HTTP/2 on a two-worker Dask cluster: every request is an h2 stream the target
+    counted, and the shards' protocol mix and connections merge in the summary."""
+    server, ca = h2target
+    server.reset()
+    f = tmp_path / "h2.httpx"
+    f.write_text(f"request get {{\n  curl {server.h2_urls['h2']}/get --cacert {ca}\n}}\n"
+                 "scenario s {\n  load 40 iterations with 4 vus\n  run get\n}\n")
+    s = ok(run_cli(f, cluster.address, tmp_path / "s.json"))
+    assert s["run"]["workers"] == 2
+    assert s["requests"] == 40 == server.counts()["total"]
+    assert s["total"]["protocols"] == {"http/1.1": 0, "h2": 40}
+    assert s["total"]["connections_opened"] == 4  # one per VU, as k6
