@@ -25,7 +25,7 @@ from httptool.metrics import RunResult
 from httptool.plan import Plan, ScenarioPlan, Threshold
 from httptool.report.info import RunInfo
 from httptool.report.json_summary import summary_dict
-from httptool.report.listen import exposure_warning, parse_listen
+from httptool.report.listen import DASHBOARD_PORT, exposure_warning, parse_listen
 from httptool.report.listener import RunReporter
 from httptool.report.live import LiveOutputs, LiveServerError
 from httptool.report.outputs import (
@@ -116,9 +116,7 @@ def open_live(specs: Sequence[OutSpec], scenario: str, dashboard: str | None = N
     live = LiveOutputs()
     try:
         if dashboard is not None and dashboard_args is not None:
-            from httptool.report.live_server import DEFAULT_PORT
-
-            addr = parse_listen(dashboard, "--dashboard", DEFAULT_PORT)
+            addr = parse_listen(dashboard, "--dashboard", DASHBOARD_PORT)
             _warn_stderr(exposure_warning(addr, "--dashboard"))
             page = live.add_dashboard(addr, *dashboard_args)
             click.echo(f"httptool: dashboard at {page.url} (live while the run goes on)",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -58,6 +57,7 @@ from httptool.plan import (
     to_jsonable,
     with_http,
 )
+from httptool.report.listen import DASHBOARD_DEFAULT, parse_listen
 from httptool.report.units import fmt_duration
 from httptool.run.shard import RunOptions
 from httptool.secrets import MASK, mask_cookies, mask_url
@@ -151,9 +151,6 @@ def convert(file: str, output: str | None) -> None:
 # --------------------------------------------------------------------------- run
 
 
-DASHBOARD_DEFAULT = "127.0.0.1:5665"
-
-
 def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The ``scenario run`` options (listed in ``--help`` in this order).
 
@@ -225,7 +222,7 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "summary JSON, report and dashboard."),
         click.option("--dashboard", metavar="[=HOST:PORT]", is_flag=False,
                      flag_value=DASHBOARD_DEFAULT, default=None,
-                     help="Serve a live web dashboard of the run (default 127.0.0.1:5665; "
+                     help=f"Serve a live web dashboard of the run (default {DASHBOARD_DEFAULT}; "
                           "give an address with '='; unauthenticated beyond loopback)."),
         click.option("--dashboard-linger", is_flag=True,
                      help="After the run, keep serving the dashboard's final page until "
@@ -244,16 +241,15 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-#: what ``--dashboard VALUE`` takes as an address: HOST:PORT, :PORT, [v6]:PORT or a port
-_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[\w.-]*)?:\d+|\d+")
-
-
 def dashboard_or_file(file: str | None, dashboard: str | None) -> tuple[str, str | None]:
     """``--dashboard FILE``: click gives FILE to the option (its value is optional); a
-    value that is no address, with no FILE after it, is the FILE, and the dashboard gets
-    its default address."""
-    if file is None and dashboard is not None and not _ADDRESS.fullmatch(dashboard):
-        return dashboard, DASHBOARD_DEFAULT
+    value that is no address (report/listen.py's HOST:PORT, :PORT or PORT), with no FILE
+    after it, is the FILE, and the dashboard gets its default address."""
+    if file is None and dashboard is not None:
+        try:
+            parse_listen(dashboard, "--dashboard")
+        except ValueError:
+            return dashboard, DASHBOARD_DEFAULT
     if file is None:
         raise click.UsageError("Missing argument 'FILE'.")
     return file, dashboard

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 #: Where a server binds when only a port (or nothing) is given.
 LOOPBACK = "127.0.0.1"
+#: ``--dashboard``'s port when none is given (k6's dashboard port), and its address.
+DASHBOARD_PORT = 5665
+DASHBOARD_DEFAULT = f"{LOOPBACK}:{DASHBOARD_PORT}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from aiohttp import web
 from httptool.metrics.result import RunResult
 from httptool.plan import Threshold
 from httptool.report.info import RunInfo
-from httptool.report.listen import ListenAddress
+from httptool.report.listen import DASHBOARD_PORT, ListenAddress
 from httptool.report.live_state import TAIL_SECONDS, series_row, state_doc
 from httptool.report.page import asset as _asset
 from httptool.report.page import page_head
@@ -44,8 +44,9 @@ PUBLISH_EVERY = 0.5
 CLIENT_QUEUE = 32
 #: How long close() lets the clients receive the final event.
 DRAIN_TIMEOUT = 2.0
-#: The default address of ``--dashboard`` (k6's dashboard port).
-DEFAULT_PORT = 5665
+#: The default port of ``--dashboard`` (report/listen.py holds it: the CLI reads it
+#: without loading this module's aiohttp).
+DEFAULT_PORT = DASHBOARD_PORT
 
 
 def _event(kind: str, data: Any) -> bytes:
