@@ -48,7 +48,7 @@ from httptool.engine.request import (
 )
 from httptool.engine.tls import alpn_offer, client_context, describe_tls_error
 
-if TYPE_CHECKING:  # the h2 package (~40 ms) loads with the first HTTP/2 connection
+if TYPE_CHECKING:  # the HTTP/2 modules (and hpack) load with the first HTTP/2 connection
     from httptool.engine.h2conn import H2Connection
 
 #: How often running requests are checked against their deadline (seconds).

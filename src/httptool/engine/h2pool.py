@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the h2 package loads with the first HTTP/2 connection (start-up)
+if TYPE_CHECKING:  # engine/h2conn.py (and hpack) load with the first HTTP/2 connection
     from httptool.engine.h2conn import H2Connection
 
 

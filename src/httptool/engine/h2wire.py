@@ -11,6 +11,7 @@ through the same upper layer as for HTTP/1.1.
 
 from __future__ import annotations
 
+from httptool.engine.http import H2_HEAD
 from httptool.engine.request import PreparedRequest
 
 Headers = list[tuple[bytes, bytes]]
@@ -62,6 +63,6 @@ def _split_head(req: PreparedRequest) -> tuple[Headers, bytes]:
 
 def response_head(status: int, headers: Headers) -> bytes:
     """An HTTP/1.1-style head for an HTTP/2 response (what :class:`Response` parses)."""
-    parts = [b"HTTP/2 %d" % status]
+    parts = [H2_HEAD + b"%d" % status]
     parts += [k + b": " + v for k, v in headers if not k.startswith(b":")]
     return b"\r\n".join(parts) + b"\r\n\r\n"

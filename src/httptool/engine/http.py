@@ -21,6 +21,9 @@ from httptool.engine.errors import ErrorKind
 
 #: A response whose status line and headers exceed this is rejected as malformed.
 MAX_HEADER_BYTES = 64 * 1024
+#: How the head of a response that came over HTTP/2 starts (engine/h2wire.py builds it):
+#: what :attr:`Response.protocol` and the VU's protocol count read
+H2_HEAD = b"HTTP/2 "
 
 
 class Response:
@@ -118,7 +121,7 @@ class Response:
         head = self.raw_head
         if not head:
             return ""
-        return "h2" if head.startswith(b"HTTP/2 ") else "http/1.1"
+        return "h2" if head.startswith(H2_HEAD) else "http/1.1"
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), decoded as latin-1."""

@@ -72,7 +72,7 @@ from httptool.engine.client import ClientContext, ConnectionPool
 from httptool.engine.cookies import CookieMode, jar_factory
 from httptool.engine.errors import TIMEOUT_KINDS, ErrorKind, cancelled_unsent
 from httptool.engine.h2pool import H2Registry
-from httptool.engine.http import Response
+from httptool.engine.http import H2_HEAD, Response
 from httptool.engine.interpolate import (
     ESCAPERS,
     Renderer,
@@ -711,7 +711,7 @@ class VU:
         st.code.append(resp.status)
         st.bytes_sent += resp.bytes_sent
         st.bytes_received += resp.bytes_received
-        if resp.raw_head.startswith(b"HTTP/2 "):  # the protocol mix of the summary
+        if resp.raw_head.startswith(H2_HEAD):  # the protocol mix of the summary
             st.h2 += 1
         if resp.new_connection:
             st.conn.append(setup)
