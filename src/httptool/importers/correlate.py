@@ -276,16 +276,19 @@ class _Correlator:
                 # a value inside the redirect's query (an OAuth code): `header:Location
                 # regex:...` takes it, when the header carries it as it is sent (not encoded)
                 query = urlsplit(value).query
+                as_sent = set(query.split("&"))
                 for key, v in parse_qsl(query):
-                    raw = f"{key}={v}"
-                    if raw in query.split("&") and _TOKEN.fullmatch(key):
+                    if not _TOKEN.fullmatch(key):
+                        why = f"Location query {key} (a name a regex would have to escape)"
+                    elif f"{key}={v}" not in as_sent:
+                        why = f"Location query {key} (percent-encoded there)"
+                    else:
                         pattern = "[?&]" + re.escape(key) + "=([^&#]*)"
                         here.setdefault(v, []).append(
                             ("header:Location " + _dsl_regex(pattern), key,
                              f"Location query {key}", False))
-                    else:
-                        here.setdefault(v, []).append(
-                            ("", key, f"Location query {key} (percent-encoded there)", True))
+                        continue
+                    here.setdefault(v, []).append(("", key, why, True))
         for value, source, hint, where, in_array in _producers(ex):
             if (trivial(value) or value in self.sent or value in self.producers
                     or value == self.base):
