@@ -47,6 +47,7 @@ from httptool.engine.request import (
     resolve_location,
 )
 from httptool.engine.tls import alpn_offer, client_context, describe_tls_error
+from httptool.engine.tlsread import TlsReader
 
 if TYPE_CHECKING:  # the HTTP/2 modules (and hpack) load with the first HTTP/2 connection
     from httptool.engine.h2conn import H2Connection
@@ -578,7 +579,7 @@ class ConnectionPool:
                 if tls_transport is None:
                     raise _ConnectFailed(ErrorKind.CLOSED, "connection closed during TLS")
                 conn = self._negotiated(req, conn, tls_transport)
-                tls_transport.set_protocol(conn)
+                tls_transport.set_protocol(TlsReader(conn))
                 conn.connection_made(tls_transport)
                 pending.replay(conn)
         except ProxyError as e:
