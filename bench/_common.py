@@ -35,8 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from httptool.target.proc import stop_process
-
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the scripts write their JSON results (outside the checkout).
 RESULTS_DIR = Path(os.environ.get("HTTPTOOL_BENCH_OUT", "/tmp/httptool-bench"))
@@ -178,6 +176,10 @@ def run_nginx(tmp: Path, ready_port: int, servers: Sequence[str], connections: i
             raise SystemExit("nginx exited: " + (tmp / "error.log").read_text())
         yield
     finally:
+        # imported here, not at the top: a child that measures another tree (``src=``)
+        # must import httptool only after putting that tree first on sys.path
+        from httptool.target.proc import stop_process
+
         stop_process(proc)
 
 
@@ -426,7 +428,13 @@ def shard_child(spec_path: str) -> dict[str, Any]:
     knobs = spec.get("knobs") or {}
     # ``src=PATH``: another tree's sources (e.g. ``git archive`` of an older commit), to
     # measure a change against the code before it in the same run
-    sys.path.insert(0, knobs.get("src") or str(ROOT / "src"))
+    src = knobs.get("src") or str(ROOT / "src")
+    sys.path.insert(0, src)
+    import httptool
+
+    if not Path(httptool.__file__).resolve().is_relative_to(Path(src).resolve()):
+        raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}, "
+                         f"not {src}")
     from httptool.dsl import compile_source
     from httptool.engine.executors import ShardSpec
     from httptool.metrics.result import Merger

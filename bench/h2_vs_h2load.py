@@ -14,7 +14,8 @@ start-up is excluded). Each round runs every generator in turn, so drift on the 
 machine hits all alike; the table shows medians and the ratios.
 
 Rows: 50 connections with one stream each (httptool: 50 ``ConnectionPool``s each looping
-``await send(req)``, as 50 VUs with a static GET do; h2load ``-c50 -m1``; k6 50 VUs), and
+``await send(req)``, as 50 VUs with a static GET do; h2load ``-c50 -m1``; k6 50 VUs; and
+httptool's whole VU path, a scenario of 50 VUs through ``run_shard``), and
 10 connections x 10 streams (httptool: 10 pools, 10 concurrent loops each, i.e. parallel
 branches multiplexed on one connection; h2load ``-c10 -m10``).
 """
@@ -47,6 +48,7 @@ from _common import (
     nginx_server,
     run_child,
     run_nginx,
+    run_scenario,
     table,
     write_json,
 )
@@ -119,7 +121,12 @@ def served(status_url: str) -> int:
 def client_loop(url: str, ca: str, connections: int, streams: int,
                 duration: float) -> dict[str, float]:
     """``connections`` pools, each with ``streams`` closed loops of ``await send(req)``."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    src = Path(__file__).resolve().parents[1] / "src"
+    sys.path.insert(0, str(src))
+    import httptool
+
+    if not Path(httptool.__file__).resolve().is_relative_to(src):
+        raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}")
     from httptool.engine.client import ConnectionPool
     from httptool.engine.loop import run
     from httptool.engine.request import build_request
@@ -173,6 +180,22 @@ def run_httptool(url: str, ca: str, status: str, conns: int, streams: int,
     r = json.loads(out)
     r["served"] = served(status) - before - r.pop("warmup")
     return r
+
+
+def run_vus(url: str, ca: str, status: str, vus: int, duration: float) -> dict[str, float]:
+    """The whole VU path: a scenario of ``vus`` VUs looping the static GET for
+    ``duration`` seconds through ``run_shard`` (the CLI's per-request work; its start-up
+    is excluded, as for the client loops), each VU on its own h2 connection (k6's model)."""
+    text = (f"request get {{\n  curl --cacert {ca} {url}\n  assert {{ status == 200 }}\n}}\n"
+            f"\nscenario static {{\n  load {vus} vus for {duration:g}s\n  run get\n}}\n")
+    before = served(status) + 1
+    r = run_scenario(text, timeout=duration + 60)
+    n = served(status) - before
+    if r["failures"] or r["requests"] != n:
+        raise SystemExit(f"VU run: {r['failures']} failures, tool {r['requests']} vs "
+                         f"server {n}")
+    return {"requests": r["requests"], "errors": r["failures"], "seconds": r["seconds"],
+            "cpu": r["cpu"], "served": n}
 
 
 def run_h2load(url: str, status: str, conns: int, streams: int, duration: float
@@ -239,6 +262,7 @@ def main() -> None:
         ("httptool 50x1", lambda u, ca, s: run_httptool(u, ca, s, 50, 1, args.duration)),
         ("h2load -c50 -m1", lambda u, ca, s: run_h2load(u, s, 50, 1, args.duration)),
         ("k6 50 VUs", lambda u, ca, s: run_k6(k6, u, s, 50, args.duration)),
+        ("httptool 50 VUs", lambda u, ca, s: run_vus(u, ca, s, 50, args.duration)),
         ("httptool 10x10", lambda u, ca, s: run_httptool(u, ca, s, 10, 10, args.duration)),
         ("h2load -c10 -m10", lambda u, ca, s: run_h2load(u, s, 10, 10, args.duration)),
     ]
@@ -254,7 +278,8 @@ def main() -> None:
     rate = {k: statistics.median(r["served"] / r["seconds"] for r in v)
             for k, v in runs.items()}
     ref = {"httptool 50x1": "h2load -c50 -m1", "h2load -c50 -m1": "h2load -c50 -m1",
-           "k6 50 VUs": "h2load -c50 -m1", "httptool 10x10": "h2load -c10 -m10",
+           "k6 50 VUs": "h2load -c50 -m1", "httptool 50 VUs": "h2load -c50 -m1",
+           "httptool 10x10": "h2load -c10 -m10",
            "h2load -c10 -m10": "h2load -c10 -m10"}
     rows = [[k, f"{rate[k]:,.0f}", f"{med[k]:.1f}", f"{med[k] / med[ref[k]]:.1f}x",
              f"{med[k] / med['k6 50 VUs']:.2f}x" if k != "k6 50 VUs" else "1x"]

@@ -59,3 +59,27 @@ def test_a_resize_up_keeps_only_what_fitted_before_it() -> None:
     assert dec.decode(b"\xbe") == [(b"x-v", b"b" * 100)]
     with pytest.raises(DecodeError):
         dec.decode(b"\xbf")
+
+
+@pytest.mark.parametrize("table_size", [4096, 300, 120])
+def test_replayed_blocks_leave_the_table_the_library_leaves(table_size: int) -> None:
+    # blocks with no dynamic reference (a fresh encoder each: literals "with incremental
+    # indexing", nginx's way) are memoised and their insertions replayed all at once; the
+    # table must end as the library's after every block, also when one block's insertions
+    # overflow the table (300) or one entry is bigger than the whole table (120)
+    from hpack import Decoder as Reference
+
+    rnd = random.Random(table_size)
+    ours, ref = Decoder(64 * 1024), Reference()
+    resize = Encoder()
+    resize.header_table_size = table_size
+    first = resize.encode([(b":status", b"200")])  # carries the size update
+    assert ours.decode(first) == ref.decode(first, raw=True)
+    shapes = [[(b"x-%d" % i, b"v" * rnd.randrange(1, 90)) for i in range(rnd.randrange(1, 5))]
+              for _ in range(6)]
+    for _ in range(300):
+        headers = [(b":status", b"200"), *rnd.choice(shapes)]
+        block = Encoder().encode(headers, huffman=rnd.random() < 0.5)
+        assert ours.decode(block) == headers == ref.decode(block, raw=True)
+        assert ours.table == list(ref.header_table.dynamic_entries)
+        assert ours.size == sum(len(n) + len(v) + 32 for n, v in ours.table)

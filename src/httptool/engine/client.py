@@ -263,8 +263,13 @@ class ConnectionPool:
         if conn is not None and conn.lost:
             conn = self._take_idle(req.origin)
         if conn is None:
-            resp = await self._fresh(loop, req, wire, keep_body, deadline, cookies,
-                                     first=True)
+            h2 = self._h2.ready(req.origin) if self._h2 else None
+            if h2 is not None:  # a stream on the origin's HTTP/2 connection (the warm case)
+                resp = await self._on_h2(loop, h2, req, keep_body, deadline, cookies, 0,
+                                         first=True)
+            else:
+                resp = await self._fresh(loop, req, wire, keep_body, deadline, cookies,
+                                         first=True)
         else:
             resp = Response(req.method, req.url_text, start)
             fut: asyncio.Future[Response] = loop.create_future()
@@ -390,12 +395,8 @@ class ConnectionPool:
         if resp is None:
             resp = Response(req.method, req.url_text, perf_counter_ns())
         fut: asyncio.Future[Response] = loop.create_future()
-        from httptool.engine.h2conn import H2Stream  # HTTP/2 loads on first use (start-up)
-        from httptool.engine.h2wire import request_headers
-
-        st = H2Stream(resp, request_headers(req, self._cookie(req, cookies)), req.body,
-                      fut.set_result, keep_body, req.is_head, deadline)
-        conn.submit(st)
+        st = conn.request(resp, req, self._cookie(req, cookies), fut.set_result, keep_body,
+                          deadline)
         ctx = self.context
         if ctx._timer is None or ctx._loop is not loop:
             ctx.arm(loop)

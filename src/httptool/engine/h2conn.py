@@ -38,8 +38,9 @@ from typing import Any, Protocol
 from httptool.engine import h2frames as f
 from httptool.engine.errors import ErrorKind
 from httptool.engine.h2hpack import DecodeError, Decoder, TooLarge
-from httptool.engine.h2wire import Headers, response_head
+from httptool.engine.h2wire import Headers, request_headers, response_head
 from httptool.engine.http import MAX_HEADER_BYTES, Response
+from httptool.engine.request import PreparedRequest
 
 #: Our receive windows (per stream and for the connection): large enough that a 1 MiB
 #: body is not paced by WINDOW_UPDATE round trips.
@@ -142,6 +143,15 @@ class H2Connection(asyncio.Protocol):
         return not self.lost and not self.goaway
 
     # ------------------------------------------------------------------ requests
+    def request(self, resp: Response, req: PreparedRequest, cookie: str | None,
+                on_done: OnDone, keep_body: bool, deadline: int) -> H2Stream:
+        """``req`` as a new stream (started now or queued); its outcome goes to
+        ``on_done``. ``cookie``: the Cookie value to add (the jar's and ``-b``'s)."""
+        st = H2Stream(resp, request_headers(req, cookie), req.body, on_done, keep_body,
+                      req.is_head, deadline)
+        self.submit(st)
+        return st
+
     def submit(self, st: H2Stream) -> None:
         """Start ``st`` now, or queue it behind the server's concurrency limit."""
         st.conn = self

@@ -43,8 +43,9 @@ class Decoder:
         self.size = 0
         self.table: list[tuple[bytes, bytes]] = []  # newest first
         self.huffman: dict[bytes, bytes] = {}
-        #: blocks that depend on no table state: their list and their insertions
-        self.blocks: dict[bytes, tuple[Headers, Headers]] = {}
+        #: blocks that depend on no table state: their list, their insertions (in order
+        #: and newest first) and the size those add
+        self.blocks: dict[bytes, tuple[Headers, Headers, Headers, int]] = {}
         self.pure = True
 
     def decode(self, data: bytes) -> Headers:
@@ -53,16 +54,26 @@ class Decoder:
         mutated); its insertions are replayed so the table stays in step."""
         seen = self.blocks.get(data)
         if seen is not None:
-            for name, value in seen[1]:
-                self._add(name, value)
-            return seen[0]
+            out, inserted, newest, grows = seen
+            if grows <= self.max_size:
+                # all at once: inserting them and then evicting the oldest leaves what
+                # inserting them one by one leaves when none is bigger than the table
+                self.table[:0] = newest
+                self.size += grows
+                if self.size > self.max_size:
+                    self._evict()
+            else:  # an entry may be bigger than the table, which then empties (§4.4)
+                for name, value in inserted:
+                    self._add(name, value)
+            return out
         self.pure = True
         added: Headers = []
         out = self._decode(data, added)
         if self.pure:
             if len(self.blocks) >= _BLOCKS_LIMIT:
                 self.blocks.clear()
-            self.blocks[data] = (out, added)
+            grows = sum(len(n) + len(v) + 32 for n, v in added)
+            self.blocks[data] = (out, added, added[::-1], grows)
         return out
 
     def _decode(self, data: bytes, added: Headers) -> Headers:

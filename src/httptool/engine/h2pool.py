@@ -33,14 +33,30 @@ class H2Registry:
         (fewer than ``limit`` are open or opening). Waits for a connect in progress when
         the limit is reached and none is usable yet."""
         while True:
+            conn = self.ready(origin)
+            if conn is not None:
+                return conn
             live = [c for c in self.conns.get(origin, ()) if c.usable]
             waiting = self.pending.get(origin)
-            if live and (self.limit == 1 or len(live) + len(waiting or ()) >= self.limit):
-                return min(live, key=_load)
             if waiting and (self.limit == 1 or len(live) + len(waiting) >= self.limit):
                 await asyncio.shield(waiting[0])
                 continue
             return None
+
+    def ready(self, origin: tuple) -> H2Connection | None:
+        """The connection :meth:`pick` would return without waiting, or None (then ask
+        :meth:`pick`). Synchronous: the warm path need not create a coroutine."""
+        conns = self.conns.get(origin)
+        if not conns:
+            return None
+        if self.limit == 1 and len(conns) == 1:
+            conn = conns[0]
+            return conn if conn.usable else None
+        live = [c for c in conns if c.usable]
+        if live and (self.limit == 1
+                     or len(live) + len(self.pending.get(origin) or ()) >= self.limit):
+            return min(live, key=_load)
+        return None
 
     def opening(self, origin: tuple, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
         """Note a connect to ``origin`` in progress (others wait on it in :meth:`pick`)."""
