@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from httptool import implementation as _implementation
 from httptool.errors import HttptoolError, RunError, ScenarioError, SettingError
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = ["HttptoolError", "Result", "RunError", "ScenarioError", "SettingError", "load",
            "run"]
 
+_implementation.install()  # the .py modules when HTTPTOOL_PURE is set or a build is stale
 _LAZY = frozenset({"Result", "load"})
 
 

@@ -51,9 +51,12 @@ def test_help_and_version_import_no_layer(args: list[str]) -> None:
 
 
 def test_version_names_the_hot_path() -> None:
+    from httptool.implementation import hot_path  # its cases: tests/test_implementation.py
+
     code, _, text = loaded_by(["--version"])
     assert code == 0
-    assert text == "httptool, version 0.1.0 (pure Python)"
+    assert text == f"httptool, version 0.1.0 ({hot_path()})"
+    assert hot_path().startswith(("compiled: ", "pure Python: "))
 
 
 @pytest.mark.parametrize("limit", [30, 45, 60, 200])
