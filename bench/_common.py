@@ -291,7 +291,8 @@ def run_scenario(text: str, timeout: float, prefix: Sequence[str] = (),
                  nofile: int = 0, knobs: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a scenario's first scenario through ``run_shard`` (1 shard) in a child pinned
     to CPU 1; ``prefix`` goes before ``taskset`` (a profiler, which then runs unpinned).
-    ``knobs`` are experiments that need no engine change: ``gc=off`` / ``gc=freeze``
+    ``knobs`` are experiments that need no engine change: ``pure=1`` (``HTTPTOOL_PURE``:
+    the pure-Python path where the compiled one is built), ``gc=off`` / ``gc=freeze``
     (``gc.disable()`` / ``gc.freeze()`` just before ``run_shard``), ``cookies=off|vu|shared``
     (``RunOptions.cookies``), ``src=PATH`` (import httptool from PATH instead of this
     checkout's src/). Returns the child's measurements (see :func:`shard_child`)."""
@@ -430,7 +431,10 @@ def shard_child(spec_path: str) -> dict[str, Any]:
     # measure a change against the code before it in the same run
     src = knobs.get("src") or str(ROOT / "src")
     sys.path.insert(0, src)
+    if knobs.get("pure"):  # ``pure=1``: the pure-Python path of a compiled build
+        os.environ["HTTPTOOL_PURE"] = "1"
     import httptool
+    from httptool.implementation import hot_path
 
     if not Path(httptool.__file__).resolve().is_relative_to(Path(src).resolve()):
         raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}, "
@@ -478,6 +482,7 @@ def shard_child(spec_path: str) -> dict[str, Any]:
     tot = res.total
     svc = tot.service
     return {
+        "hot_path": hot_path(),
         "requests": tot.requests, "responses": tot.responses, "failures": tot.failures,
         "failures_by_kind": tot.failures_by_kind,
         "by_name": {k: r.requests for k, r in res.requests.items()},
@@ -541,6 +546,7 @@ def round_line(name: str, r: dict[str, Any]) -> str:
     """One generator's figures in a round's progress line."""
     line = (f"{name} {r['rps']:,.0f} req/s {r['us_per_req']:.2f} µs/req (user "
             f"{r['user_us']:.2f}, sys {r['sys_us']:.2f})")
+    line += f" [{r['hot_path']}]" if "hot_path" in r else ""
     return line + (f" -> {r['ratio']:.2f}× wrk" if "ratio" in r else "")
 
 

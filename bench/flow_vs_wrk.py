@@ -44,7 +44,11 @@ def check_run(r: dict[str, Any], last: str) -> None:
 
 
 def main() -> None:
-    args = vs_wrk_parser(__doc__).parse_args()
+    ap = vs_wrk_parser(__doc__)
+    ap.add_argument("--variant", action="append", default=[], metavar="K=V[,K=V]",
+                    help="an extra 4-step flow row with these knobs (e.g. pure=1)")
+    args = ap.parse_args()
+    variants = {v: dict(kv.split("=", 1) for kv in v.split(",")) for v in args.variant}
     ensure_tools()
     m = machine()
     prof: dict[str, Any] = {}
@@ -52,14 +56,18 @@ def main() -> None:
         load = f"{args.vus} vus for {args.duration}s"
         texts = {"flow": scenario_text(base, "flow", load, "login -> me"),
                  "static": scenario_text(base, "static", load)}
-        res = vs_wrk_rounds(base, {name: (text, {}) for name, text in texts.items()}, args,
-                            lambda name, r: check_run(r, "me" if name == "flow" else "get"))
+        plan = {name: (text, {}) for name, text in texts.items()}
+        plan.update({f"flow, {v}": (texts["flow"], knobs) for v, knobs in variants.items()})
+        res = vs_wrk_rounds(base, plan, args, lambda name, r: check_run(
+            r, "get" if name == "static" else "me"))
         if args.profile:
             prof = profile_report(texts["flow"], args.duration + 60, "flow")
             check_run(prof["run"], "me")
     ratio = res.ratio("flow")
     rows = [wrk_row(f"wrk -t1 -c{args.vus}, static GET", res)]
-    for name, label in (("flow", "4-step flow"), ("static", "static GET (as vu_static)")):
+    labels = [("flow", "4-step flow"), ("static", "static GET (as vu_static)"),
+              *((f"flow, {v}", f"4-step flow, {v}") for v in variants)]
+    for name, label in labels:
         rows.append(vs_wrk_row(f"httptool, {label}, {args.vus} VUs", res.runs[name],
                                res.ratio_cell(name)))
     verdict = "met" if ratio <= GOAL else "NOT met"

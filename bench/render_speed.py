@@ -9,19 +9,24 @@ by round; medians of the rounds::
 
 The child renders ``{"user":"${user}","pass":"${pw}"}`` (JSON string escaping) and
 ``http://127.0.0.1:8080/me/${token}`` (path escaping) with compiled Renderers, 200,000
-times, 7 times, and prints the median and which file ``interpolate`` came from.
+times, 7 times, and prints the median and which file ``interpolate`` came from. ``--pure``
+adds each tree again with ``HTTPTOOL_PURE=1`` (the checkout's compiled build vs its
+``.py``, same rounds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 from _common import ROOT
+
+PURE = "(HTTPTOOL_PURE=1)"
 
 CHILD = """
 import json, statistics, sys, time
@@ -49,16 +54,22 @@ print(json.dumps({{"ns": statistics.median(times), "file": interpolate.__file__}
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--src", action="append", default=[], help="a tree holding httptool/")
+    ap.add_argument("--pure", action="store_true",
+                    help="each tree also with HTTPTOOL_PURE=1 (its compiled build unused)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     trees = [str(Path(s).resolve()) for s in (args.src or [str(ROOT / "src")])]
+    trees += [f"{t} {PURE}" for t in trees] if args.pure else []
     runs: dict[str, list[float]] = {t: [] for t in trees}
     files: dict[str, str] = {}
     for rnd in range(1, min(args.rounds, 20) + 1):
         for t in trees:
+            tree, pure = t.removesuffix(f" {PURE}"), t.endswith(PURE)
+            env = {k: v for k, v in os.environ.items() if k != "HTTPTOOL_PURE"}
+            env.update({"HTTPTOOL_PURE": "1"} if pure else {})
             out = subprocess.run(["taskset", "-c", "1", sys.executable, "-c",
-                                  CHILD.format(src=t)], capture_output=True, text=True,
-                                 check=True, timeout=300).stdout
+                                  CHILD.format(src=tree)], capture_output=True, text=True,
+                                 check=True, timeout=300, env=env).stdout
             doc = json.loads(out.strip().splitlines()[-1])
             runs[t].append(doc["ns"])
             files[t] = Path(doc["file"]).name
