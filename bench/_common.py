@@ -434,7 +434,11 @@ def shard_child(spec_path: str) -> dict[str, Any]:
     if knobs.get("pure"):  # ``pure=1``: the pure-Python path of a compiled build
         os.environ["HTTPTOOL_PURE"] = "1"
     import httptool
-    from httptool.implementation import hot_path
+    try:
+        from httptool.implementation import hot_path
+    except ImportError:  # a tree from before the compiled path (src= of an old commit)
+        def hot_path() -> str:
+            return "pure Python"
 
     if not Path(httptool.__file__).resolve().is_relative_to(Path(src).resolve()):
         raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}, "
