@@ -418,6 +418,27 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+def import_tree(src: Path) -> None:
+    """Import httptool from ``src`` (a child measuring that tree), or stop: a child that
+    got another tree's httptool (already imported, or first on the path) would measure
+    the wrong code and say nothing."""
+    sys.path.insert(0, str(src))
+    import httptool
+
+    if not Path(httptool.__file__).resolve().is_relative_to(src.resolve()):
+        raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}, "
+                         f"not {src}")
+
+
+def pure_env(pure: bool) -> dict[str, str]:
+    """This environment for a child, with ``HTTPTOOL_PURE=1`` when ``pure`` and without
+    it otherwise (the compiled build, where there is one)."""
+    env = {k: v for k, v in os.environ.items() if k != "HTTPTOOL_PURE"}
+    if pure:
+        env["HTTPTOOL_PURE"] = "1"
+    return env
+
+
 def shard_child(spec_path: str) -> dict[str, Any]:
     """Child side of :func:`run_scenario`: run the scenario and measure it."""
     spec = json.loads(Path(spec_path).read_text())
@@ -429,20 +450,15 @@ def shard_child(spec_path: str) -> dict[str, Any]:
     knobs = spec.get("knobs") or {}
     # ``src=PATH``: another tree's sources (e.g. ``git archive`` of an older commit), to
     # measure a change against the code before it in the same run
-    src = knobs.get("src") or str(ROOT / "src")
-    sys.path.insert(0, src)
     if knobs.get("pure"):  # ``pure=1``: the pure-Python path of a compiled build
         os.environ["HTTPTOOL_PURE"] = "1"
-    import httptool
+    import_tree(Path(knobs.get("src") or ROOT / "src"))
     try:
         from httptool.implementation import hot_path
     except ImportError:  # a tree from before the compiled path (src= of an old commit)
         def hot_path() -> str:
             return "pure Python"
 
-    if not Path(httptool.__file__).resolve().is_relative_to(Path(src).resolve()):
-        raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}, "
-                         f"not {src}")
     from httptool.dsl import compile_source
     from httptool.engine.executors import ShardSpec
     from httptool.metrics.result import Merger

@@ -33,11 +33,21 @@ from _common import (
 Row = tuple[str, dict[str, str]]
 
 
-def vs_wrk_parser(doc: str) -> argparse.ArgumentParser:
-    """The options every script of this kind takes (more can be added)."""
+def vs_wrk_parser(doc: str, variant_help: str = "") -> argparse.ArgumentParser:
+    """The options every script of this kind takes (more can be added); with
+    ``variant_help``, also ``--variant K=V[,K=V]`` (repeatable, see :func:`variants`)."""
     ap = bench_parser(doc)
     ap.add_argument("--profile", action="store_true", help="one more run under py-spy")
+    if variant_help:
+        ap.add_argument("--variant", action="append", default=[], metavar="K=V[,K=V]",
+                        help=variant_help)
     return ap
+
+
+def variants(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """``--variant`` values as ``{"K=V,K2=V2": {"K": "V", "K2": "V2"}}``: the knobs of
+    ``_common.run_scenario`` for one more httptool row each."""
+    return {v: dict(kv.split("=", 1) for kv in v.split(",")) for v in args.variant}
 
 
 @dataclass

@@ -33,7 +33,7 @@ from _common import (
     scenario_text,
     vs_wrk_row,
 )
-from _vs_wrk import vs_wrk_parser, vs_wrk_report, vs_wrk_rounds, wrk_row
+from _vs_wrk import variants, vs_wrk_parser, vs_wrk_report, vs_wrk_rounds, wrk_row
 
 GOAL = 3.0
 
@@ -44,11 +44,9 @@ def check_run(r: dict[str, Any], last: str) -> None:
 
 
 def main() -> None:
-    ap = vs_wrk_parser(__doc__)
-    ap.add_argument("--variant", action="append", default=[], metavar="K=V[,K=V]",
-                    help="an extra 4-step flow row with these knobs (e.g. pure=1)")
-    args = ap.parse_args()
-    variants = {v: dict(kv.split("=", 1) for kv in v.split(",")) for v in args.variant}
+    args = vs_wrk_parser(__doc__, "an extra 4-step flow row with these knobs (e.g. pure=1)"
+                         ).parse_args()
+    extra = variants(args)
     ensure_tools()
     m = machine()
     prof: dict[str, Any] = {}
@@ -57,7 +55,7 @@ def main() -> None:
         texts = {"flow": scenario_text(base, "flow", load, "login -> me"),
                  "static": scenario_text(base, "static", load)}
         plan = {name: (text, {}) for name, text in texts.items()}
-        plan.update({f"flow, {v}": (texts["flow"], knobs) for v, knobs in variants.items()})
+        plan.update({f"flow, {v}": (texts["flow"], knobs) for v, knobs in extra.items()})
         res = vs_wrk_rounds(base, plan, args, lambda name, r: check_run(
             r, "get" if name == "static" else "me"))
         if args.profile:
@@ -66,7 +64,7 @@ def main() -> None:
     ratio = res.ratio("flow")
     rows = [wrk_row(f"wrk -t1 -c{args.vus}, static GET", res)]
     labels = [("flow", "4-step flow"), ("static", "static GET (as vu_static)"),
-              *((f"flow, {v}", f"4-step flow, {v}") for v in variants)]
+              *((f"flow, {v}", f"4-step flow, {v}") for v in extra)]
     for name, label in labels:
         rows.append(vs_wrk_row(f"httptool, {label}, {args.vus} VUs", res.runs[name],
                                res.ratio_cell(name)))

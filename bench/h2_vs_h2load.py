@@ -43,6 +43,7 @@ from _common import (
     RESULTS_DIR,
     STATIC_LOCATION,
     free_port,
+    import_tree,
     machine,
     machine_line,
     nginx_server,
@@ -121,12 +122,7 @@ def served(status_url: str) -> int:
 def client_loop(url: str, ca: str, connections: int, streams: int,
                 duration: float) -> dict[str, float]:
     """``connections`` pools, each with ``streams`` closed loops of ``await send(req)``."""
-    src = Path(__file__).resolve().parents[1] / "src"
-    sys.path.insert(0, str(src))
-    import httptool
-
-    if not Path(httptool.__file__).resolve().is_relative_to(src):
-        raise SystemExit(f"measuring the wrong tree: httptool from {httptool.__file__}")
+    import_tree(Path(__file__).resolve().parents[1] / "src")
     from httptool.engine.client import ConnectionPool
     from httptool.engine.loop import run
     from httptool.engine.request import build_request

@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 
-from _common import ROOT
+from _common import ROOT, pure_env
 
 CHILD = """
 import json, statistics, sys, time
@@ -57,8 +57,7 @@ def main() -> None:
     files: dict[str, str] = {}
     for rnd in range(1, min(args.rounds, 20) + 1):
         for v in variants:
-            env = {k: x for k, x in os.environ.items() if k != "HTTPTOOL_PURE"}
-            env.update({"HTTPTOOL_PURE": "1"} if v != variants[0] else {})
+            env = pure_env(v != variants[0])
             out = subprocess.run(["taskset", "-c", "1", sys.executable, "-c",
                                   CHILD.format(src=str(ROOT / "src"))], env=env,
                                  capture_output=True, text=True, check=True,

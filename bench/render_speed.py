@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from _common import ROOT
+from _common import ROOT, pure_env
 
 PURE = "(HTTPTOOL_PURE=1)"
 
@@ -65,8 +64,7 @@ def main() -> None:
     for rnd in range(1, min(args.rounds, 20) + 1):
         for t in trees:
             tree, pure = t.removesuffix(f" {PURE}"), t.endswith(PURE)
-            env = {k: v for k, v in os.environ.items() if k != "HTTPTOOL_PURE"}
-            env.update({"HTTPTOOL_PURE": "1"} if pure else {})
+            env = pure_env(pure)
             out = subprocess.run(["taskset", "-c", "1", sys.executable, "-c",
                                   CHILD.format(src=tree)], capture_output=True, text=True,
                                  check=True, timeout=300, env=env).stdout

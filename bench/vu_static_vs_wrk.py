@@ -24,7 +24,7 @@ import sys
 from typing import Any
 
 from _common import ensure_tools, machine, nginx, profile_report, scenario_text, vs_wrk_row
-from _vs_wrk import vs_wrk_parser, vs_wrk_report, vs_wrk_rounds, wrk_row
+from _vs_wrk import variants, vs_wrk_parser, vs_wrk_report, vs_wrk_rounds, wrk_row
 
 GOAL = 1.3
 
@@ -35,19 +35,15 @@ def check_run(_name: str, r: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    ap = vs_wrk_parser(__doc__)
-    ap.add_argument("--variant", action="append", default=[], metavar="K=V[,K=V]",
-                    help="an extra httptool row with these knobs (e.g. gc=off)")
-    args = ap.parse_args()
-    variants: dict[str, dict[str, str]] = {
-        "httptool": {}, **{v: dict(kv.split("=", 1) for kv in v.split(","))
-                           for v in args.variant}}
+    args = vs_wrk_parser(__doc__, "an extra httptool row with these knobs (e.g. gc=off)"
+                         ).parse_args()
+    rows_knobs: dict[str, dict[str, str]] = {"httptool": {}, **variants(args)}
     ensure_tools()
     m = machine()
     prof: dict[str, Any] = {}
     with nginx() as base:
         text = scenario_text(base, "static", f"{args.vus} vus for {args.duration}s")
-        res = vs_wrk_rounds(base, {v: (text, knobs) for v, knobs in variants.items()}, args,
+        res = vs_wrk_rounds(base, {v: (text, knobs) for v, knobs in rows_knobs.items()}, args,
                             check_run)
         if args.profile:
             prof = profile_report(text, args.duration + 60, "vu_static")
