@@ -32,7 +32,7 @@ setup(name="httptool-compiled", ext_modules=cythonize(
 """
 
 
-def build(module: str, path: str, tmp: str) -> subprocess.Popen[str]:
+def build(path: str, tmp: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", CHILD, tmp, path], cwd=SRC, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -57,7 +57,7 @@ def main() -> int:
         pending = list(files.items())
         while pending:  # two at a time: the machine has two cores
             batch, pending = pending[:2], pending[2:]
-            procs = [(m, build(m, f, f"{tmp}/{m}")) for m, f in batch]
+            procs = [(m, build(f, f"{tmp}/{m}")) for m, f in batch]
             for m, proc in procs:
                 out, _ = proc.communicate()
                 if proc.returncode != 0:

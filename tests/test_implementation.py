@@ -100,3 +100,19 @@ def test_without_a_build_the_sources_run(tmp_path: Path) -> None:
     files, says = _probe(_copy(tmp_path, with_build=False))
     assert all(f.endswith(".py") for f in files), files
     assert says == "pure Python: not built"
+
+
+@needs_build
+def test_a_stale_module_and_an_unbuilt_one_are_each_named(tmp_path: Path) -> None:
+    src = _copy(tmp_path)
+    later = time.time() + 60
+    os.utime(src / Path(source_path(COMPILED[0])).relative_to(SRC), (later, later))
+    so = built_path(COMPILED[1])
+    assert so is not None
+    (src / Path(so).relative_to(SRC)).unlink()
+    files, says = _probe(src)
+    assert files[0].endswith(".py") and files[1].endswith(".py"), files
+    assert all(f.endswith(".so") for f in files[2:]), files
+    stale, unbuilt = (m.removeprefix("httptool.") for m in COMPILED[:2])
+    assert says == (f"compiled: {len(COMPILED) - 2} modules by {compiler()}; older than its "
+                    f"source, run as .py: {stale} (make compiled); not built: {unbuilt}")

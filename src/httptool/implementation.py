@@ -94,12 +94,16 @@ def hot_path() -> str:
     if not compiled:
         return f"pure Python: {why}"
     text = f"compiled: {len(compiled)} modules by {compiler()}"
-    pure = [m.removeprefix("httptool.") for m in COMPILED if m not in compiled]
+    unbuilt = [m for m in COMPILED if m not in compiled and m not in stale]
     if stale:
-        text += f"; older than its source, run as .py: {', '.join(pure)} (make compiled)"
-    elif pure:
-        text += f"; not built: {', '.join(pure)}"
+        text += f"; older than its source, run as .py: {_names(stale)} (make compiled)"
+    if unbuilt:
+        text += f"; not built: {_names(unbuilt)}"
     return text
+
+
+def _names(modules: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(m.removeprefix("httptool.") for m in modules)
 
 
 class _PureFinder:

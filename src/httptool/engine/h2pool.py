@@ -49,7 +49,7 @@ class H2Registry:
         conns = self.conns.get(origin)
         if not conns:
             return None
-        if self.limit == 1 and len(conns) == 1:
+        if self.limit == 1 and len(conns) == 1:  # k6's model, every request: no list, no min
             conn = conns[0]
             return conn if conn.usable else None
         live = [c for c in conns if c.usable]
